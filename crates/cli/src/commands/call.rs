@@ -1,0 +1,26 @@
+//! `call NUMBER`: click-to-call from the command line.
+
+use std::process::ExitCode;
+
+use callpop_core::{secrets, PhoneNumber};
+use callpop_providers::Account;
+
+use crate::context::{self, AccountFlags};
+
+/// Arguments of `call`.
+#[derive(clap::Args)]
+pub struct Args {
+    /// The number to call, in any usual spelling.
+    number: String,
+}
+
+/// Asks the PBX to ring my phone, then the number.
+pub async fn run(flags: &AccountFlags, args: Args) -> anyhow::Result<ExitCode> {
+    let config = context::config(flags)?;
+    let account = context::account(&config)?;
+    let key = secrets::api_key(&account)?;
+    let number = PhoneNumber::parse(&args.number, config.region());
+    let call_id = Account::connect(&account, &key, config.region())?.make_call(&number).await?;
+    println!("calling {} (call {call_id})", number.display());
+    Ok(ExitCode::SUCCESS)
+}

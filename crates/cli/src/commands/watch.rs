@@ -1,0 +1,71 @@
+//! `watch`: stream normalised call events, one line each.
+
+use std::io::Write;
+use std::process::ExitCode;
+
+use callpop_core::secrets;
+use callpop_core::{CallView, Pipeline};
+use callpop_providers::Account;
+use tokio::sync::mpsc;
+use tokio_util::sync::CancellationToken;
+
+use crate::context::{self, AccountFlags};
+
+/// Arguments of `watch`.
+#[derive(clap::Args)]
+pub struct Args {
+    /// One JSON object per line instead of text.
+    #[arg(long)]
+    json: bool,
+}
+
+/// Watches until Ctrl-C.
+pub async fn run(flags: &AccountFlags, args: Args) -> anyhow::Result<ExitCode> {
+    let config = context::config(flags)?;
+    let account = context::account(&config)?;
+    let key = secrets::api_key(&account)?;
+    let mut pipeline = Pipeline::new(context::store(&config)?);
+    let (events_tx, mut events) = mpsc::channel(256);
+    let shutdown = CancellationToken::new();
+    let _account = Account::start(&account, &key, config.region(), events_tx, shutdown.clone()).await?;
+    let mut out = std::io::stdout().lock();
+    loop {
+        tokio::select! {
+            _ = tokio::signal::ctrl_c() => break,
+            event = events.recv() => {
+                let Some(event) = event else { break };
+                if let Some(view) = pipeline.handle(&event) {
+                    let line = if args.json { serde_json::to_string(&view)? } else { text_line(&view) };
+                    writeln!(out, "{line}")?;
+                    // Each event is a line another program is waiting for.
+                    out.flush()?;
+                }
+            }
+        }
+    }
+    shutdown.cancel();
+    Ok(ExitCode::SUCCESS)
+}
+
+fn text_line(view: &CallView) -> String {
+    let who = view
+        .contact
+        .as_ref()
+        .map(|c| {
+            let name = c.name.as_deref().unwrap_or("?");
+            match &c.company {
+                Some(company) => format!("{name} ({company})"),
+                None => name.to_owned(),
+            }
+        })
+        .unwrap_or_else(|| "unknown".to_owned());
+    format!(
+        "{} {:<11} {:<8} {:<18} {} -> {}",
+        view.at.format("%H:%M:%S"),
+        view.state.as_str(),
+        view.direction.as_str(),
+        view.customer_display.as_deref().unwrap_or("-"),
+        who,
+        view.employee.as_deref().unwrap_or("-"),
+    )
+}

@@ -1,0 +1,68 @@
+//! The account the CLI works with: the config file's, overridden by global flags.
+
+use std::sync::Arc;
+
+use anyhow::Context as _;
+use callpop_core::{AccountConfig, Config, Store};
+
+/// Global flags that override the config file's account.
+#[derive(clap::Args)]
+pub struct AccountFlags {
+    /// Provider module (vega).
+    #[arg(long, global = true)]
+    provider: Option<String>,
+    /// The PBX API's base URL, when not https://DOMAIN.
+    #[arg(long, global = true)]
+    base_url: Option<String>,
+    /// The account's domain at the PBX.
+    #[arg(long, global = true)]
+    domain: Option<String>,
+    /// My extension at the PBX.
+    #[arg(long, global = true)]
+    user: Option<String>,
+}
+
+/// The config with the flags applied.
+pub fn config(flags: &AccountFlags) -> anyhow::Result<Config> {
+    let mut config = Config::load()?;
+    if flags.provider.is_some() || flags.domain.is_some() || flags.base_url.is_some() || flags.user.is_some() {
+        let mut account = match config.account.take() {
+            Some(account) => account,
+            None => AccountConfig::new(
+                flags.provider.as_deref().unwrap_or("vega"),
+                flags.domain.as_deref().context("--domain is needed when no account is configured")?,
+            ),
+        };
+        if let Some(provider) = &flags.provider {
+            account.provider.clone_from(provider);
+        }
+        if let Some(domain) = &flags.domain {
+            account.domain.clone_from(domain);
+        }
+        if flags.base_url.is_some() {
+            account.base_url.clone_from(&flags.base_url);
+        }
+        if flags.user.is_some() {
+            account.user.clone_from(&flags.user);
+        }
+        config.account = Some(account);
+    }
+    Ok(config)
+}
+
+/// The configured account, or an error that says how to configure one.
+pub fn account(config: &Config) -> anyhow::Result<AccountConfig> {
+    config.account.clone().with_context(|| {
+        let path = Config::default_path().map(|p| p.display().to_string()).unwrap_or_default();
+        format!(
+            "no PBX account configured: add an [account] section to {path} or pass --provider, --domain (and --base-url, --user)"
+        )
+    })
+}
+
+/// The directory and history store.
+pub fn store(config: &Config) -> anyhow::Result<Arc<Store>> {
+    let path = Config::store_path()?;
+    let store = Store::open(&path, config.region()).with_context(|| format!("opening {}", path.display()))?;
+    Ok(Arc::new(store))
+}

@@ -1,0 +1,59 @@
+//! `callpop-cli`: Callpop on the command line. It only parses arguments and wires the library
+//! crates together; each subcommand lives in its own module under `commands/`.
+
+mod commands;
+mod context;
+
+use clap::{Parser, Subcommand};
+
+/// Callpop on the command line: watch calls as they happen, call, look up, import contacts.
+#[derive(Parser)]
+#[command(name = "callpop-cli", version, about)]
+struct Cli {
+    #[command(flatten)]
+    account: context::AccountFlags,
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Stream call events as they happen.
+    Watch(commands::watch::Args),
+    /// Click-to-call: ring my phone, then NUMBER.
+    Call(commands::call::Args),
+    /// Find the contact for a number in the directory.
+    Lookup(commands::lookup::Args),
+    /// Import contacts from a CSV file into the directory.
+    Import(commands::import::Args),
+    /// Store, check or remove the account's API key in the OS keyring.
+    Key(commands::key::Args),
+    /// Run a PBX simulator on this machine.
+    Sim(commands::sim::Args),
+}
+
+#[tokio::main]
+async fn main() -> std::process::ExitCode {
+    tracing_subscriber::fmt()
+        .with_writer(std::io::stderr)
+        .with_env_filter(
+            tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| "warn".into()),
+        )
+        .init();
+    let cli = Cli::parse();
+    let result = match cli.command {
+        Command::Watch(args) => commands::watch::run(&cli.account, args).await,
+        Command::Call(args) => commands::call::run(&cli.account, args).await,
+        Command::Lookup(args) => commands::lookup::run(&cli.account, args),
+        Command::Import(args) => commands::import::run(&cli.account, args),
+        Command::Key(args) => commands::key::run(&cli.account, args),
+        Command::Sim(args) => commands::sim::run(args).await,
+    };
+    match result {
+        Ok(code) => code,
+        Err(e) => {
+            eprintln!("callpop-cli: {e:#}");
+            std::process::ExitCode::FAILURE
+        }
+    }
+}

@@ -1,0 +1,207 @@
+//! Settings in a TOML file in the OS config directory. It never holds a secret: API keys live in
+//! the OS keyring ([`crate::secrets`]).
+
+use std::path::{Path, PathBuf};
+
+use serde::{Deserialize, Serialize};
+
+use crate::phone::DEFAULT_REGION;
+
+/// Points at another config file (tests and scripts use it).
+pub const CONFIG_ENV: &str = "CALLPOP_CONFIG";
+/// Points at another data directory (the SQLite file lives there).
+pub const DATA_DIR_ENV: &str = "CALLPOP_DATA_DIR";
+
+/// What can go wrong reading or writing the config.
+#[derive(Debug, thiserror::Error)]
+pub enum ConfigError {
+    /// The file exists but could not be read or written.
+    #[error("{path}: {source}")]
+    Io {
+        /// The file involved.
+        path: PathBuf,
+        /// What the OS said.
+        source: std::io::Error,
+    },
+    /// The file is not valid TOML or has a wrong field; the message names the line.
+    #[error("{path}: {message}Fix the file or delete it to start over with the demo.")]
+    Invalid {
+        /// The file involved.
+        path: PathBuf,
+        /// The parser's message, with line and column.
+        message: String,
+    },
+    /// Neither an environment variable nor the OS names a directory for us.
+    #[error("cannot find a home directory: set {CONFIG_ENV} and {DATA_DIR_ENV}")]
+    NoHome,
+}
+
+/// The PBX account Callpop works with.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct AccountConfig {
+    /// Provider module: `vega`.
+    pub provider: String,
+    /// The account's domain at the PBX (`test4.pbx.vega.ua`).
+    pub domain: String,
+    /// Where the PBX's API is, when not `https://{domain}` (a simulator, a proxy).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub base_url: Option<String>,
+    /// "Me": the PBX user (extension) whose calls pop up and who makes click-to-call calls.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub user: Option<String>,
+    /// How often to ask the PBX for its active calls, where the provider polls.
+    #[serde(default = "default_poll_interval_ms")]
+    pub poll_interval_ms: u64,
+    /// How long one request to the PBX may take.
+    #[serde(default = "default_timeout_ms")]
+    pub timeout_ms: u64,
+}
+
+fn default_poll_interval_ms() -> u64 {
+    1000
+}
+
+fn default_timeout_ms() -> u64 {
+    5000
+}
+
+impl AccountConfig {
+    /// A new account with default timings.
+    pub fn new(provider: &str, domain: &str) -> AccountConfig {
+        AccountConfig {
+            provider: provider.to_owned(),
+            domain: domain.to_owned(),
+            base_url: None,
+            user: None,
+            poll_interval_ms: default_poll_interval_ms(),
+            timeout_ms: default_timeout_ms(),
+        }
+    }
+
+    /// The API's base URL: the configured one, else `https://{domain}`.
+    pub fn base_url(&self) -> String {
+        match &self.base_url {
+            Some(url) => url.trim_end_matches('/').to_owned(),
+            None => format!("https://{}", self.domain),
+        }
+    }
+
+    /// The name this account's secret is stored under in the keyring.
+    pub fn keyring_user(&self) -> String {
+        format!("{}:{}", self.provider, self.domain)
+    }
+}
+
+/// Everything in the config file.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Config {
+    /// ISO 3166 region for numbers without a country code; `RU` when unset.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub region: Option<String>,
+    /// The PBX account; none means the app runs its demo.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub account: Option<AccountConfig>,
+}
+
+impl Config {
+    /// The region numbers are parsed with.
+    pub fn region(&self) -> &str {
+        self.region.as_deref().unwrap_or(DEFAULT_REGION)
+    }
+
+    /// Where the config file is: `$CALLPOP_CONFIG`, else `config.toml` in the OS config dir.
+    pub fn default_path() -> Result<PathBuf, ConfigError> {
+        if let Some(path) = std::env::var_os(CONFIG_ENV) {
+            return Ok(PathBuf::from(path));
+        }
+        Ok(project_dirs()?.config_dir().join("config.toml"))
+    }
+
+    /// Where the data lives: `$CALLPOP_DATA_DIR`, else the OS data dir.
+    pub fn data_dir() -> Result<PathBuf, ConfigError> {
+        if let Some(path) = std::env::var_os(DATA_DIR_ENV) {
+            return Ok(PathBuf::from(path));
+        }
+        Ok(project_dirs()?.data_dir().to_owned())
+    }
+
+    /// The SQLite file with the directory and history.
+    pub fn store_path() -> Result<PathBuf, ConfigError> {
+        Ok(Config::data_dir()?.join("callpop.sqlite3"))
+    }
+
+    /// Reads the config at the default path; a missing file is an empty config.
+    pub fn load() -> Result<Config, ConfigError> {
+        Config::load_from(&Config::default_path()?)
+    }
+
+    /// Reads the config at `path`; a missing file is an empty config.
+    pub fn load_from(path: &Path) -> Result<Config, ConfigError> {
+        let text = match std::fs::read_to_string(path) {
+            Ok(text) => text,
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(Config::default()),
+            Err(source) => return Err(ConfigError::Io { path: path.to_owned(), source }),
+        };
+        toml::from_str(&text).map_err(|e| ConfigError::Invalid { path: path.to_owned(), message: e.to_string() })
+    }
+
+    /// Writes the config to `path`, creating its directory.
+    pub fn save_to(&self, path: &Path) -> Result<(), ConfigError> {
+        let io = |source| ConfigError::Io { path: path.to_owned(), source };
+        if let Some(dir) = path.parent() {
+            std::fs::create_dir_all(dir).map_err(io)?;
+        }
+        let text = toml::to_string_pretty(self).expect("config always serialises to TOML");
+        std::fs::write(path, text).map_err(io)
+    }
+}
+
+fn project_dirs() -> Result<directories::ProjectDirs, ConfigError> {
+    directories::ProjectDirs::from("org", "Callpop", "callpop").ok_or(ConfigError::NoHome)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn missing_file_is_an_empty_config() {
+        let dir = tempfile::tempdir().unwrap();
+        let config = Config::load_from(&dir.path().join("none.toml")).unwrap();
+        assert_eq!(config, Config::default());
+        assert_eq!(config.region(), "RU");
+    }
+
+    #[test]
+    fn round_trips_through_a_file() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("sub/config.toml");
+        let mut account = AccountConfig::new("vega", "test4.pbx.vega.ua");
+        account.user = Some("001".into());
+        let config = Config { region: Some("UA".into()), account: Some(account) };
+        config.save_to(&path).unwrap();
+        assert_eq!(Config::load_from(&path).unwrap(), config);
+        assert_eq!(config.account.unwrap().base_url(), "https://test4.pbx.vega.ua");
+    }
+
+    #[test]
+    fn invalid_file_names_the_line() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("config.toml");
+        std::fs::write(&path, "region = \"RU\"\n[account]\nprovider = 5\n").unwrap();
+        let message = Config::load_from(&path).unwrap_err().to_string();
+        assert!(message.contains("line 3"), "{message}");
+        assert!(message.contains("config.toml"), "{message}");
+    }
+
+    #[test]
+    fn a_secret_has_no_place_in_the_file() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("config.toml");
+        std::fs::write(&path, "[account]\nprovider = \"vega\"\ndomain = \"d\"\napi_key = \"x\"\n").unwrap();
+        let message = Config::load_from(&path).unwrap_err().to_string();
+        assert!(message.contains("api_key"), "{message}");
+    }
+}

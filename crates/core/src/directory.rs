@@ -1,0 +1,586 @@
+//! The contact directory: look-up by any spelling of a number, search for the contact list.
+//!
+//! A contact's numbers are stored by their [`PhoneNumber::key`], so a look-up is one exact match
+//! on an index, never a "last N digits" guess. Search works on two things:
+//! - text (the query has a letter, or nothing but punctuation): a case-insensitive substring of
+//!   the name or the company, Cyrillic included (`иван` finds `Иван`, `семен` finds `Семён`);
+//! - a number (the query is digits with phone punctuation: `+7 910`, `8910`, `044 22`): a prefix
+//!   of the number's digits. See [`number_prefixes`] for how a query written nationally finds
+//!   numbers stored in E.164.
+
+use rusqlite::{params, Connection, OptionalExtension};
+use serde::{Deserialize, Serialize};
+
+use crate::event::ContactInfo;
+use crate::phone::PhoneNumber;
+use crate::store::{Store, StoreError};
+
+/// A person in the directory.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Contact {
+    /// Row id.
+    pub id: i64,
+    /// Full name.
+    pub name: String,
+    /// Company.
+    pub company: Option<String>,
+    /// Responsible employee (name, extension or e-mail, as imported).
+    pub responsible: Option<String>,
+    /// Link to the CRM record.
+    pub url: Option<String>,
+    /// Free text.
+    pub notes: Option<String>,
+    /// Every number of the contact, normalised.
+    pub phones: Vec<PhoneNumber>,
+}
+
+impl Contact {
+    /// The parts shown on a caller card.
+    pub fn info(&self) -> ContactInfo {
+        ContactInfo {
+            name: Some(self.name.clone()),
+            company: self.company.clone(),
+            responsible: self.responsible.clone(),
+            url: self.url.clone(),
+        }
+    }
+}
+
+/// A contact to be added.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct NewContact {
+    /// Full name.
+    pub name: String,
+    /// Company.
+    pub company: Option<String>,
+    /// Responsible employee.
+    pub responsible: Option<String>,
+    /// Link to the CRM record.
+    pub url: Option<String>,
+    /// Free text.
+    pub notes: Option<String>,
+    /// Numbers, already normalised.
+    pub phones: Vec<PhoneNumber>,
+}
+
+impl Store {
+    /// Adds a contact; returns its id. Text is trimmed and empty optional fields are stored as
+    /// absent; a number given twice is stored once, and an empty raw number not at all.
+    pub fn add_contact(&self, contact: &NewContact) -> Result<i64, StoreError> {
+        let mut conn = self.lock();
+        let tx = conn.transaction()?;
+        let id = insert_contact(&tx, contact)?;
+        tx.commit()?;
+        Ok(id)
+    }
+
+    /// The contact with this number, however it was written. When several contacts share the
+    /// number, the one added last wins: it is the freshest import.
+    pub fn lookup(&self, number: &PhoneNumber) -> Result<Option<Contact>, StoreError> {
+        let key = number.key();
+        if key.is_empty() {
+            return Ok(None);
+        }
+        let conn = self.lock();
+        let id: Option<i64> = conn
+            .prepare_cached(LOOKUP_SQL)?
+            .query_row([&key], |row| row.get(0))
+            .optional()?;
+        match id {
+            Some(id) => load_contact(&conn, id),
+            None => Ok(None),
+        }
+    }
+
+    /// Contacts whose name or company contains `query` (any case), or whose number starts with
+    /// the digits of `query`; at most `limit`, by name.
+    ///
+    /// An empty query lists the directory from the start of the alphabet.
+    pub fn search(&self, query: &str, limit: usize) -> Result<Vec<Contact>, StoreError> {
+        if limit == 0 {
+            return Ok(Vec::new());
+        }
+        let limit = i64::try_from(limit).unwrap_or(i64::MAX);
+        let query = query.trim();
+        let conn = self.lock();
+        let ids: Vec<i64> = if query.is_empty() {
+            let mut stmt = conn.prepare_cached(ALL_BY_NAME_SQL)?;
+            let rows = stmt.query_map([limit], |row| row.get(0))?;
+            rows.collect::<Result<_, _>>()?
+        } else if is_number_query(query) {
+            let prefixes = number_prefixes(query, &self.region);
+            let ranges: Vec<(String, String)> = prefixes
+                .into_iter()
+                .map(|p| {
+                    let upper = format!("{p}{DIGITS_END}");
+                    (p, upper)
+                })
+                .collect();
+            let mut bounds: Vec<&dyn rusqlite::ToSql> = Vec::new();
+            for (lower, upper) in &ranges {
+                bounds.push(lower);
+                bounds.push(upper);
+            }
+            bounds.push(&limit);
+            let mut stmt = conn.prepare(&number_search_sql(ranges.len()))?;
+            let rows = stmt.query_map(bounds.as_slice(), |row| row.get(0))?;
+            rows.collect::<Result<_, _>>()?
+        } else {
+            let mut stmt = conn.prepare_cached(TEXT_SEARCH_SQL)?;
+            let rows = stmt.query_map(params![fold(query), limit], |row| row.get(0))?;
+            rows.collect::<Result<_, _>>()?
+        };
+        let mut contacts = Vec::with_capacity(ids.len());
+        for id in ids {
+            contacts.extend(load_contact(&conn, id)?);
+        }
+        Ok(contacts)
+    }
+
+    /// How many contacts the directory holds.
+    pub fn contact_count(&self) -> Result<usize, StoreError> {
+        let count: i64 = self
+            .lock()
+            .query_row("SELECT COUNT(*) FROM contacts", [], |row| row.get(0))?;
+        Ok(usize::try_from(count).unwrap_or(0))
+    }
+}
+
+/// The newest contact having a number: the index on (phone_key, contact_id) answers it alone.
+const LOOKUP_SQL: &str =
+    "SELECT contact_id FROM contact_phones WHERE phone_key = ?1 ORDER BY contact_id DESC LIMIT 1";
+
+const ALL_BY_NAME_SQL: &str = "SELECT id FROM contacts ORDER BY name_lc, id LIMIT ?1";
+
+/// A substring cannot use an index, so this reads the table; walking `contacts_by_name` in
+/// order lets SQLite stop as soon as `limit` rows matched.
+const TEXT_SEARCH_SQL: &str = "SELECT id FROM contacts
+     WHERE instr(name_lc, ?1) > 0 OR instr(company_lc, ?1) > 0
+     ORDER BY name_lc, id LIMIT ?2";
+
+/// The character right after `9`: every string of digits that starts with `p` lies in
+/// `[p, p + DIGITS_END)`, a range the `digits` index answers directly.
+const DIGITS_END: char = ':';
+
+/// One range over `contact_phones.digits` per prefix; parameters are the ranges' bounds in
+/// order, then the limit.
+fn number_search_sql(ranges: usize) -> String {
+    let matches: Vec<String> = (0..ranges)
+        .map(|i| {
+            format!(
+                "SELECT contact_id FROM contact_phones WHERE digits >= ?{} AND digits < ?{}",
+                2 * i + 1,
+                2 * i + 2
+            )
+        })
+        .collect();
+    format!(
+        "SELECT id FROM contacts WHERE id IN ({}) ORDER BY name_lc, id LIMIT ?{}",
+        matches.join(" UNION "),
+        2 * ranges + 1
+    )
+}
+
+/// Inserts a contact and its numbers with the caller's transaction (one per import, or one per
+/// [`Store::add_contact`]).
+pub(crate) fn insert_contact(conn: &Connection, contact: &NewContact) -> Result<i64, StoreError> {
+    let name = contact.name.trim();
+    let company = clean(&contact.company);
+    conn.prepare_cached(
+        "INSERT INTO contacts (name, company, responsible, url, notes, name_lc, company_lc)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+    )?
+    .execute(params![
+        name,
+        company,
+        clean(&contact.responsible),
+        clean(&contact.url),
+        clean(&contact.notes),
+        fold(name),
+        fold(company.unwrap_or_default()),
+    ])?;
+    let id = conn.last_insert_rowid();
+    let mut insert_phone = conn.prepare_cached(
+        "INSERT OR IGNORE INTO contact_phones (contact_id, phone_key, digits) VALUES (?1, ?2, ?3)",
+    )?;
+    for phone in &contact.phones {
+        let key = phone.key();
+        if !key.is_empty() {
+            insert_phone.execute(params![id, key, phone.digits()])?;
+        }
+    }
+    Ok(id)
+}
+
+fn load_contact(conn: &Connection, id: i64) -> Result<Option<Contact>, StoreError> {
+    let contact = conn
+        .prepare_cached(
+            "SELECT id, name, company, responsible, url, notes FROM contacts WHERE id = ?1",
+        )?
+        .query_row([id], |row| {
+            Ok(Contact {
+                id: row.get(0)?,
+                name: row.get(1)?,
+                company: row.get(2)?,
+                responsible: row.get(3)?,
+                url: row.get(4)?,
+                notes: row.get(5)?,
+                phones: Vec::new(),
+            })
+        })
+        .optional()?;
+    let Some(mut contact) = contact else {
+        return Ok(None);
+    };
+    let mut stmt = conn.prepare_cached(
+        "SELECT phone_key FROM contact_phones WHERE contact_id = ?1 ORDER BY rowid",
+    )?;
+    let keys = stmt.query_map([id], |row| row.get::<_, String>(0))?;
+    for key in keys {
+        contact.phones.push(PhoneNumber::from_key(&key?));
+    }
+    Ok(Some(contact))
+}
+
+/// Trimmed text, or `None` when nothing is left.
+fn clean(text: &Option<String>) -> Option<&str> {
+    text.as_deref().map(str::trim).filter(|t| !t.is_empty())
+}
+
+/// Text as search compares it: lower case (Unicode, not SQLite's ASCII-only LOWER), and `ё` as
+/// `е`, since Russian writers use the two interchangeably.
+pub(crate) fn fold(text: &str) -> String {
+    text.to_lowercase().replace('ё', "е")
+}
+
+/// True when the query is a number being typed: at least one digit, and otherwise only what
+/// people put between digits.
+fn is_number_query(query: &str) -> bool {
+    query.chars().any(|c| c.is_ascii_digit())
+        && query
+            .chars()
+            .all(|c| c.is_ascii_digit() || " +-().\u{a0}".contains(c))
+}
+
+/// The digit prefixes a number query may stand for, in the form numbers are stored
+/// (E.164 without the `+`, extensions and SIP users as they are):
+/// - the query's own digits (`7910`, `+7 910`, `101`, `380 44`);
+/// - written with a `+`, nothing else: the digits are already international;
+/// - `00...`: the digits after the exit code;
+/// - `80...`: the Ukrainian trunk prefix, so `3` + digits (`8044` finds `+38044...`);
+/// - `8...`: the Russian trunk prefix, so `7` + the rest (`8910` finds `+7910...`);
+/// - `0...`: the Ukrainian trunk prefix, so `38` + digits (`044` finds `+38044...`);
+/// - any other start: the region's country code + digits (`910` finds `+7910...` in RU and KZ,
+///   `44 224` finds `+38044224...` in UA);
+/// - and when the query is a whole number, its normalised digits ([`PhoneNumber::parse`]).
+fn number_prefixes(query: &str, region: &str) -> Vec<String> {
+    let digits: String = query.chars().filter(char::is_ascii_digit).collect();
+    let mut prefixes = vec![digits.clone()];
+    let mut add = |p: String| {
+        if !p.is_empty() && !prefixes.contains(&p) {
+            prefixes.push(p);
+        }
+    };
+    if !query.contains('+') {
+        if let Some(rest) = digits.strip_prefix("00") {
+            add(rest.to_owned());
+        } else if digits.starts_with("80") {
+            add(format!("3{digits}"));
+        } else if let Some(rest) = digits.strip_prefix('8') {
+            add(format!("7{rest}"));
+        } else if digits.starts_with('0') {
+            add(format!("38{digits}"));
+        } else {
+            match region.trim().to_ascii_uppercase().as_str() {
+                "UA" => add(format!("380{digits}")),
+                "RU" | "KZ" => add(format!("7{digits}")),
+                _ => {}
+            }
+        }
+    }
+    if let PhoneNumber::E164(e164) = PhoneNumber::parse(query, region) {
+        add(e164[1..].to_owned());
+    }
+    prefixes
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn ru(s: &str) -> PhoneNumber {
+        PhoneNumber::parse(s, "RU")
+    }
+
+    fn contact(name: &str, company: Option<&str>, phones: &[&str]) -> NewContact {
+        NewContact {
+            name: name.into(),
+            company: company.map(Into::into),
+            phones: phones.iter().map(|p| ru(p)).collect(),
+            ..NewContact::default()
+        }
+    }
+
+    fn names(contacts: &[Contact]) -> Vec<&str> {
+        contacts.iter().map(|c| c.name.as_str()).collect()
+    }
+
+    fn sample() -> Store {
+        let store = Store::open_in_memory("RU").unwrap();
+        for c in [
+            contact("Иван Петров", Some("ООО Ромашка"), &["+7 910 123-45-67"]),
+            contact(
+                "Анна Смирнова",
+                Some("ТехноСтрой"),
+                &["8 495 777 66 55", "101"],
+            ),
+            contact("Семён Горбунков", None, &["0442246595"]),
+            contact("John Smith", Some("Acme"), &["+44 20 7946 0958"]),
+            contact("Борис", Some("иванов и партнёры"), &["8 800 555 35 35"]),
+        ] {
+            store.add_contact(&c).unwrap();
+        }
+        store
+    }
+
+    #[test]
+    fn add_and_lookup_by_any_spelling() {
+        let store = Store::open_in_memory("RU").unwrap();
+        let id = store
+            .add_contact(&NewContact {
+                name: "  Иван Петров ".into(),
+                company: Some("ООО Ромашка".into()),
+                responsible: Some("Мария, доб. 102".into()),
+                url: Some("https://crm.example/contacts/1".into()),
+                notes: Some("   ".into()),
+                phones: vec![ru("+7 910 123-45-67"), ru("8 (910) 123-45-67"), ru("101")],
+            })
+            .unwrap();
+        for spelling in [
+            "89101234567",
+            "+7 (910) 123 45 67",
+            "79101234567",
+            "9101234567",
+        ] {
+            let found = store.lookup(&ru(spelling)).unwrap().expect(spelling);
+            assert_eq!(found.id, id);
+            assert_eq!(found.name, "Иван Петров");
+            assert_eq!(found.notes, None, "blank text is stored as absent");
+            // The number given twice is stored once, in the order given.
+            assert_eq!(
+                found.phones,
+                vec![ru("+79101234567"), PhoneNumber::Extension("101".into())]
+            );
+        }
+        assert_eq!(store.lookup(&ru("101")).unwrap().map(|c| c.id), Some(id));
+        assert_eq!(store.contact_count().unwrap(), 1);
+    }
+
+    #[test]
+    fn lookup_matches_the_whole_number_not_its_tail() {
+        let store = Store::open_in_memory("RU").unwrap();
+        store
+            .add_contact(&contact("Иван", None, &["+79101234567"]))
+            .unwrap();
+        // Same last ten digits, other country.
+        assert_eq!(
+            store
+                .lookup(&PhoneNumber::E164("+19101234567".into()))
+                .unwrap(),
+            None
+        );
+        assert_eq!(store.lookup(&ru("+7 910 123 45 6")).unwrap(), None);
+        assert_eq!(
+            store.lookup(&PhoneNumber::Raw(String::new())).unwrap(),
+            None
+        );
+        assert_eq!(store.lookup(&ru("anonymous")).unwrap(), None);
+    }
+
+    #[test]
+    fn shared_number_finds_the_contact_added_last() {
+        let store = Store::open_in_memory("RU").unwrap();
+        store
+            .add_contact(&contact("Старый", None, &["+74957776655"]))
+            .unwrap();
+        let newer = store
+            .add_contact(&contact("Новый", None, &["84957776655"]))
+            .unwrap();
+        let found = store.lookup(&ru("+7 495 777-66-55")).unwrap().unwrap();
+        assert_eq!((found.id, found.name.as_str()), (newer, "Новый"));
+    }
+
+    #[test]
+    fn text_search_ignores_case_in_cyrillic_and_latin() {
+        let store = sample();
+        assert_eq!(
+            names(&store.search("иван", 10).unwrap()),
+            ["Борис", "Иван Петров"]
+        );
+        assert_eq!(
+            names(&store.search("ИВАН", 10).unwrap()),
+            ["Борис", "Иван Петров"]
+        );
+        assert_eq!(names(&store.search("ромаш", 10).unwrap()), ["Иван Петров"]);
+        assert_eq!(names(&store.search("SMITH", 10).unwrap()), ["John Smith"]);
+        assert_eq!(names(&store.search("acme", 10).unwrap()), ["John Smith"]);
+        // ё and е are one letter to search.
+        assert_eq!(
+            names(&store.search("семен", 10).unwrap()),
+            ["Семён Горбунков"]
+        );
+        assert_eq!(names(&store.search("партнеры", 10).unwrap()), ["Борис"]);
+        assert!(store.search("нет такого", 10).unwrap().is_empty());
+        // SQL wildcards are plain characters here.
+        assert!(store.search("%", 10).unwrap().is_empty());
+        assert!(store.search("_", 10).unwrap().is_empty());
+    }
+
+    #[test]
+    fn number_search_finds_prefixes_however_written() {
+        let store = sample();
+        for query in [
+            "7910",
+            "+7 910",
+            "8910",
+            "8 (910) 12",
+            "910 123",
+            "+79101234567",
+            "89101234567",
+        ] {
+            assert_eq!(
+                names(&store.search(query, 10).unwrap()),
+                ["Иван Петров"],
+                "{query}"
+            );
+        }
+        for query in ["044", "8044", "38044", "+380 44 224", "0442246595"] {
+            assert_eq!(
+                names(&store.search(query, 10).unwrap()),
+                ["Семён Горбунков"],
+                "{query}"
+            );
+        }
+        assert_eq!(names(&store.search("8800", 10).unwrap()), ["Борис"]);
+        assert_eq!(names(&store.search("10", 10).unwrap()), ["Анна Смирнова"]);
+        assert_eq!(names(&store.search("+44", 10).unwrap()), ["John Smith"]);
+        // A prefix, not a substring: the middle of a number does not match.
+        assert!(store.search("123", 10).unwrap().is_empty());
+        assert!(store.search("+7 911", 10).unwrap().is_empty());
+    }
+
+    #[test]
+    fn search_orders_by_name_and_respects_the_limit() {
+        let store = sample();
+        let all = store.search("", 100).unwrap();
+        assert_eq!(
+            names(&all),
+            [
+                "John Smith",
+                "Анна Смирнова",
+                "Борис",
+                "Иван Петров",
+                "Семён Горбунков"
+            ]
+        );
+        assert_eq!(
+            names(&store.search("", 2).unwrap()),
+            ["John Smith", "Анна Смирнова"]
+        );
+        assert!(store.search("", 0).unwrap().is_empty());
+        // "7" matches every +7 number; the limit still holds and the order is by name.
+        assert_eq!(
+            names(&store.search("7", 2).unwrap()),
+            ["Анна Смирнова", "Борис"]
+        );
+    }
+
+    #[test]
+    fn number_prefixes_cover_national_spellings() {
+        assert_eq!(number_prefixes("8 910", "RU"), ["8910", "7910"]);
+        assert_eq!(number_prefixes("+7 910", "RU"), ["7910"]);
+        assert_eq!(number_prefixes("044", "RU"), ["044", "38044"]);
+        assert_eq!(number_prefixes("8044", "UA"), ["8044", "38044"]);
+        assert_eq!(number_prefixes("00380", "UA"), ["00380", "380"]);
+        assert_eq!(number_prefixes("44", "UA"), ["44", "38044"]);
+        assert_eq!(number_prefixes("910", "RU"), ["910", "7910"]);
+        assert_eq!(number_prefixes("910", "DE"), ["910"]);
+        assert_eq!(
+            number_prefixes("9101234567", "RU"),
+            ["9101234567", "79101234567"]
+        );
+    }
+
+    fn query_plan(conn: &Connection, sql: &str) -> String {
+        let mut stmt = conn.prepare(&format!("EXPLAIN QUERY PLAN {sql}")).unwrap();
+        let count = stmt.parameter_count();
+        let args: Vec<String> = (0..count).map(|i| format!("{i}")).collect();
+        let rows = stmt
+            .query_map(rusqlite::params_from_iter(args), |row| {
+                row.get::<_, String>(3)
+            })
+            .unwrap();
+        rows.collect::<Result<Vec<_>, _>>().unwrap().join("\n")
+    }
+
+    #[test]
+    fn lookups_and_number_search_use_indexes() {
+        let store = sample();
+        let conn = store.lock();
+        let lookup = query_plan(&conn, LOOKUP_SQL);
+        assert!(lookup.contains("contact_phones_by_key"), "{lookup}");
+        let search = query_plan(&conn, &number_search_sql(3));
+        assert_eq!(
+            search.matches("contact_phones_by_digits").count(),
+            3,
+            "{search}"
+        );
+        assert!(!search.contains("SCAN contact_phones"), "{search}");
+        let text = query_plan(&conn, TEXT_SEARCH_SQL);
+        assert!(
+            !text.contains("TEMP B-TREE"),
+            "text search sorts by walking the name index: {text}"
+        );
+    }
+
+    #[test]
+    fn stays_fast_with_a_hundred_thousand_contacts() {
+        let store = Store::open_in_memory("RU").unwrap();
+        {
+            let mut conn = store.lock();
+            let tx = conn.transaction().unwrap();
+            for i in 0..100_000u64 {
+                let c = NewContact {
+                    name: format!("Контакт {i:06}"),
+                    company: Some(format!("Компания {}", i % 1000)),
+                    phones: vec![PhoneNumber::E164(format!("+7910{i:07}"))],
+                    ..NewContact::default()
+                };
+                insert_contact(&tx, &c).unwrap();
+            }
+            tx.commit().unwrap();
+        }
+        assert_eq!(store.contact_count().unwrap(), 100_000);
+        let started = std::time::Instant::now();
+        let found = store.lookup(&ru("8 910 009 99 99")).unwrap().unwrap();
+        assert_eq!(found.name, "Контакт 099999");
+        assert_eq!(
+            names(&store.search("8 910 000 00 4", 20).unwrap()).len(),
+            10
+        );
+        assert_eq!(
+            names(&store.search("+7 910 0012345", 20).unwrap()),
+            ["Контакт 012345"]
+        );
+        assert_eq!(store.search("контакт 0999", 5).unwrap().len(), 5);
+        assert_eq!(store.search("компания 999", 200).unwrap().len(), 100);
+        assert_eq!(store.search("7", 50).unwrap().len(), 50);
+        // Generous for a debug build on a busy 2-core machine; a full scan per row would take
+        // minutes.
+        let took = started.elapsed();
+        assert!(
+            took < std::time::Duration::from_secs(3),
+            "searches took {took:?}"
+        );
+    }
+}

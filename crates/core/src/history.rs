@@ -1,0 +1,383 @@
+//! Call history, in the same SQLite file as the directory.
+//!
+//! One row per (provider, call id): recording a call again (it was answered, then ended) replaces
+//! the row. Times are RFC 3339 text in UTC with nanoseconds, so they come back exactly as recorded
+//! and sort as text.
+
+use chrono::{DateTime, SecondsFormat, Utc};
+use rusqlite::{params, Row};
+use serde::{Deserialize, Serialize};
+
+use crate::event::{CallState, Direction};
+use crate::phone::PhoneNumber;
+use crate::store::{Store, StoreError};
+
+/// One call as history keeps it.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct CallRecord {
+    /// Provider module name.
+    pub provider: String,
+    /// The PBX's id of the call (the root id for group calls).
+    pub call_id: String,
+    /// Which way it went.
+    pub direction: Direction,
+    /// Its latest state.
+    pub state: CallState,
+    /// The outside party.
+    pub customer: Option<PhoneNumber>,
+    /// Extension of the employee who had it.
+    pub employee: Option<String>,
+    /// Contact name at the time of the call.
+    pub contact_name: Option<String>,
+    /// When it started ringing.
+    pub started_at: DateTime<Utc>,
+    /// When it was answered.
+    pub answered_at: Option<DateTime<Utc>>,
+    /// When it ended.
+    pub ended_at: Option<DateTime<Utc>>,
+}
+
+impl Store {
+    /// Saves a call, replacing an earlier record of the same (provider, call_id).
+    pub fn record_call(&self, call: &CallRecord) -> Result<(), StoreError> {
+        self.lock()
+            .prepare_cached(
+                "INSERT INTO calls (provider, call_id, direction, state, customer_key, employee,
+                                    contact_name, started_at, answered_at, ended_at)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)
+                 ON CONFLICT (provider, call_id) DO UPDATE SET
+                    direction = excluded.direction,
+                    state = excluded.state,
+                    customer_key = excluded.customer_key,
+                    employee = excluded.employee,
+                    contact_name = excluded.contact_name,
+                    started_at = excluded.started_at,
+                    answered_at = excluded.answered_at,
+                    ended_at = excluded.ended_at",
+            )?
+            .execute(params![
+                call.provider,
+                call.call_id,
+                call.direction.as_str(),
+                call.state.as_str(),
+                call.customer.as_ref().map(PhoneNumber::key),
+                call.employee,
+                call.contact_name,
+                timestamp(&call.started_at),
+                call.answered_at.as_ref().map(timestamp),
+                call.ended_at.as_ref().map(timestamp),
+            ])?;
+        Ok(())
+    }
+
+    /// The latest calls with this number, newest first.
+    pub fn calls_with(
+        &self,
+        number: &PhoneNumber,
+        limit: usize,
+    ) -> Result<Vec<CallRecord>, StoreError> {
+        self.query_calls(
+            "WHERE customer_key = ?1 ORDER BY started_at DESC, id DESC LIMIT ?2",
+            params![number.key(), sql_limit(limit)],
+        )
+    }
+
+    /// The latest calls, newest first.
+    pub fn recent_calls(&self, limit: usize) -> Result<Vec<CallRecord>, StoreError> {
+        self.query_calls(
+            "ORDER BY started_at DESC, id DESC LIMIT ?1",
+            params![sql_limit(limit)],
+        )
+    }
+
+    fn query_calls(
+        &self,
+        tail: &str,
+        args: &[&dyn rusqlite::ToSql],
+    ) -> Result<Vec<CallRecord>, StoreError> {
+        let conn = self.lock();
+        let mut stmt = conn.prepare_cached(&format!(
+            "SELECT provider, call_id, direction, state, customer_key, employee, contact_name,
+                    started_at, answered_at, ended_at
+             FROM calls {tail}"
+        ))?;
+        let rows = stmt.query_map(args, read_call)?;
+        let mut calls = Vec::new();
+        for row in rows {
+            match row? {
+                Ok(call) => calls.push(call),
+                // A row this version cannot read (a newer Callpop's state name, a hand-edited
+                // time) is left out of the list rather than hiding all the others.
+                Err(problem) => tracing::warn!(%problem, "call history row skipped"),
+            }
+        }
+        Ok(calls)
+    }
+}
+
+/// SQLite's LIMIT is signed; anything beyond is "no limit" anyway.
+fn sql_limit(limit: usize) -> i64 {
+    i64::try_from(limit).unwrap_or(i64::MAX)
+}
+
+fn timestamp(at: &DateTime<Utc>) -> String {
+    at.to_rfc3339_opts(SecondsFormat::Nanos, true)
+}
+
+fn parse_timestamp(text: &str) -> Result<DateTime<Utc>, String> {
+    DateTime::parse_from_rfc3339(text)
+        .map(|at| at.with_timezone(&Utc))
+        .map_err(|e| format!("bad time {text:?}: {e}"))
+}
+
+/// A row as a call; the inner `Err` says why a row that SQLite read fine makes no call.
+fn read_call(row: &Row<'_>) -> rusqlite::Result<Result<CallRecord, String>> {
+    let raw = StoredCall {
+        provider: row.get(0)?,
+        call_id: row.get(1)?,
+        direction: row.get(2)?,
+        state: row.get(3)?,
+        customer_key: row.get(4)?,
+        employee: row.get(5)?,
+        contact_name: row.get(6)?,
+        started_at: row.get(7)?,
+        answered_at: row.get(8)?,
+        ended_at: row.get(9)?,
+    };
+    Ok(raw.decode())
+}
+
+/// A `calls` row as SQLite holds it.
+struct StoredCall {
+    provider: String,
+    call_id: String,
+    direction: String,
+    state: String,
+    customer_key: Option<String>,
+    employee: Option<String>,
+    contact_name: Option<String>,
+    started_at: String,
+    answered_at: Option<String>,
+    ended_at: Option<String>,
+}
+
+impl StoredCall {
+    fn decode(self) -> Result<CallRecord, String> {
+        Ok(CallRecord {
+            direction: direction_from(&self.direction)
+                .ok_or_else(|| format!("unknown direction {:?}", self.direction))?,
+            state: state_from(&self.state)
+                .ok_or_else(|| format!("unknown state {:?}", self.state))?,
+            customer: self.customer_key.as_deref().map(PhoneNumber::from_key),
+            started_at: parse_timestamp(&self.started_at)?,
+            answered_at: self
+                .answered_at
+                .as_deref()
+                .map(parse_timestamp)
+                .transpose()?,
+            ended_at: self.ended_at.as_deref().map(parse_timestamp).transpose()?,
+            provider: self.provider,
+            call_id: self.call_id,
+            employee: self.employee,
+            contact_name: self.contact_name,
+        })
+    }
+}
+
+fn direction_from(text: &str) -> Option<Direction> {
+    [Direction::In, Direction::Out, Direction::Internal]
+        .into_iter()
+        .find(|d| d.as_str() == text)
+}
+
+fn state_from(text: &str) -> Option<CallState> {
+    [
+        CallState::Ringing,
+        CallState::Answered,
+        CallState::Ended,
+        CallState::Missed,
+        CallState::Cancelled,
+        CallState::Transferred,
+    ]
+    .into_iter()
+    .find(|s| s.as_str() == text)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use chrono::{Duration, TimeZone};
+
+    fn ru(s: &str) -> PhoneNumber {
+        PhoneNumber::parse(s, "RU")
+    }
+
+    fn at(minute: u32) -> DateTime<Utc> {
+        Utc.with_ymd_and_hms(2024, 5, 1, 9, minute, 0).unwrap()
+    }
+
+    fn call(id: &str, customer: &str, minute: u32) -> CallRecord {
+        CallRecord {
+            provider: "vega".into(),
+            call_id: id.into(),
+            direction: Direction::In,
+            state: CallState::Ringing,
+            customer: Some(ru(customer)),
+            employee: Some("101".into()),
+            contact_name: None,
+            started_at: at(minute),
+            answered_at: None,
+            ended_at: None,
+        }
+    }
+
+    fn ids(calls: &[CallRecord]) -> Vec<&str> {
+        calls.iter().map(|c| c.call_id.as_str()).collect()
+    }
+
+    #[test]
+    fn history_survives_reopening_the_file() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("history").join("callpop.sqlite");
+        // Nanoseconds, a zone other than UTC on the way in: the record must come back exactly.
+        let started = chrono::DateTime::parse_from_rfc3339("2024-05-01T12:30:15.123456789+03:00")
+            .unwrap()
+            .with_timezone(&Utc);
+        let full = CallRecord {
+            provider: "vega".into(),
+            call_id: "c-1".into(),
+            direction: Direction::Out,
+            state: CallState::Ended,
+            customer: Some(ru("8 (910) 123-45-67")),
+            employee: Some("101".into()),
+            contact_name: Some("Иван Петров".into()),
+            started_at: started,
+            answered_at: Some(started + Duration::seconds(7)),
+            ended_at: Some(started + Duration::milliseconds(95_500)),
+        };
+        let bare = CallRecord {
+            provider: "other".into(),
+            call_id: "c-1".into(),
+            direction: Direction::Internal,
+            state: CallState::Missed,
+            customer: Some(PhoneNumber::Sip {
+                user: "102".into(),
+                host: Some("pbx".into()),
+            }),
+            employee: None,
+            contact_name: None,
+            started_at: started - Duration::hours(1),
+            answered_at: None,
+            ended_at: None,
+        };
+        {
+            let store = Store::open(&path, "RU").unwrap();
+            store.record_call(&full).unwrap();
+            store.record_call(&bare).unwrap();
+        }
+        let store = Store::open(&path, "RU").unwrap();
+        assert_eq!(
+            store.recent_calls(10).unwrap(),
+            vec![full.clone(), bare.clone()]
+        );
+        assert_eq!(
+            store.calls_with(&ru("+79101234567"), 10).unwrap(),
+            vec![full]
+        );
+        assert_eq!(
+            store.calls_with(&bare.customer.unwrap(), 10).unwrap().len(),
+            1
+        );
+    }
+
+    #[test]
+    fn recording_again_replaces_the_call() {
+        let store = Store::open_in_memory("RU").unwrap();
+        let mut c = call("c-1", "+79101234567", 0);
+        store.record_call(&c).unwrap();
+        c.state = CallState::Ended;
+        c.answered_at = Some(at(1));
+        c.ended_at = Some(at(5));
+        c.contact_name = Some("Иван".into());
+        store.record_call(&c).unwrap();
+        assert_eq!(store.recent_calls(10).unwrap(), vec![c.clone()]);
+        // The same call id from another provider is another call.
+        let mut other = c.clone();
+        other.provider = "other".into();
+        store.record_call(&other).unwrap();
+        assert_eq!(store.recent_calls(10).unwrap().len(), 2);
+    }
+
+    #[test]
+    fn calls_come_newest_first_and_are_limited() {
+        let store = Store::open_in_memory("RU").unwrap();
+        // Recorded out of order on purpose.
+        for (id, number, minute) in [
+            ("a", "+79101234567", 10),
+            ("b", "+74957776655", 30),
+            ("c", "89101234567", 20),
+            ("d", "+79101234567", 40),
+        ] {
+            store.record_call(&call(id, number, minute)).unwrap();
+        }
+        assert_eq!(ids(&store.recent_calls(10).unwrap()), ["d", "b", "c", "a"]);
+        assert_eq!(ids(&store.recent_calls(2).unwrap()), ["d", "b"]);
+        assert!(store.recent_calls(0).unwrap().is_empty());
+        assert_eq!(
+            ids(&store.calls_with(&ru("8 910 123 45 67"), 10).unwrap()),
+            ["d", "c", "a"]
+        );
+        assert_eq!(
+            ids(&store.calls_with(&ru("+79101234567"), 1).unwrap()),
+            ["d"]
+        );
+        assert!(store
+            .calls_with(&ru("+79990000000"), 10)
+            .unwrap()
+            .is_empty());
+        assert_eq!(store.recent_calls(usize::MAX).unwrap().len(), 4);
+    }
+
+    #[test]
+    fn a_call_without_customer_is_kept() {
+        let store = Store::open_in_memory("RU").unwrap();
+        let mut c = call("anon", "101", 0);
+        c.customer = None;
+        store.record_call(&c).unwrap();
+        assert_eq!(store.recent_calls(10).unwrap(), vec![c]);
+    }
+
+    #[test]
+    fn unreadable_rows_are_left_out_not_fatal() {
+        let store = Store::open_in_memory("RU").unwrap();
+        store.record_call(&call("good", "+79101234567", 0)).unwrap();
+        store
+            .lock()
+            .execute(
+                "INSERT INTO calls (provider, call_id, direction, state, started_at)
+                 VALUES ('vega', 'future', 'sideways', 'ended', '2024-05-01T10:00:00Z'),
+                        ('vega', 'bad-time', 'in', 'ended', 'yesterday')",
+                [],
+            )
+            .unwrap();
+        assert_eq!(ids(&store.recent_calls(10).unwrap()), ["good"]);
+    }
+
+    #[test]
+    fn names_round_trip() {
+        for d in [Direction::In, Direction::Out, Direction::Internal] {
+            assert_eq!(direction_from(d.as_str()), Some(d));
+        }
+        for s in [
+            CallState::Ringing,
+            CallState::Answered,
+            CallState::Ended,
+            CallState::Missed,
+            CallState::Cancelled,
+            CallState::Transferred,
+        ] {
+            assert_eq!(state_from(s.as_str()), Some(s));
+        }
+        assert_eq!(state_from("Ended"), None);
+    }
+}

@@ -1,0 +1,31 @@
+//! Callpop's domain, free of any PBX dialect and of any UI.
+//!
+//! Every provider adapter (in `callpop-providers`) turns what its PBX says into [`CallEvent`]s.
+//! The [`CallTracker`] folds those events into [`Call`]s: it drops duplicates, tolerates events that
+//! arrive out of order and shows the legs of a group call as one call. The [`Pipeline`] then looks
+//! the caller up in the contact [`Store`] (directory and history live in one SQLite file) and hands
+//! a [`CallView`] to whoever shows it: the desktop app's caller card or `callpop-cli watch`.
+//!
+//! Phone numbers are normalised once, at the edge, by [`PhoneNumber::parse`], so a contact matches
+//! however its number was written. Settings live in a TOML file ([`Config`]); secrets never do:
+//! they live in the OS keyring ([`secrets`]).
+
+pub mod config;
+pub mod csv_import;
+pub mod directory;
+pub mod event;
+pub mod history;
+pub mod phone;
+pub mod pipeline;
+pub mod secrets;
+pub mod store;
+pub mod tracker;
+
+pub use config::{AccountConfig, Config};
+pub use directory::{Contact, NewContact};
+pub use event::{CallEvent, CallState, ContactInfo, Direction};
+pub use history::CallRecord;
+pub use phone::PhoneNumber;
+pub use pipeline::{CallView, Pipeline};
+pub use store::{Store, StoreError};
+pub use tracker::{Call, CallTracker};

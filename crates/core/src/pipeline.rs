@@ -1,0 +1,235 @@
+//! From a provider's event to what the caller card shows: track, look up, remember.
+
+use std::sync::Arc;
+
+use chrono::{DateTime, Utc};
+use serde::Serialize;
+
+use crate::event::{CallEvent, CallState, ContactInfo, Direction};
+use crate::history::CallRecord;
+use crate::phone::PhoneNumber;
+use crate::store::Store;
+use crate::tracker::{Call, CallTracker};
+
+/// How many earlier calls with the same number a card shows.
+const RECENT_CALLS_SHOWN: usize = 3;
+
+/// Where the card's contact data came from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum ContactSource {
+    /// Our own directory.
+    Directory,
+    /// The PBX's look-up (its own CRM).
+    Pbx,
+}
+
+/// One call as the UI and `callpop-cli watch` show it.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct CallView {
+    /// The call's id (the parent's id for a group call).
+    pub call_id: String,
+    /// Provider module name.
+    pub provider: String,
+    /// Where the call is now.
+    pub state: CallState,
+    /// Which way it goes.
+    pub direction: Direction,
+    /// The outside party, normalised (E.164 for phone numbers).
+    pub customer: Option<PhoneNumber>,
+    /// The same number formatted for people.
+    pub customer_display: Option<String>,
+    /// The employee the call is for, or who answered it.
+    pub employee: Option<String>,
+    /// That employee's name.
+    pub employee_name: Option<String>,
+    /// Time of the latest change.
+    pub at: DateTime<Utc>,
+    /// When it started ringing.
+    pub started_at: DateTime<Utc>,
+    /// When it was answered.
+    pub answered_at: Option<DateTime<Utc>>,
+    /// When it finished.
+    pub ended_at: Option<DateTime<Utc>>,
+    /// Who the customer is; `None` for an unknown number.
+    pub contact: Option<ContactInfo>,
+    /// Where `contact` came from.
+    pub contact_source: Option<ContactSource>,
+    /// Earlier calls with this number, newest first.
+    pub recent: Vec<CallRecord>,
+    /// Every extension the call rang (all legs of a group call).
+    pub extensions: Vec<String>,
+}
+
+impl CallView {
+    /// True when the call rang (or rings) this extension.
+    pub fn involves(&self, extension: &str) -> bool {
+        self.extensions.iter().any(|ext| ext == extension)
+    }
+}
+
+/// Tracks calls and enriches each change with the directory and history.
+pub struct Pipeline {
+    tracker: CallTracker,
+    store: Arc<Store>,
+}
+
+impl Pipeline {
+    /// A pipeline over this store.
+    pub fn new(store: Arc<Store>) -> Pipeline {
+        Pipeline { tracker: CallTracker::new(), store }
+    }
+
+    /// The store the pipeline reads and writes.
+    pub fn store(&self) -> &Arc<Store> {
+        &self.store
+    }
+
+    /// Folds one event in. Returns the updated view when something visible changed, after saving
+    /// the call to history; `None` for duplicates. A store error is logged, never fatal: a card
+    /// without its contact is better than no card.
+    pub fn handle(&mut self, event: &CallEvent) -> Option<CallView> {
+        let call = self.tracker.apply(event)?;
+        let view = self.view(&call);
+        if let Err(e) = self.store.record_call(&record_of(&call, &view)) {
+            tracing::warn!("could not save call {} to history: {e}", call.id);
+        }
+        Some(view)
+    }
+
+    fn view(&self, call: &Call) -> CallView {
+        let directory_contact = call.customer.as_ref().and_then(|number| match self.store.lookup(number) {
+            Ok(found) => found,
+            Err(e) => {
+                tracing::warn!("directory look-up failed: {e}");
+                None
+            }
+        });
+        let (contact, contact_source) = match (directory_contact, &call.pbx_contact) {
+            (Some(found), _) => (Some(found.info()), Some(ContactSource::Directory)),
+            (None, Some(pbx)) => (Some(pbx.clone()), Some(ContactSource::Pbx)),
+            (None, None) => (None, None),
+        };
+        let recent = match &call.customer {
+            Some(number) => self
+                .store
+                .calls_with(number, RECENT_CALLS_SHOWN + 1)
+                .unwrap_or_default()
+                .into_iter()
+                .filter(|earlier| earlier.call_id != call.id || earlier.provider != call.provider)
+                .take(RECENT_CALLS_SHOWN)
+                .collect(),
+            None => Vec::new(),
+        };
+        CallView {
+            call_id: call.id.clone(),
+            provider: call.provider.clone(),
+            state: call.state,
+            direction: call.direction,
+            customer_display: call.customer.as_ref().map(PhoneNumber::display),
+            customer: call.customer.clone(),
+            employee: call.employee.clone(),
+            employee_name: call.employee_name.clone(),
+            at: call.updated_at,
+            started_at: call.started_at,
+            answered_at: call.answered_at,
+            ended_at: call.ended_at,
+            contact,
+            contact_source,
+            recent,
+            extensions: call_extensions(call),
+        }
+    }
+}
+
+fn call_extensions(call: &Call) -> Vec<String> {
+    let mut extensions: Vec<String> = call
+        .legs
+        .values()
+        .filter_map(|leg| leg.employee.clone())
+        .chain(call.employee.clone())
+        .collect();
+    extensions.sort();
+    extensions.dedup();
+    extensions
+}
+
+fn record_of(call: &Call, view: &CallView) -> CallRecord {
+    CallRecord {
+        provider: call.provider.clone(),
+        call_id: call.id.clone(),
+        direction: call.direction,
+        state: call.state,
+        customer: call.customer.clone(),
+        employee: call.employee.clone(),
+        contact_name: view.contact.as_ref().and_then(|c| c.name.clone()),
+        started_at: call.started_at,
+        answered_at: call.answered_at,
+        ended_at: call.ended_at,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::directory::NewContact;
+
+    fn ring(customer: &str, id: &str) -> CallEvent {
+        CallEvent {
+            provider: "vega".into(),
+            call_id: id.into(),
+            parent_id: None,
+            state: CallState::Ringing,
+            direction: Direction::In,
+            customer: Some(PhoneNumber::parse(customer, "RU")),
+            employee: Some("001".into()),
+            employee_name: None,
+            at: Utc::now(),
+            pbx_contact: Some(ContactInfo { name: Some("PBX name".into()), ..Default::default() }),
+        }
+    }
+
+    fn store_with_ivan() -> Arc<Store> {
+        let store = Store::open_in_memory("RU").unwrap();
+        store
+            .add_contact(&NewContact {
+                name: "Иван Петров".into(),
+                company: Some("ООО Ромашка".into()),
+                phones: vec![PhoneNumber::parse("+7 910 123-45-67", "RU")],
+                ..Default::default()
+            })
+            .unwrap();
+        Arc::new(store)
+    }
+
+    #[test]
+    fn directory_contact_wins_over_the_pbx_name() {
+        let mut pipeline = Pipeline::new(store_with_ivan());
+        let view = pipeline.handle(&ring("8 (910) 123-45-67", "c1")).unwrap();
+        assert_eq!(view.contact.unwrap().name.as_deref(), Some("Иван Петров"));
+        assert_eq!(view.contact_source, Some(ContactSource::Directory));
+        assert_eq!(view.customer.unwrap().e164(), Some("+79101234567"));
+    }
+
+    #[test]
+    fn unknown_number_falls_back_to_the_pbx_data() {
+        let mut pipeline = Pipeline::new(store_with_ivan());
+        let view = pipeline.handle(&ring("+74950000000", "c1")).unwrap();
+        assert_eq!(view.contact.unwrap().name.as_deref(), Some("PBX name"));
+        assert_eq!(view.contact_source, Some(ContactSource::Pbx));
+    }
+
+    #[test]
+    fn calls_are_saved_and_shown_as_recent_on_the_next_card() {
+        let mut pipeline = Pipeline::new(store_with_ivan());
+        pipeline.handle(&ring("89101234567", "first"));
+        let mut missed = ring("89101234567", "first");
+        missed.state = CallState::Missed;
+        pipeline.handle(&missed);
+        let view = pipeline.handle(&ring("+79101234567", "second")).unwrap();
+        assert_eq!(view.recent.len(), 1);
+        assert_eq!(view.recent[0].call_id, "first");
+        assert_eq!(view.recent[0].state, CallState::Missed);
+        assert!(pipeline.handle(&ring("+79101234567", "second")).is_none(), "duplicate");
+    }
+}

@@ -1,0 +1,99 @@
+//! Starts the configured provider and dispatches what the app asks of it.
+
+use std::time::Duration;
+
+use callpop_core::secrets::Secret;
+use callpop_core::{AccountConfig, CallEvent, PhoneNumber};
+use tokio::sync::mpsc;
+use tokio_util::sync::CancellationToken;
+
+use crate::vega::{ActiveCallsPoller, VegaClient, VegaError, VegaSettings};
+
+/// What can go wrong talking to a provider, in words a user can act on.
+#[derive(Debug, thiserror::Error)]
+pub enum ProviderError {
+    /// The config names a provider this build does not know.
+    #[error("unknown provider `{0}`: the known providers are: vega")]
+    UnknownProvider(String),
+    /// The action needs "me" (the user's extension) and none is configured.
+    #[error("no user (extension) configured: set `user` in the [account] section or pass --user")]
+    NoUser,
+    /// The provider does not offer this action.
+    #[error("{provider} does not offer {action}")]
+    Unsupported {
+        /// Provider module name.
+        provider: String,
+        /// What was asked for.
+        action: &'static str,
+    },
+    /// Vega said no, or could not be reached.
+    #[error(transparent)]
+    Vega(#[from] VegaError),
+}
+
+enum Backend {
+    Vega(VegaClient),
+}
+
+/// A configured PBX account, ready for actions; its events flow from [`Account::start`].
+pub struct Account {
+    config: AccountConfig,
+    backend: Backend,
+}
+
+impl Account {
+    /// Connects to the account's PBX (logging in where the provider needs it) and starts its
+    /// event source, which sends into `events` until `shutdown` is cancelled.
+    pub async fn start(
+        config: &AccountConfig,
+        key: &Secret,
+        region: &str,
+        events: mpsc::Sender<CallEvent>,
+        shutdown: CancellationToken,
+    ) -> Result<Account, ProviderError> {
+        let account = Account::connect(config, key, region)?;
+        match &account.backend {
+            Backend::Vega(client) => {
+                // Log in once up front so a wrong key is reported at start, not as a poll warning.
+                client.authorize().await?;
+                let poller = ActiveCallsPoller::new(
+                    client.clone(),
+                    Duration::from_millis(config.poll_interval_ms),
+                    config.user.clone(),
+                );
+                tokio::spawn(poller.run(events, shutdown));
+            }
+        }
+        Ok(account)
+    }
+
+    /// An account for actions only (click-to-call...), with no event source.
+    pub fn connect(config: &AccountConfig, key: &Secret, region: &str) -> Result<Account, ProviderError> {
+        let backend = match config.provider.as_str() {
+            "vega" => Backend::Vega(VegaClient::new(
+                VegaSettings {
+                    base_url: config.base_url(),
+                    domain: config.domain.clone(),
+                    timeout: Duration::from_millis(config.timeout_ms),
+                    region: region.to_owned(),
+                },
+                key.expose().to_owned(),
+            )?),
+            other => return Err(ProviderError::UnknownProvider(other.to_owned())),
+        };
+        Ok(Account { config: config.clone(), backend })
+    }
+
+    /// The account's settings.
+    pub fn config(&self) -> &AccountConfig {
+        &self.config
+    }
+
+    /// Click-to-call: the PBX rings the user's phone, then `number`. Returns the PBX's call id.
+    pub async fn make_call(&self, number: &PhoneNumber) -> Result<String, ProviderError> {
+        let me = self.config.user.as_deref().ok_or(ProviderError::NoUser)?;
+        match &self.backend {
+            Backend::Vega(client) => Ok(client.make_call(me, &number.key()).await?),
+        }
+    }
+}

@@ -1,0 +1,1 @@
+//! Vega PBX (../shared/providers/vega.md). HELPER-OWNED.

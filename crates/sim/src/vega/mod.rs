@@ -1,0 +1,171 @@
+//! A Vega PBX simulator (`shared/providers/vega.md`, part B).
+//!
+//! What it serves, as the spec says:
+//! - `POST /rest/security/authorize` (B.1): checks domain and API key, answers a `JSESSIONID`
+//!   cookie; every other `/rest` endpoint answers `403 Forbidden` without a valid session;
+//! - `POST /rest/user/makeCall` (B.2): starts an outgoing call and logs it;
+//! - `GET /rest/calls/active/v3` (B.3): the calls in progress now.
+//!
+//! What it adds for tests, under `/_sim/` (not Vega's API): `POST /_sim/scenario` plays a
+//! [`Scenario`], `POST /_sim/expire-sessions`, `POST /_sim/faults`, `GET /_sim/calls-made`,
+//! `GET /_sim/stats`. The same is reachable from Rust through [`VegaSimHandle`].
+//!
+//! Start it with [`serve`] (on a listener you bound) or [`VegaSim::start`] (on an address); stop it
+//! with [`VegaSimHandle::shutdown`] or by dropping the handle. Scenario timelines run on tokio's
+//! clock and stop with the server.
+
+mod api;
+mod config;
+mod control;
+pub mod demo;
+mod scenario;
+mod state;
+mod wire;
+
+use std::net::SocketAddr;
+use std::sync::Arc;
+
+use tokio::net::{TcpListener, ToSocketAddrs};
+use tokio::task::JoinHandle;
+use tokio_util::sync::CancellationToken;
+
+pub use config::{Fault, OutgoingTiming, SimEmployee, TimestampUnit, VegaSimConfig};
+pub use scenario::{PbxContact, Scenario, ScenarioError};
+pub use state::{CallMade, SimStats};
+
+use state::SimState;
+
+/// Why the simulator could not start.
+#[derive(Debug, thiserror::Error)]
+pub enum SimError {
+    /// The configuration cannot describe a PBX.
+    #[error("invalid Vega simulator configuration: {0}")]
+    InvalidConfig(String),
+    /// The address could not be bound or read.
+    #[error("Vega simulator cannot listen on {addr}: {source}")]
+    Listen {
+        /// What was asked for.
+        addr: String,
+        /// What the OS said.
+        source: std::io::Error,
+    },
+}
+
+/// Entry point for starting a simulator on an address.
+pub struct VegaSim;
+
+impl VegaSim {
+    /// Binds `addr` (use `127.0.0.1:0` for a free port) and serves the simulator there.
+    pub async fn start(
+        addr: impl ToSocketAddrs + std::fmt::Display,
+        config: VegaSimConfig,
+    ) -> Result<VegaSimHandle, SimError> {
+        let shown = addr.to_string();
+        let listener = TcpListener::bind(addr).await.map_err(|source| SimError::Listen {
+            addr: shown,
+            source,
+        })?;
+        serve(listener, config).await
+    }
+}
+
+/// Serves the simulator on a listener the caller bound (the CLI's `sim vega --listen`).
+pub async fn serve(listener: TcpListener, config: VegaSimConfig) -> Result<VegaSimHandle, SimError> {
+    config.validate().map_err(SimError::InvalidConfig)?;
+    let addr = listener.local_addr().map_err(|source| SimError::Listen {
+        addr: "the given listener".to_owned(),
+        source,
+    })?;
+    let shutdown = CancellationToken::new();
+    let state = Arc::new(SimState::new(config, shutdown.clone()));
+    let app = api::router(state.clone()).merge(control::router(state.clone()));
+    let signal = shutdown.clone().cancelled_owned();
+    let server = tokio::spawn(async move {
+        if let Err(error) = axum::serve(listener, app).with_graceful_shutdown(signal).await {
+            tracing::warn!(%error, "Vega simulator stopped serving");
+        }
+    });
+    tracing::info!(%addr, "Vega simulator listening");
+    Ok(VegaSimHandle {
+        addr,
+        state,
+        shutdown,
+        server: Some(server),
+    })
+}
+
+/// A running simulator. Dropping it stops the server and every scenario in progress.
+pub struct VegaSimHandle {
+    /// Where it listens.
+    pub addr: SocketAddr,
+    state: Arc<SimState>,
+    shutdown: CancellationToken,
+    server: Option<JoinHandle<()>>,
+}
+
+impl std::fmt::Debug for VegaSimHandle {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("VegaSimHandle")
+            .field("addr", &self.addr)
+            .finish_non_exhaustive()
+    }
+}
+
+impl VegaSimHandle {
+    /// `http://127.0.0.1:PORT`: the base URL a client should use.
+    pub fn base_url(&self) -> String {
+        format!("http://{}", self.addr)
+    }
+
+    /// The configuration it runs with.
+    pub fn config(&self) -> &VegaSimConfig {
+        self.state.config()
+    }
+
+    /// Starts a scenario; returns its uuids (for a group call: the parent first, then one leg per
+    /// member in the order given).
+    pub fn play(&self, scenario: Scenario) -> Result<Vec<String>, ScenarioError> {
+        scenario::play(&self.state, scenario)
+    }
+
+    /// Invalidates every session: the next `/rest` request answers 403 (vega.md B.1).
+    pub fn expire_sessions(&self) {
+        self.state.expire_sessions();
+    }
+
+    /// Makes the next `count` authorized requests to `/rest/calls/active/v3` fail this way.
+    pub fn inject_faults(&self, fault: Fault, count: u32) {
+        self.state.inject_faults(fault, count);
+    }
+
+    /// Every `makeCall` accepted so far, oldest first.
+    pub fn calls_made(&self) -> Vec<CallMade> {
+        self.state.calls_made()
+    }
+
+    /// Request counters, to check what a client did.
+    pub fn stats(&self) -> SimStats {
+        self.state.stats()
+    }
+
+    /// Resolves once the simulator is shutting down.
+    pub async fn stopped(&self) {
+        self.shutdown.cancelled().await;
+    }
+
+    /// Stops serving and waits until the server has closed its connections.
+    pub async fn shutdown(mut self) {
+        self.shutdown.cancel();
+        if let Some(server) = self.server.take() {
+            if let Err(error) = server.await {
+                tracing::warn!(%error, "Vega simulator task failed");
+            }
+        }
+    }
+}
+
+impl Drop for VegaSimHandle {
+    fn drop(&mut self) {
+        self.shutdown.cancel();
+    }
+}

@@ -1,0 +1,26 @@
+#!/usr/bin/env bash
+# Draws Callpop's icons with ImageMagick (Debian: imagemagick, fonts-dejavu-core).
+# The PNGs are committed; run this only to change them.
+set -euo pipefail
+cd "$(dirname "$0")"
+glyph=$'\u260E'   # BLACK TELEPHONE, from DejaVu Sans
+font=$(fc-match -f '%{file}' 'DejaVu Sans')
+
+# App icon: a blue rounded square with a white telephone.
+convert -size 512x512 -depth 8 xc:none \
+  -fill '#1f6feb' -draw 'roundrectangle 16,16 496,496 96,96' \
+  -fill white -font "$font" -pointsize 330 -gravity center -annotate +0+18 "$glyph" \
+  PNG32:icon.png
+convert icon.png -resize 128x128 PNG32:128x128.png
+convert icon.png -resize 32x32 PNG32:32x32.png
+
+# Tray: a filled circle (status colour) with a white telephone; drawn big, scaled down smooth.
+tray() { # name colour
+  convert -size 256x256 xc:none \
+    -fill "$2" -draw 'circle 128,128 128,8' \
+    -fill white -font "$font" -pointsize 170 -gravity center -annotate +0+10 "$glyph" \
+    -resize 64x64 "PNG32:tray-$1.png"
+}
+tray online '#1a7f37'
+tray offline '#6e7781'
+tray dnd '#cf222e'

@@ -1,0 +1,37 @@
+#!/usr/bin/env bash
+# Installs what Callpop needs on Debian 12 (bookworm): the system libraries the Tauri app links
+# against, and what the tests use (Xvfb, gnome-keyring, WebKitWebDriver, tauri-driver).
+# Idempotent: installs only what is missing. Needs root or sudo for apt-get.
+set -euo pipefail
+
+packages=(
+  # build and link the app (Tauri v2 on WebKitGTK 4.1)
+  build-essential pkg-config file libwebkit2gtk-4.1-dev libayatana-appindicator3-dev
+  librsvg2-dev libxdo-dev libssl-dev libdbus-1-dev xdg-utils
+  # fonts with Cyrillic for the UI
+  fonts-dejavu-core fonts-noto-core
+  # tests: a display, a Secret Service, WebDriver for WebKitGTK, screenshots
+  xvfb xauth dbus dbus-x11 gnome-keyring webkit2gtk-driver imagemagick
+)
+
+missing=()
+for package in "${packages[@]}"; do
+  dpkg-query -W -f='${Status}' "$package" 2>/dev/null | grep -q "install ok installed" || missing+=("$package")
+done
+if [ ${#missing[@]} -gt 0 ]; then
+  sudo=""
+  [ "$(id -u)" -eq 0 ] || sudo="sudo"
+  echo "setup: installing ${missing[*]}"
+  $sudo apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+fi
+
+if ! command -v cargo >/dev/null; then
+  echo "setup: Rust is not installed: install it with rustup (https://rustup.rs), then run this again" >&2
+  exit 1
+fi
+export PATH="$HOME/.cargo/bin:$PATH"
+if ! command -v tauri-driver >/dev/null; then
+  echo "setup: installing tauri-driver (WebDriver bridge for the end-to-end tests)"
+  cargo install tauri-driver@2.1.0 --locked --quiet
+fi

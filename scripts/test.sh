@@ -1,0 +1,22 @@
+#!/usr/bin/env bash
+# Runs every test: unit, integration, the keyring against a real Secret Service, and the
+# end-to-end tests of the real app under Xvfb through WebDriver. Screenshots land in
+# target/screenshots/.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+scripts/setup.sh
+export PATH="$HOME/.cargo/bin:$PATH"
+
+cargo fmt --all --check
+cargo clippy --workspace --all-targets --quiet -- -D warnings
+# The end-to-end tests drive the built app binary.
+cargo build --workspace --all-targets --quiet
+
+# A private D-Bus session with an unlocked gnome-keyring (the Secret Service the keyring tests
+# and the app use), and a private X display for the app's windows.
+exec dbus-run-session -- bash -c '
+  set -euo pipefail
+  printf "callpop-test" | gnome-keyring-daemon --unlock --components=secrets >/dev/null
+  exec xvfb-run --auto-servernum --server-args="-screen 0 1366x768x24" \
+    cargo test --workspace -- --include-ignored
+'

@@ -1,0 +1,121 @@
+//! The caller card: an always-on-top window created hidden at start, so that showing it on a call
+//! costs no start-up time, placed in the bottom-right corner of the work area of the screen the
+//! mouse is on (tray-relative positioning does not work on Linux).
+
+use std::time::Duration;
+
+use callpop_core::CallView;
+use tauri::{AppHandle, Emitter, Manager, PhysicalPosition, PhysicalSize, WebviewUrl, WebviewWindow, WebviewWindowBuilder};
+
+use crate::state::AppState;
+
+/// The window's label; the UI and the tests find it by this.
+pub const CARD_WINDOW: &str = "card";
+/// Event carrying a `CallView` to the web UI.
+pub const CALL_UPDATE_EVENT: &str = "call-update";
+/// Event telling the UI a call's card is gone.
+pub const CALL_REMOVED_EVENT: &str = "call-removed";
+/// How long a finished call stays on screen, so the manager sees how it ended.
+const LINGER_AFTER_END: Duration = Duration::from_secs(4);
+/// Logical size of one card; several calls stack.
+const CARD_WIDTH: f64 = 380.0;
+const CARD_HEIGHT: f64 = 212.0;
+/// Gap to the screen's edge, in logical pixels.
+const MARGIN: f64 = 16.0;
+
+/// Creates the hidden card window.
+pub fn create_window(app: &AppHandle) -> tauri::Result<()> {
+    WebviewWindowBuilder::new(app, CARD_WINDOW, WebviewUrl::App("card.html".into()))
+        .title("Callpop card")
+        .inner_size(CARD_WIDTH, CARD_HEIGHT)
+        .resizable(false)
+        .decorations(false)
+        .always_on_top(true)
+        .visible_on_all_workspaces(true)
+        .skip_taskbar(true)
+        // The card must not take the keyboard from what the manager is typing.
+        .focused(false)
+        .visible(false)
+        .build()?;
+    Ok(())
+}
+
+/// Shows a change of a call: updates the card, shows it, and hides it a while after the end.
+pub fn show_update(app: &AppHandle, view: CallView) {
+    let state = app.state::<AppState>();
+    let count = {
+        let mut cards = state.cards.lock().expect("cards lock");
+        cards.insert(view.call_id.clone(), view.clone());
+        cards.len()
+    };
+    if let Err(e) = app.emit(CALL_UPDATE_EVENT, &view) {
+        tracing::warn!("cannot send the call to the card: {e}");
+    }
+    if let Some(window) = app.get_webview_window(CARD_WINDOW) {
+        if let Err(e) = place_and_show(app, &window, count) {
+            tracing::warn!("cannot show the card: {e}");
+        }
+    }
+    if view.state.is_final() {
+        let app = app.clone();
+        tauri::async_runtime::spawn(async move {
+            tokio::time::sleep(LINGER_AFTER_END).await;
+            remove_if_finished(&app, &view.call_id);
+        });
+    }
+}
+
+/// Takes a call off the card (the user closed it); hides the window when none is left.
+pub fn remove(app: &AppHandle, call_id: &str) {
+    let state = app.state::<AppState>();
+    let left = {
+        let mut cards = state.cards.lock().expect("cards lock");
+        cards.remove(call_id);
+        cards.len()
+    };
+    let _ = app.emit(CALL_REMOVED_EVENT, call_id);
+    if let Some(window) = app.get_webview_window(CARD_WINDOW) {
+        let result = if left == 0 { window.hide() } else { place_and_show(app, &window, left) };
+        if let Err(e) = result {
+            tracing::warn!("cannot update the card window: {e}");
+        }
+    }
+}
+
+fn remove_if_finished(app: &AppHandle, call_id: &str) {
+    let finished = app
+        .state::<AppState>()
+        .cards
+        .lock()
+        .expect("cards lock")
+        .get(call_id)
+        .is_some_and(|view| view.state.is_final());
+    if finished {
+        remove(app, call_id);
+    }
+}
+
+fn place_and_show(app: &AppHandle, window: &WebviewWindow, cards: usize) -> tauri::Result<()> {
+    let monitor = app
+        .cursor_position()
+        .ok()
+        .and_then(|p| app.monitor_from_point(p.x, p.y).ok().flatten())
+        .or(app.primary_monitor()?);
+    if let Some(monitor) = monitor {
+        let scale = monitor.scale_factor();
+        let area = monitor.work_area();
+        let width = (CARD_WIDTH * scale) as u32;
+        let max_height = area.size.height.saturating_sub((2.0 * MARGIN * scale) as u32);
+        let height = ((CARD_HEIGHT * cards.max(1) as f64 * scale) as u32).min(max_height);
+        let margin = (MARGIN * scale) as i32;
+        window.set_size(PhysicalSize::new(width, height))?;
+        window.set_position(PhysicalPosition::new(
+            area.position.x + area.size.width as i32 - width as i32 - margin,
+            area.position.y + area.size.height as i32 - height as i32 - margin,
+        ))?;
+    }
+    if !window.is_visible()? {
+        window.show()?;
+    }
+    Ok(())
+}

@@ -1,0 +1,55 @@
+//! What the app knows right now, shared by the runtime, the tray and the commands.
+
+use std::collections::BTreeMap;
+use std::sync::{Arc, Mutex};
+
+use callpop_core::{CallView, Store};
+use callpop_providers::Account;
+use serde::Serialize;
+use tauri::{AppHandle, WebviewUrl, WebviewWindowBuilder};
+
+/// How the connection to the PBX is doing, as the tray and the main window show it.
+#[derive(Debug, Clone, Default, Serialize)]
+pub struct Status {
+    /// `starting`, `online` or `error`.
+    pub state: String,
+    /// True when running the built-in demo.
+    pub demo: bool,
+    /// Provider and domain, for people.
+    pub account: Option<String>,
+    /// "Me": the extension whose calls pop up.
+    pub user: Option<String>,
+    /// What went wrong, in words the user can act on.
+    pub error: Option<String>,
+}
+
+/// Shared state; every field is locked briefly and never across an await.
+#[derive(Default)]
+pub struct AppState {
+    /// Calls on the card now, by call id.
+    pub cards: Mutex<BTreeMap<String, CallView>>,
+    /// The connected account, once started.
+    pub account: Mutex<Option<Arc<Account>>>,
+    /// The directory and history.
+    pub store: Mutex<Option<Arc<Store>>>,
+    /// Connection status.
+    pub status: Mutex<Status>,
+}
+
+impl AppState {
+    /// The store, once the runtime has opened it.
+    pub fn store(&self) -> Option<Arc<Store>> {
+        self.store.lock().expect("store lock").clone()
+    }
+}
+
+/// The main window (status, recent calls, contacts): hidden until "Open" in the tray.
+pub fn create_main_window(app: &AppHandle) -> tauri::Result<()> {
+    WebviewWindowBuilder::new(app, "main", WebviewUrl::App("index.html".into()))
+        .title("Callpop")
+        .inner_size(720.0, 520.0)
+        .min_inner_size(420.0, 320.0)
+        .visible(false)
+        .build()?;
+    Ok(())
+}

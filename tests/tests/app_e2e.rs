@@ -1,0 +1,173 @@
+//! The real app under Xvfb, driven through WebDriver (`tauri-driver` + `WebKitWebDriver`), against
+//! the Vega simulator on 127.0.0.1. `scripts/test.sh` runs it (inside `xvfb-run` and a D-Bus
+//! session with gnome-keyring); plain `cargo test` leaves it out because it needs those.
+
+use std::net::TcpListener;
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+use anyhow::{bail, Context as _};
+use callpop_core::secrets::{self, Secret};
+use callpop_core::{AccountConfig, Config, Store};
+use callpop_sim::vega::{Scenario, VegaSim, VegaSimConfig};
+use fantoccini::{Client, ClientBuilder, Locator};
+
+const DIRECTORY_CSV: &str = "ФИО;Компания;Телефон;Ответственный;Ссылка\n\
+    Смирнов Алексей;ООО «Северный ветер»;8 (910) 123-45-67;Іван Іванов;https://crm.example.com/contacts/17\n";
+
+fn workspace_dir() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).parent().expect("workspace root").to_owned()
+}
+
+fn screenshot_dir() -> PathBuf {
+    let dir = workspace_dir().join("target/screenshots");
+    std::fs::create_dir_all(&dir).expect("create target/screenshots");
+    dir
+}
+
+fn free_port() -> u16 {
+    TcpListener::bind("127.0.0.1:0").expect("bind a free port").local_addr().unwrap().port()
+}
+
+/// `tauri-driver`, killed when dropped.
+struct Driver(Child);
+
+impl Drop for Driver {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+fn start_driver(port: u16, config: &Path, data_dir: &Path, locale: &str) -> anyhow::Result<Driver> {
+    let child = Command::new("tauri-driver")
+        .args(["--port", &port.to_string(), "--native-port", &free_port().to_string()])
+        .env("CALLPOP_CONFIG", config)
+        .env("CALLPOP_DATA_DIR", data_dir)
+        .env("CALLPOP_LOCALE", locale)
+        .stdout(Stdio::null())
+        .spawn()
+        .context("starting tauri-driver (scripts/setup.sh installs it with cargo install)")?;
+    Ok(Driver(child))
+}
+
+async fn connect(port: u16, app: &Path) -> anyhow::Result<Client> {
+    let mut caps = serde_json::Map::new();
+    caps.insert("tauri:options".into(), serde_json::json!({ "application": app }));
+    let deadline = Instant::now() + Duration::from_secs(20);
+    loop {
+        match ClientBuilder::rustls()?.capabilities(caps.clone()).connect(&format!("http://127.0.0.1:{port}")).await {
+            Ok(client) => return Ok(client),
+            Err(e) if Instant::now() < deadline => {
+                let _ = e;
+                tokio::time::sleep(Duration::from_millis(200)).await;
+            }
+            Err(e) => bail!("no WebDriver session: {e}"),
+        }
+    }
+}
+
+/// Switches to the window whose title is `title`.
+async fn switch_to(client: &Client, title: &str) -> anyhow::Result<()> {
+    let deadline = Instant::now() + Duration::from_secs(15);
+    while Instant::now() < deadline {
+        for handle in client.windows().await? {
+            client.switch_to_window(handle).await?;
+            if client.title().await? == title {
+                return Ok(());
+            }
+        }
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+    bail!("no window titled {title:?}")
+}
+
+/// Waits until `script` (a JS expression) is truthy, returning its value.
+async fn wait_for(client: &Client, script: &str, within: Duration) -> anyhow::Result<serde_json::Value> {
+    let deadline = Instant::now() + within;
+    loop {
+        let value = client.execute(&format!("return {script};"), vec![]).await?;
+        if !(value.is_null() || value == false || value == "") {
+            return Ok(value);
+        }
+        if Instant::now() > deadline {
+            bail!("timed out waiting for `{script}`");
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+}
+
+fn save_desktop_screenshot(name: &str) {
+    // The whole X display, tray and card as a person sees them; best effort (imagemagick).
+    let path = screenshot_dir().join(name);
+    let _ = Command::new("import").args(["-window", "root"]).arg(&path).status();
+}
+
+#[tokio::test(flavor = "multi_thread")]
+#[ignore = "needs Xvfb, a Secret Service and tauri-driver: run scripts/test.sh"]
+async fn incoming_call_pops_a_card_with_the_directory_contact_then_closes_after_hang_up() -> anyhow::Result<()> {
+    let app = workspace_dir().join("target/debug/callpop");
+    anyhow::ensure!(app.exists(), "{} is missing: build it first with `cargo build -p callpop`", app.display());
+
+    // A Vega account on the simulator, with its key in the real OS keyring.
+    let domain = format!("e2e-{}.pbx.vega.ua", std::process::id());
+    let api_key = "e2e-api-key-for-the-simulator";
+    let sim = VegaSim::start("127.0.0.1:0", VegaSimConfig::new(&domain, api_key)).await?;
+    let home = tempfile::tempdir()?;
+    let config_path = home.path().join("config.toml");
+    let data_dir = home.path().join("data");
+    let mut account = AccountConfig::new("vega", &domain);
+    account.base_url = Some(sim.base_url());
+    account.user = Some("001".into());
+    account.poll_interval_ms = 200;
+    secrets::store_api_key(&account, &Secret::new(api_key)).context("storing the key in the keyring")?;
+    Config { region: None, account: Some(account.clone()) }.save_to(&config_path)?;
+    let report = Store::open(&data_dir.join("callpop.sqlite3"), "RU")?.import_csv(DIRECTORY_CSV.as_bytes())?;
+    assert_eq!(report.imported, 1);
+
+    let port = free_port();
+    let _driver = start_driver(port, &config_path, &data_dir, "ru-RU")?;
+    let client = connect(port, &app).await?;
+    let result = async {
+        switch_to(&client, "Callpop card").await?;
+        client.find(Locator::Id("cards")).await.context("the card page is loaded")?;
+
+        sim.play(Scenario::AnsweredIncoming {
+            customer: "+79101234567".into(),
+            employee: "001".into(),
+            ring_secs: 4.0,
+            talk_secs: 3.0,
+            pbx_contacts: vec![],
+        })?;
+
+        let name = wait_for(&client, "document.querySelector('.card .name')?.textContent", Duration::from_secs(10)).await?;
+        assert_eq!(name, "Смирнов Алексей");
+        let company = client.find(Locator::Css(".card .company")).await?.text().await?;
+        assert_eq!(company, "ООО «Северный ветер»");
+        let number = client.find(Locator::Css(".card .number")).await?.text().await?;
+        assert_eq!(number, "+7 910 123-45-67");
+        let responsible = client.find(Locator::Css(".card .responsible")).await?.text().await?;
+        assert!(responsible.contains("Іван Іванов"), "{responsible}");
+        let state = client.find(Locator::Css(".card .state")).await?.text().await?;
+        assert_eq!(state.to_lowercase(), "входящий звонок");
+        assert!(client.find(Locator::Css(".card .crm")).await?.is_displayed().await?, "Open in CRM is offered");
+        std::fs::write(screenshot_dir().join("card-ringing.png"), client.screenshot().await?)?;
+        save_desktop_screenshot("desktop-card-ringing.png");
+
+        wait_for(&client, "document.querySelector('.card[data-state=answered]')", Duration::from_secs(6)).await?;
+        std::fs::write(screenshot_dir().join("card-answered.png"), client.screenshot().await?)?;
+        wait_for(&client, "document.querySelector('.card[data-state=ended]')", Duration::from_secs(8)).await?;
+        std::fs::write(screenshot_dir().join("card-ended.png"), client.screenshot().await?)?;
+        // The card goes away a few seconds after the hang-up.
+        wait_for(&client, "document.querySelectorAll('.card').length === 0", Duration::from_secs(10)).await?;
+        anyhow::Ok(())
+    }
+    .await;
+    if result.is_err() {
+        save_desktop_screenshot("desktop-on-failure.png");
+    }
+    let _ = client.close().await;
+    let _ = secrets::delete_api_key(&account);
+    result
+}

@@ -1,0 +1,105 @@
+// The caller card: one section per call, updated from the app's `call-update` events.
+import { initLanguage, t, formatDuration, formatWhen } from "./i18n.js";
+
+const { invoke } = window.__TAURI__.core;
+const { listen } = window.__TAURI__.event;
+
+const calls = new Map();
+let me = null;
+const root = document.getElementById("cards");
+const template = document.getElementById("card-template");
+
+function stateLabel(view) {
+  switch (view.state) {
+    case "ringing": return t(`ringing_${view.direction}`);
+    case "answered": return view.employee_name && me && view.employee !== me ? t("answered_by", { name: view.employee_name }) : t("answered");
+    case "ended": return t("ended", { duration: formatDuration(talkSeconds(view)) });
+    default: return t(view.state);
+  }
+}
+
+function talkSeconds(view) {
+  if (!view.answered_at) return 0;
+  const end = view.ended_at ? new Date(view.ended_at) : new Date();
+  return (end - new Date(view.answered_at)) / 1000;
+}
+
+function timerText(view) {
+  if (view.state === "ringing") return formatDuration((Date.now() - new Date(view.started_at)) / 1000);
+  if (view.state === "answered") return formatDuration(talkSeconds(view));
+  return "";
+}
+
+function render(view) {
+  let card = root.querySelector(`[data-call-id="${CSS.escape(view.call_id)}"]`);
+  if (!card) {
+    card = template.content.firstElementChild.cloneNode(true);
+    card.dataset.callId = view.call_id;
+    card.querySelector(".close").addEventListener("click", () => invoke("close_card", { callId: view.call_id }));
+    card.querySelector(".crm").addEventListener("click", () => {
+      const url = calls.get(view.call_id)?.contact?.url;
+      if (url) invoke("open_url", { url });
+    });
+    card.querySelector(".copy").addEventListener("click", async (event) => {
+      const number = calls.get(view.call_id)?.customer;
+      if (!number) return;
+      await navigator.clipboard?.writeText(number).catch(() => {});
+      event.target.textContent = t("copied");
+      setTimeout(() => { event.target.textContent = t("copy"); }, 1500);
+    });
+    card.querySelector(".close").title = t("close");
+    card.querySelector(".copy").textContent = t("copy");
+    root.prepend(card);
+  }
+  const contact = view.contact;
+  card.dataset.state = view.state;
+  card.querySelector(".state").textContent = stateLabel(view);
+  card.querySelector(".timer").textContent = timerText(view);
+
+  const name = card.querySelector(".name");
+  name.textContent = contact?.name || t("unknown");
+  name.classList.toggle("unknown", !contact?.name);
+  name.title = view.contact_source === "pbx" ? t("from_pbx") : "";
+  card.querySelector(".company").textContent = contact?.company || (contact ? "" : t("new_number"));
+  card.querySelector(".number").textContent = view.customer_display || view.customer || "";
+  const responsible = card.querySelector(".responsible");
+  responsible.textContent = contact?.responsible ? `${t("responsible")}: ${contact.responsible}` : "";
+
+  const recent = card.querySelector(".recent");
+  recent.replaceChildren(...view.recent.map((call) => {
+    const li = document.createElement("li");
+    li.textContent = `${formatWhen(call.started_at)} ${t(`s_${call.state}`)}`;
+    return li;
+  }));
+  if (view.recent.length) recent.firstChild.textContent = `${t("recent")}: ${recent.firstChild.textContent}`;
+
+  const crm = card.querySelector(".crm");
+  crm.hidden = !contact?.url;
+  crm.textContent = t("open_crm");
+}
+
+function remove(callId) {
+  calls.delete(callId);
+  root.querySelector(`[data-call-id="${CSS.escape(callId)}"]`)?.remove();
+}
+
+function update(view) {
+  calls.set(view.call_id, view);
+  render(view);
+}
+
+await initLanguage();
+me = (await invoke("status")).user;
+await listen("status", (event) => { me = event.payload.user; });
+await listen("call-update", (event) => update(event.payload));
+await listen("call-removed", (event) => remove(event.payload));
+for (const view of await invoke("current_calls")) update(view);
+document.addEventListener("keydown", (event) => {
+  if (event.key === "Escape") for (const id of [...calls.keys()]) invoke("close_card", { callId: id });
+});
+setInterval(() => {
+  for (const view of calls.values()) {
+    const el = root.querySelector(`[data-call-id="${CSS.escape(view.call_id)}"] .timer`);
+    if (el) el.textContent = timerText(view);
+  }
+}, 1000);

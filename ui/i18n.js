@@ -1,0 +1,63 @@
+// Texts in Russian and English; the language follows the OS locale (asked from the app).
+const TEXTS = {
+  en: {
+    ringing_in: "Incoming call", ringing_out: "Calling", ringing_internal: "Internal call",
+    answered: "On the call", answered_by: "Answered by {name}", ended: "Call ended · {duration}",
+    missed: "Missed call", cancelled: "Caller hung up", transferred: "Transferred",
+    unknown: "Unknown number", new_number: "Not in your contacts",
+    responsible: "Responsible", open_crm: "Open in CRM", copy: "Copy number", copied: "Copied",
+    close: "Close", recent: "Earlier", from_pbx: "name from the PBX",
+    s_ringing: "rang", s_answered: "talking", s_ended: "answered", s_missed: "missed",
+    s_cancelled: "hung up", s_transferred: "transferred",
+    status_starting: "Connecting…", status_online: "Online", status_error: "Offline",
+    demo: "Demo: simulated calls every 20 seconds", me: "Me", account: "Account",
+    search: "Search contacts by name, company or number", recent_calls: "Recent calls",
+    contacts: "Contacts", no_calls: "No calls yet.", no_contacts: "Nothing found.", call: "Call",
+    dir_in: "in", dir_out: "out", dir_internal: "internal",
+  },
+  ru: {
+    ringing_in: "Входящий звонок", ringing_out: "Исходящий звонок", ringing_internal: "Внутренний звонок",
+    answered: "Идёт разговор", answered_by: "Ответил(а) {name}", ended: "Звонок завершён · {duration}",
+    missed: "Пропущенный звонок", cancelled: "Абонент положил трубку", transferred: "Переведён",
+    unknown: "Неизвестный номер", new_number: "Нет в контактах",
+    responsible: "Ответственный", open_crm: "Открыть в CRM", copy: "Копировать номер", copied: "Скопировано",
+    close: "Закрыть", recent: "Ранее", from_pbx: "имя из АТС",
+    s_ringing: "звонил", s_answered: "разговор", s_ended: "отвечен", s_missed: "пропущен",
+    s_cancelled: "сбросил", s_transferred: "переведён",
+    status_starting: "Подключение…", status_online: "На связи", status_error: "Нет связи",
+    demo: "Демо: учебные звонки каждые 20 секунд", me: "Я", account: "Аккаунт",
+    search: "Поиск по имени, компании или номеру", recent_calls: "Последние звонки",
+    contacts: "Контакты", no_calls: "Звонков пока нет.", no_contacts: "Ничего не найдено.", call: "Позвонить",
+    dir_in: "вход.", dir_out: "исх.", dir_internal: "внутр.",
+  },
+};
+
+let lang = "en";
+
+export async function initLanguage() {
+  try {
+    const locale = await window.__TAURI__.core.invoke("ui_locale");
+    lang = String(locale).toLowerCase().startsWith("ru") ? "ru" : "en";
+  } catch (_) {
+    lang = navigator.language.startsWith("ru") ? "ru" : "en";
+  }
+  document.documentElement.lang = lang;
+  return lang;
+}
+
+export function t(key, vars = {}) {
+  const text = TEXTS[lang][key] ?? TEXTS.en[key] ?? key;
+  return text.replace(/\{(\w+)\}/g, (_, name) => vars[name] ?? "");
+}
+
+export function formatDuration(seconds) {
+  const s = Math.max(0, Math.round(seconds));
+  const m = Math.floor(s / 60);
+  return `${m}:${String(s % 60).padStart(2, "0")}`;
+}
+
+export function formatWhen(iso) {
+  const d = new Date(iso);
+  const locale = lang === "ru" ? "ru-RU" : "en-GB";
+  return d.toLocaleString(locale, { day: "numeric", month: "short", hour: "2-digit", minute: "2-digit" });
+}
