@@ -5,7 +5,10 @@
 use std::time::Duration;
 
 use callpop_core::CallView;
-use tauri::{AppHandle, Emitter, Manager, PhysicalPosition, PhysicalSize, WebviewUrl, WebviewWindow, WebviewWindowBuilder};
+use tauri::{
+    AppHandle, Emitter, Manager, PhysicalPosition, PhysicalSize, WebviewUrl, WebviewWindow,
+    WebviewWindowBuilder,
+};
 
 use crate::state::AppState;
 
@@ -75,7 +78,11 @@ pub fn remove(app: &AppHandle, call_id: &str) {
     };
     let _ = app.emit(CALL_REMOVED_EVENT, call_id);
     if let Some(window) = app.get_webview_window(CARD_WINDOW) {
-        let result = if left == 0 { window.hide() } else { place_and_show(app, &window, left) };
+        let result = if left == 0 {
+            window.hide()
+        } else {
+            place_and_show(app, &window, left)
+        };
         if let Err(e) = result {
             tracing::warn!("cannot update the card window: {e}");
         }
@@ -105,7 +112,10 @@ fn place_and_show(app: &AppHandle, window: &WebviewWindow, cards: usize) -> taur
         let scale = monitor.scale_factor();
         let area = monitor.work_area();
         let width = (CARD_WIDTH * scale) as u32;
-        let max_height = area.size.height.saturating_sub((2.0 * MARGIN * scale) as u32);
+        let max_height = area
+            .size
+            .height
+            .saturating_sub((2.0 * MARGIN * scale) as u32);
         let height = ((CARD_HEIGHT * cards.max(1) as f64 * scale) as u32).min(max_height);
         let margin = (MARGIN * scale) as i32;
         window.set_size(PhysicalSize::new(width, height))?;

@@ -12,7 +12,13 @@ const SEARCH_LIMIT: usize = 50;
 /// The calls on the card now (the card asks once when it loads, then follows events).
 #[tauri::command]
 pub fn current_calls(state: State<'_, AppState>) -> Vec<CallView> {
-    state.cards.lock().expect("cards lock").values().cloned().collect()
+    state
+        .cards
+        .lock()
+        .expect("cards lock")
+        .values()
+        .cloned()
+        .collect()
 }
 
 /// The user closed one call's card.
@@ -35,7 +41,10 @@ pub fn open_url(url: String) -> Result<(), String> {
 pub async fn call_number(state: State<'_, AppState>, number: String) -> Result<String, String> {
     let account = state.account.lock().expect("account lock").clone();
     let account = account.ok_or("not connected to a PBX yet")?;
-    let region = state.store().map(|s| s.region().to_owned()).unwrap_or_else(|| "RU".into());
+    let region = state
+        .store()
+        .map(|s| s.region().to_owned())
+        .unwrap_or_else(|| "RU".into());
     let number = PhoneNumber::parse(&number, &region);
     account.make_call(&number).await.map_err(|e| e.to_string())
 }
@@ -57,7 +66,9 @@ pub fn recent_calls(state: State<'_, AppState>) -> Result<Vec<CallRecord>, Strin
 #[tauri::command]
 pub fn search_contacts(state: State<'_, AppState>, query: String) -> Result<Vec<Contact>, String> {
     let store = state.store().ok_or("the directory is not open yet")?;
-    store.search(&query, SEARCH_LIMIT).map_err(|e| e.to_string())
+    store
+        .search(&query, SEARCH_LIMIT)
+        .map_err(|e| e.to_string())
 }
 
 /// The OS locale (`ru-RU`, `en-US`), which picks the UI's language.

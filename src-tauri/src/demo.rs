@@ -27,8 +27,14 @@ impl Demo {
     pub async fn start(region: &str) -> anyhow::Result<Demo> {
         let sim = VegaSim::start("127.0.0.1:0", demo::demo_config()).await?;
         let store = Store::open_in_memory(region)?;
-        let report = store.import_csv(demo::DEMO_CONTACTS_CSV.as_bytes()).context("loading the sample directory")?;
-        tracing::info!("demo: simulator at {}, {} sample contacts", sim.base_url(), report.imported);
+        let report = store
+            .import_csv(demo::DEMO_CONTACTS_CSV.as_bytes())
+            .context("loading the sample directory")?;
+        tracing::info!(
+            "demo: simulator at {}, {} sample contacts",
+            sim.base_url(),
+            report.imported
+        );
 
         let mut account = AccountConfig::new("vega", demo::DEMO_DOMAIN);
         account.base_url = Some(sim.base_url());
@@ -40,6 +46,10 @@ impl Demo {
                 tracing::warn!("demo calls stopped: {e}");
             }
         });
-        Ok(Demo { account, key: Secret::new(demo::DEMO_API_KEY), store: Arc::new(store) })
+        Ok(Demo {
+            account,
+            key: Secret::new(demo::DEMO_API_KEY),
+            store: Arc::new(store),
+        })
     }
 }

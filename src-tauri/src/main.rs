@@ -22,7 +22,8 @@ use tauri::Manager;
 fn main() {
     tracing_subscriber::fmt()
         .with_env_filter(
-            tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| "info,tao=warn,wry=warn".into()),
+            tracing_subscriber::EnvFilter::try_from_default_env()
+                .unwrap_or_else(|_| "info,tao=warn,wry=warn".into()),
         )
         .init();
 
@@ -55,7 +56,10 @@ fn main() {
     };
     app.run(|handle, event| {
         // Closing the last window keeps the app in the tray; only "Quit" ends it.
-        if let tauri::RunEvent::ExitRequested { code: None, api, .. } = event {
+        if let tauri::RunEvent::ExitRequested {
+            code: None, api, ..
+        } = event
+        {
             api.prevent_exit();
             let _ = handle.get_webview_window("main").map(|w| w.hide());
         }

@@ -50,12 +50,25 @@ async fn setup() -> anyhow::Result<Setup> {
         Some(account) => {
             let key = secrets::api_key(&account)?;
             let path = Config::store_path()?;
-            let store = Store::open(&path, &region).with_context(|| format!("opening {}", path.display()))?;
-            Ok(Setup { account, key, region, store: Arc::new(store), demo: false })
+            let store = Store::open(&path, &region)
+                .with_context(|| format!("opening {}", path.display()))?;
+            Ok(Setup {
+                account,
+                key,
+                region,
+                store: Arc::new(store),
+                demo: false,
+            })
         }
         None => {
             let demo = demo::Demo::start(&region).await?;
-            Ok(Setup { account: demo.account, key: demo.key, region, store: demo.store, demo: true })
+            Ok(Setup {
+                account: demo.account,
+                key: demo.key,
+                region,
+                store: demo.store,
+                demo: true,
+            })
         }
     }
 }
@@ -66,7 +79,10 @@ async fn run(app: &AppHandle) -> anyhow::Result<()> {
     *state.store.lock().expect("store lock") = Some(setup.store.clone());
     set_status(app, |s| {
         s.demo = setup.demo;
-        s.account = Some(format!("{} {}", setup.account.provider, setup.account.domain));
+        s.account = Some(format!(
+            "{} {}",
+            setup.account.provider, setup.account.domain
+        ));
         s.user.clone_from(&setup.account.user);
     });
 
@@ -82,7 +98,9 @@ async fn run(app: &AppHandle) -> anyhow::Result<()> {
     let me = setup.account.user.clone();
     let mut pipeline = Pipeline::new(setup.store.clone());
     while let Some(event) = events.recv().await {
-        let Some(view) = pipeline.handle(&event) else { continue };
+        let Some(view) = pipeline.handle(&event) else {
+            continue;
+        };
         // With "me" configured only my calls pop up; without it, every call of the account.
         if me.as_deref().is_none_or(|me| view.involves(me)) {
             card::show_update(app, view);
@@ -101,10 +119,21 @@ async fn connect(
 ) -> Account {
     let mut delay = Duration::from_secs(1);
     loop {
-        match Account::start(&setup.account, &setup.key, &setup.region, events.clone(), shutdown.clone()).await {
+        match Account::start(
+            &setup.account,
+            &setup.key,
+            &setup.region,
+            events.clone(),
+            shutdown.clone(),
+        )
+        .await
+        {
             Ok(account) => return account,
             Err(e) => {
-                tracing::warn!("cannot connect to {}: {e}; retrying in {delay:?}", setup.account.domain);
+                tracing::warn!(
+                    "cannot connect to {}: {e}; retrying in {delay:?}",
+                    setup.account.domain
+                );
                 set_status(app, |s| {
                     s.state = "error".into();
                     s.error = Some(e.to_string());

@@ -54,7 +54,10 @@ pub fn create(app: &AppHandle) -> tauri::Result<()> {
     let status = MenuItem::with_id(app, "status", t.starting, false, None::<&str>)?;
     let open = MenuItem::with_id(app, "open", t.open, true, None::<&str>)?;
     let quit = MenuItem::with_id(app, "quit", t.quit, true, None::<&str>)?;
-    let menu = Menu::with_items(app, &[&status, &PredefinedMenuItem::separator(app)?, &open, &quit])?;
+    let menu = Menu::with_items(
+        app,
+        &[&status, &PredefinedMenuItem::separator(app)?, &open, &quit],
+    )?;
     TrayIconBuilder::with_id(TRAY_ID)
         .icon(Image::from_bytes(ICON_OFFLINE)?)
         .tooltip("Callpop")
@@ -73,7 +76,10 @@ pub fn create(app: &AppHandle) -> tauri::Result<()> {
 /// Shows the main window and brings it forward.
 pub fn open_main_window(app: &AppHandle) {
     if let Some(window) = app.get_webview_window("main") {
-        let _ = window.show().and_then(|_| window.unminimize()).and_then(|_| window.set_focus());
+        let _ = window
+            .show()
+            .and_then(|_| window.unminimize())
+            .and_then(|_| window.set_focus());
     }
 }
 
@@ -82,8 +88,18 @@ pub fn show_status(app: &AppHandle, status: &Status) {
     let t = texts();
     let (icon, label) = match status.state.as_str() {
         "online" if status.demo => (ICON_ONLINE, format!("{} · {}", t.online, t.demo)),
-        "online" => (ICON_ONLINE, format!("{} · {}", t.online, status.account.clone().unwrap_or_default())),
-        "error" => (ICON_OFFLINE, format!("{}: {}", t.error, status.error.clone().unwrap_or_default())),
+        "online" => (
+            ICON_ONLINE,
+            format!(
+                "{} · {}",
+                t.online,
+                status.account.clone().unwrap_or_default()
+            ),
+        ),
+        "error" => (
+            ICON_OFFLINE,
+            format!("{}: {}", t.error, status.error.clone().unwrap_or_default()),
+        ),
         _ => (ICON_OFFLINE, t.starting.to_owned()),
     };
     if let Some(tray) = app.tray_by_id(TRAY_ID) {

@@ -17,7 +17,10 @@ const DIRECTORY_CSV: &str = "ФИО;Компания;Телефон;Ответс
     Смирнов Алексей;ООО «Северный ветер»;8 (910) 123-45-67;Іван Іванов;https://crm.example.com/contacts/17\n";
 
 fn workspace_dir() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).parent().expect("workspace root").to_owned()
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .parent()
+        .expect("workspace root")
+        .to_owned()
 }
 
 fn screenshot_dir() -> PathBuf {
@@ -27,7 +30,11 @@ fn screenshot_dir() -> PathBuf {
 }
 
 fn free_port() -> u16 {
-    TcpListener::bind("127.0.0.1:0").expect("bind a free port").local_addr().unwrap().port()
+    TcpListener::bind("127.0.0.1:0")
+        .expect("bind a free port")
+        .local_addr()
+        .unwrap()
+        .port()
 }
 
 /// `tauri-driver`, killed when dropped.
@@ -42,7 +49,12 @@ impl Drop for Driver {
 
 fn start_driver(port: u16, config: &Path, data_dir: &Path, locale: &str) -> anyhow::Result<Driver> {
     let child = Command::new("tauri-driver")
-        .args(["--port", &port.to_string(), "--native-port", &free_port().to_string()])
+        .args([
+            "--port",
+            &port.to_string(),
+            "--native-port",
+            &free_port().to_string(),
+        ])
         .env("CALLPOP_CONFIG", config)
         .env("CALLPOP_DATA_DIR", data_dir)
         .env("CALLPOP_LOCALE", locale)
@@ -54,10 +66,17 @@ fn start_driver(port: u16, config: &Path, data_dir: &Path, locale: &str) -> anyh
 
 async fn connect(port: u16, app: &Path) -> anyhow::Result<Client> {
     let mut caps = serde_json::Map::new();
-    caps.insert("tauri:options".into(), serde_json::json!({ "application": app }));
+    caps.insert(
+        "tauri:options".into(),
+        serde_json::json!({ "application": app }),
+    );
     let deadline = Instant::now() + Duration::from_secs(20);
     loop {
-        match ClientBuilder::rustls()?.capabilities(caps.clone()).connect(&format!("http://127.0.0.1:{port}")).await {
+        match ClientBuilder::rustls()?
+            .capabilities(caps.clone())
+            .connect(&format!("http://127.0.0.1:{port}"))
+            .await
+        {
             Ok(client) => return Ok(client),
             Err(e) if Instant::now() < deadline => {
                 let _ = e;
@@ -84,7 +103,11 @@ async fn switch_to(client: &Client, title: &str) -> anyhow::Result<()> {
 }
 
 /// Waits until `script` (a JS expression) is truthy, returning its value.
-async fn wait_for(client: &Client, script: &str, within: Duration) -> anyhow::Result<serde_json::Value> {
+async fn wait_for(
+    client: &Client,
+    script: &str,
+    within: Duration,
+) -> anyhow::Result<serde_json::Value> {
     let deadline = Instant::now() + within;
     loop {
         let value = client.execute(&format!("return {script};"), vec![]).await?;
@@ -101,14 +124,22 @@ async fn wait_for(client: &Client, script: &str, within: Duration) -> anyhow::Re
 fn save_desktop_screenshot(name: &str) {
     // The whole X display, tray and card as a person sees them; best effort (imagemagick).
     let path = screenshot_dir().join(name);
-    let _ = Command::new("import").args(["-window", "root"]).arg(&path).status();
+    let _ = Command::new("import")
+        .args(["-window", "root"])
+        .arg(&path)
+        .status();
 }
 
 #[tokio::test(flavor = "multi_thread")]
 #[ignore = "needs Xvfb, a Secret Service and tauri-driver: run scripts/test.sh"]
-async fn incoming_call_pops_a_card_with_the_directory_contact_then_closes_after_hang_up() -> anyhow::Result<()> {
+async fn incoming_call_pops_a_card_with_the_directory_contact_then_closes_after_hang_up(
+) -> anyhow::Result<()> {
     let app = workspace_dir().join("target/debug/callpop");
-    anyhow::ensure!(app.exists(), "{} is missing: build it first with `cargo build -p callpop`", app.display());
+    anyhow::ensure!(
+        app.exists(),
+        "{} is missing: build it first with `cargo build -p callpop`",
+        app.display()
+    );
 
     // A Vega account on the simulator, with its key in the real OS keyring.
     let domain = format!("e2e-{}.pbx.vega.ua", std::process::id());
@@ -121,9 +152,15 @@ async fn incoming_call_pops_a_card_with_the_directory_contact_then_closes_after_
     account.base_url = Some(sim.base_url());
     account.user = Some("001".into());
     account.poll_interval_ms = 200;
-    secrets::store_api_key(&account, &Secret::new(api_key)).context("storing the key in the keyring")?;
-    Config { region: None, account: Some(account.clone()) }.save_to(&config_path)?;
-    let report = Store::open(&data_dir.join("callpop.sqlite3"), "RU")?.import_csv(DIRECTORY_CSV.as_bytes())?;
+    secrets::store_api_key(&account, &Secret::new(api_key))
+        .context("storing the key in the keyring")?;
+    Config {
+        region: None,
+        account: Some(account.clone()),
+    }
+    .save_to(&config_path)?;
+    let report = Store::open(&data_dir.join("callpop.sqlite3"), "RU")?
+        .import_csv(DIRECTORY_CSV.as_bytes())?;
     assert_eq!(report.imported, 1);
 
     let port = free_port();
@@ -131,7 +168,10 @@ async fn incoming_call_pops_a_card_with_the_directory_contact_then_closes_after_
     let client = connect(port, &app).await?;
     let result = async {
         switch_to(&client, "Callpop card").await?;
-        client.find(Locator::Id("cards")).await.context("the card page is loaded")?;
+        client
+            .find(Locator::Id("cards"))
+            .await
+            .context("the card page is loaded")?;
 
         sim.play(Scenario::AnsweredIncoming {
             customer: "+79101234567".into(),
@@ -141,26 +181,78 @@ async fn incoming_call_pops_a_card_with_the_directory_contact_then_closes_after_
             pbx_contacts: vec![],
         })?;
 
-        let name = wait_for(&client, "document.querySelector('.card .name')?.textContent", Duration::from_secs(10)).await?;
+        let name = wait_for(
+            &client,
+            "document.querySelector('.card .name')?.textContent",
+            Duration::from_secs(10),
+        )
+        .await?;
         assert_eq!(name, "Смирнов Алексей");
-        let company = client.find(Locator::Css(".card .company")).await?.text().await?;
+        let company = client
+            .find(Locator::Css(".card .company"))
+            .await?
+            .text()
+            .await?;
         assert_eq!(company, "ООО «Северный ветер»");
-        let number = client.find(Locator::Css(".card .number")).await?.text().await?;
+        let number = client
+            .find(Locator::Css(".card .number"))
+            .await?
+            .text()
+            .await?;
         assert_eq!(number, "+7 910 123-45-67");
-        let responsible = client.find(Locator::Css(".card .responsible")).await?.text().await?;
+        let responsible = client
+            .find(Locator::Css(".card .responsible"))
+            .await?
+            .text()
+            .await?;
         assert!(responsible.contains("Іван Іванов"), "{responsible}");
-        let state = client.find(Locator::Css(".card .state")).await?.text().await?;
+        let state = client
+            .find(Locator::Css(".card .state"))
+            .await?
+            .text()
+            .await?;
         assert_eq!(state.to_lowercase(), "входящий звонок");
-        assert!(client.find(Locator::Css(".card .crm")).await?.is_displayed().await?, "Open in CRM is offered");
-        std::fs::write(screenshot_dir().join("card-ringing.png"), client.screenshot().await?)?;
+        assert!(
+            client
+                .find(Locator::Css(".card .crm"))
+                .await?
+                .is_displayed()
+                .await?,
+            "Open in CRM is offered"
+        );
+        std::fs::write(
+            screenshot_dir().join("card-ringing.png"),
+            client.screenshot().await?,
+        )?;
         save_desktop_screenshot("desktop-card-ringing.png");
 
-        wait_for(&client, "document.querySelector('.card[data-state=answered]')", Duration::from_secs(6)).await?;
-        std::fs::write(screenshot_dir().join("card-answered.png"), client.screenshot().await?)?;
-        wait_for(&client, "document.querySelector('.card[data-state=ended]')", Duration::from_secs(8)).await?;
-        std::fs::write(screenshot_dir().join("card-ended.png"), client.screenshot().await?)?;
+        wait_for(
+            &client,
+            "document.querySelector('.card[data-state=answered]')",
+            Duration::from_secs(6),
+        )
+        .await?;
+        std::fs::write(
+            screenshot_dir().join("card-answered.png"),
+            client.screenshot().await?,
+        )?;
+        wait_for(
+            &client,
+            "document.querySelector('.card[data-state=ended]')",
+            Duration::from_secs(8),
+        )
+        .await?;
+        std::fs::write(
+            screenshot_dir().join("card-ended.png"),
+            client.screenshot().await?,
+        )?;
         // The card goes away a few seconds after the hang-up.
-        wait_for(&client, "document.querySelectorAll('.card').length === 0", Duration::from_secs(10)).await?;
+        wait_for(
+            &client,
+            "document.querySelectorAll('.card').length === 0",
+            Duration::from_secs(10),
+        )
+        .await?;
         anyhow::Ok(())
     }
     .await;

@@ -5,7 +5,10 @@ use callpop_core::secrets::{self, Secret, SecretError};
 use callpop_core::AccountConfig;
 
 fn account() -> AccountConfig {
-    AccountConfig::new("vega", &format!("keyring-test-{}.pbx.vega.ua", std::process::id()))
+    AccountConfig::new(
+        "vega",
+        &format!("keyring-test-{}.pbx.vega.ua", std::process::id()),
+    )
 }
 
 #[test]
@@ -13,7 +16,10 @@ fn account() -> AccountConfig {
 fn api_key_is_stored_read_back_and_removed_in_the_os_keyring() {
     let account = account();
     let key = Secret::new("bHGbn240QSjFJgydWOWyZ3ve6UeNDT8CV");
-    assert!(matches!(secrets::keyring_api_key(&account), Err(SecretError::Missing { .. })));
+    assert!(matches!(
+        secrets::keyring_api_key(&account),
+        Err(SecretError::Missing { .. })
+    ));
 
     secrets::store_api_key(&account, &key).expect("store in the keyring");
     assert_eq!(secrets::keyring_api_key(&account).unwrap(), key);
@@ -23,7 +29,10 @@ fn api_key_is_stored_read_back_and_removed_in_the_os_keyring() {
     assert_eq!(secrets::keyring_api_key(&account).unwrap(), replaced);
 
     secrets::delete_api_key(&account).unwrap();
-    assert!(matches!(secrets::keyring_api_key(&account), Err(SecretError::Missing { .. })));
+    assert!(matches!(
+        secrets::keyring_api_key(&account),
+        Err(SecretError::Missing { .. })
+    ));
     secrets::delete_api_key(&account).expect("deleting twice is fine");
 }
 
@@ -34,9 +43,12 @@ fn the_key_is_never_written_to_a_file_under_the_config_or_data_dir() {
     let account = account();
     let key = "never-in-a-file-3f9a1c";
     secrets::store_api_key(&account, &Secret::new(key)).unwrap();
-    callpop_core::Config { region: None, account: Some(account.clone()) }
-        .save_to(&home.path().join("config.toml"))
-        .unwrap();
+    callpop_core::Config {
+        region: None,
+        account: Some(account.clone()),
+    }
+    .save_to(&home.path().join("config.toml"))
+    .unwrap();
     for entry in std::fs::read_dir(home.path()).unwrap() {
         let text = std::fs::read_to_string(entry.unwrap().path()).unwrap();
         assert!(!text.contains(key));

@@ -36,8 +36,16 @@ impl Harness {
         account.timeout_ms = 500;
         let (tx, events) = mpsc::channel(64);
         let shutdown = CancellationToken::new();
-        let account = Account::start(&account, &Secret::new(KEY), "RU", tx, shutdown.clone()).await.unwrap();
-        Harness { sim, events, pipeline: Pipeline::new(Arc::new(store)), shutdown, _account: account }
+        let account = Account::start(&account, &Secret::new(KEY), "RU", tx, shutdown.clone())
+            .await
+            .unwrap();
+        Harness {
+            sim,
+            events,
+            pipeline: Pipeline::new(Arc::new(store)),
+            shutdown,
+            _account: account,
+        }
     }
 
     /// Views until one is final (or the time runs out).
@@ -80,11 +88,20 @@ async fn answered_call_is_ringing_answered_ended_with_the_directory_contact() {
         })
         .unwrap();
     let views = h.views_until_final().await;
-    assert_eq!(states(&views), [CallState::Ringing, CallState::Answered, CallState::Ended]);
+    assert_eq!(
+        states(&views),
+        [CallState::Ringing, CallState::Answered, CallState::Ended]
+    );
     let ringing = &views[0];
     assert_eq!(ringing.direction, Direction::In);
-    assert_eq!(ringing.contact.as_ref().unwrap().name.as_deref(), Some("Ivan Petrov"));
-    assert_eq!(ringing.customer_display.as_deref(), Some("+7 910 123-45-67"));
+    assert_eq!(
+        ringing.contact.as_ref().unwrap().name.as_deref(),
+        Some("Ivan Petrov")
+    );
+    assert_eq!(
+        ringing.customer_display.as_deref(),
+        Some("+7 910 123-45-67")
+    );
     assert!(ringing.involves("001"));
     // The finished call is in history, and shows on the next card for that number.
     let history = h.pipeline.store().recent_calls(10).unwrap();
@@ -101,12 +118,18 @@ async fn missed_call_from_a_number_known_only_to_the_pbx_shows_the_pbx_name() {
             customer: "+380631234567".into(),
             employee: "001".into(),
             ring_secs: 0.3,
-            pbx_contacts: vec![PbxContact { name: Some("Telecom company".into()), ..Default::default() }],
+            pbx_contacts: vec![PbxContact {
+                name: Some("Telecom company".into()),
+                ..Default::default()
+            }],
         })
         .unwrap();
     let views = h.views_until_final().await;
     assert_eq!(states(&views), [CallState::Ringing, CallState::Missed]);
-    assert_eq!(views[0].contact.as_ref().unwrap().name.as_deref(), Some("Telecom company"));
+    assert_eq!(
+        views[0].contact.as_ref().unwrap().name.as_deref(),
+        Some("Telecom company")
+    );
 }
 
 #[tokio::test]
@@ -121,7 +144,10 @@ async fn ukrainian_number_written_nationally_in_the_directory_is_found() {
         })
         .unwrap();
     let views = h.views_until_final().await;
-    assert_eq!(views[0].contact.as_ref().unwrap().name.as_deref(), Some("Олена Шевченко"));
+    assert_eq!(
+        views[0].contact.as_ref().unwrap().name.as_deref(),
+        Some("Олена Шевченко")
+    );
 }
 
 #[tokio::test]
@@ -138,7 +164,10 @@ async fn group_call_is_one_card_answered_by_the_member_who_took_it() {
         })
         .unwrap();
     let views = h.views_until_final().await;
-    assert_eq!(states(&views), [CallState::Ringing, CallState::Answered, CallState::Ended]);
+    assert_eq!(
+        states(&views),
+        [CallState::Ringing, CallState::Answered, CallState::Ended]
+    );
     let ids: std::collections::HashSet<&str> = views.iter().map(|v| v.call_id.as_str()).collect();
     assert_eq!(ids.len(), 1, "one card for the whole group call");
     assert_eq!(views[1].employee.as_deref(), Some("002"));
@@ -160,5 +189,8 @@ async fn pbx_errors_and_an_expired_session_lose_no_event() {
         })
         .unwrap();
     let views = h.views_until_final().await;
-    assert_eq!(states(&views), [CallState::Ringing, CallState::Answered, CallState::Ended]);
+    assert_eq!(
+        states(&views),
+        [CallState::Ringing, CallState::Answered, CallState::Ended]
+    );
 }

@@ -25,12 +25,19 @@ pub struct AccountFlags {
 /// The config with the flags applied.
 pub fn config(flags: &AccountFlags) -> anyhow::Result<Config> {
     let mut config = Config::load()?;
-    if flags.provider.is_some() || flags.domain.is_some() || flags.base_url.is_some() || flags.user.is_some() {
+    if flags.provider.is_some()
+        || flags.domain.is_some()
+        || flags.base_url.is_some()
+        || flags.user.is_some()
+    {
         let mut account = match config.account.take() {
             Some(account) => account,
             None => AccountConfig::new(
                 flags.provider.as_deref().unwrap_or("vega"),
-                flags.domain.as_deref().context("--domain is needed when no account is configured")?,
+                flags
+                    .domain
+                    .as_deref()
+                    .context("--domain is needed when no account is configured")?,
             ),
         };
         if let Some(provider) = &flags.provider {
@@ -63,6 +70,7 @@ pub fn account(config: &Config) -> anyhow::Result<AccountConfig> {
 /// The directory and history store.
 pub fn store(config: &Config) -> anyhow::Result<Arc<Store>> {
     let path = Config::store_path()?;
-    let store = Store::open(&path, config.region()).with_context(|| format!("opening {}", path.display()))?;
+    let store = Store::open(&path, config.region())
+        .with_context(|| format!("opening {}", path.display()))?;
     Ok(Arc::new(store))
 }

@@ -42,8 +42,16 @@ fn import_reports_broken_rows_with_line_numbers_and_keeps_the_good_ones() {
     .unwrap();
     let out = run(cli(home.path()).arg("import").arg(&csv));
     assert_eq!(out.status.code(), Some(2), "{}", text(&out.stderr));
-    assert!(text(&out.stdout).contains("imported 2 contacts"), "{}", text(&out.stdout));
-    assert!(text(&out.stderr).contains("contacts.csv:3: skipped"), "{}", text(&out.stderr));
+    assert!(
+        text(&out.stdout).contains("imported 2 contacts"),
+        "{}",
+        text(&out.stdout)
+    );
+    assert!(
+        text(&out.stderr).contains("contacts.csv:3: skipped"),
+        "{}",
+        text(&out.stderr)
+    );
 
     let out = run(cli(home.path()).args(["lookup", "+79101234567", "--json"]));
     assert!(out.status.success(), "{}", text(&out.stderr));
@@ -52,7 +60,11 @@ fn import_reports_broken_rows_with_line_numbers_and_keeps_the_good_ones() {
     assert_eq!(contact["company"], "Acme");
 
     let out = run(cli(home.path()).args(["lookup", "8 495 777 66 55"]));
-    assert!(text(&out.stdout).starts_with("Olga"), "{}", text(&out.stdout));
+    assert!(
+        text(&out.stdout).starts_with("Olga"),
+        "{}",
+        text(&out.stdout)
+    );
 }
 
 #[test]
@@ -68,7 +80,11 @@ fn a_missing_account_says_how_to_configure_one() {
     let home = tempfile::tempdir().unwrap();
     let out = run(cli(home.path()).args(["call", "+79101234567"]));
     assert!(!out.status.success());
-    assert!(text(&out.stderr).contains("no PBX account configured"), "{}", text(&out.stderr));
+    assert!(
+        text(&out.stderr).contains("no PBX account configured"),
+        "{}",
+        text(&out.stderr)
+    );
 }
 
 #[test]
@@ -76,7 +92,10 @@ fn without_a_secret_service_key_status_says_how_to_fix_it() {
     let home = tempfile::tempdir().unwrap();
     let out = run(cli(home.path())
         .args(["--provider", "vega", "--domain", DOMAIN, "key", "status"])
-        .env("DBUS_SESSION_BUS_ADDRESS", "unix:path=/nonexistent/callpop-test-bus"));
+        .env(
+            "DBUS_SESSION_BUS_ADDRESS",
+            "unix:path=/nonexistent/callpop-test-bus",
+        ));
     assert!(!out.status.success());
     let stderr = text(&out.stderr);
     assert!(stderr.contains("keyring is not available"), "{stderr}");
@@ -85,14 +104,27 @@ fn without_a_secret_service_key_status_says_how_to_fix_it() {
 
 #[tokio::test(flavor = "multi_thread")]
 async fn watch_json_streams_ringing_answered_ended_with_the_directory_contact() {
-    let sim = VegaSim::start("127.0.0.1:0", VegaSimConfig::new(DOMAIN, KEY)).await.unwrap();
+    let sim = VegaSim::start("127.0.0.1:0", VegaSimConfig::new(DOMAIN, KEY))
+        .await
+        .unwrap();
     let home = tempfile::tempdir().unwrap();
     let csv = home.path().join("c.csv");
     std::fs::write(&csv, "ФИО;Компания;Телефон;Ответственный;Ссылка\nСмирнов Алексей;ООО Ветер;8 (910) 123-45-67;Анна;https://crm.example.com/17\n").unwrap();
-    assert!(run(cli(home.path()).arg("import").arg(&csv)).status.success());
+    assert!(run(cli(home.path()).arg("import").arg(&csv))
+        .status
+        .success());
 
     let mut watch = cli(home.path())
-        .args(["--provider", "vega", "--base-url", &sim.base_url(), "--domain", DOMAIN, "--user", "001"])
+        .args([
+            "--provider",
+            "vega",
+            "--base-url",
+            &sim.base_url(),
+            "--domain",
+            DOMAIN,
+            "--user",
+            "001",
+        ])
         .args(["watch", "--json"])
         .env("CALLPOP_API_KEY", KEY)
         .stdout(Stdio::piped())
@@ -124,9 +156,20 @@ async fn watch_json_streams_ringing_answered_ended_with_the_directory_contact() 
     let _ = watch.kill();
     let _ = watch.wait();
     let lines = lines.join().unwrap();
-    let events: Vec<Value> = lines.iter().filter(|l| !l.is_empty()).map(|l| serde_json::from_str(l).unwrap()).collect();
-    let states: Vec<&str> = events.iter().map(|e| e["state"].as_str().unwrap()).collect();
-    assert_eq!(states, ["ringing", "answered"], "then ended closes the stream: {lines:?}");
+    let events: Vec<Value> = lines
+        .iter()
+        .filter(|l| !l.is_empty())
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    let states: Vec<&str> = events
+        .iter()
+        .map(|e| e["state"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        states,
+        ["ringing", "answered"],
+        "then ended closes the stream: {lines:?}"
+    );
     let first = &events[0];
     assert_eq!(first["provider"], "vega");
     assert_eq!(first["direction"], "in");
@@ -137,7 +180,11 @@ async fn watch_json_streams_ringing_answered_ended_with_the_directory_contact() 
     assert_eq!(first["contact"]["responsible"], "Анна");
     assert_eq!(first["contact"]["url"], "https://crm.example.com/17");
     assert!(first["call_id"].as_str().is_some_and(|id| !id.is_empty()));
-    assert!(chrono_like(first["at"].as_str().unwrap()), "RFC 3339 UTC: {}", first["at"]);
+    assert!(
+        chrono_like(first["at"].as_str().unwrap()),
+        "RFC 3339 UTC: {}",
+        first["at"]
+    );
 }
 
 fn chrono_like(at: &str) -> bool {
@@ -146,14 +193,29 @@ fn chrono_like(at: &str) -> bool {
 
 #[tokio::test(flavor = "multi_thread")]
 async fn call_asks_the_pbx_to_ring_me_then_the_number() {
-    let sim = VegaSim::start("127.0.0.1:0", VegaSimConfig::new(DOMAIN, KEY)).await.unwrap();
+    let sim = VegaSim::start("127.0.0.1:0", VegaSimConfig::new(DOMAIN, KEY))
+        .await
+        .unwrap();
     let home = tempfile::tempdir().unwrap();
     let out = run(cli(home.path())
-        .args(["--provider", "vega", "--base-url", &sim.base_url(), "--domain", DOMAIN, "--user", "002"])
+        .args([
+            "--provider",
+            "vega",
+            "--base-url",
+            &sim.base_url(),
+            "--domain",
+            DOMAIN,
+            "--user",
+            "002",
+        ])
         .args(["call", "8 (910) 123-45-67"])
         .env("CALLPOP_API_KEY", KEY));
     assert!(out.status.success(), "{}", text(&out.stderr));
-    assert!(text(&out.stdout).contains("+7 910 123-45-67"), "{}", text(&out.stdout));
+    assert!(
+        text(&out.stdout).contains("+7 910 123-45-67"),
+        "{}",
+        text(&out.stdout)
+    );
     let made = sim.calls_made();
     assert_eq!(made.len(), 1);
     assert_eq!(made[0].leg_ext, "002");
@@ -162,11 +224,22 @@ async fn call_asks_the_pbx_to_ring_me_then_the_number() {
 
 #[tokio::test(flavor = "multi_thread")]
 async fn a_wrong_key_is_reported_as_such_and_the_key_is_not_printed() {
-    let sim = VegaSim::start("127.0.0.1:0", VegaSimConfig::new(DOMAIN, KEY)).await.unwrap();
+    let sim = VegaSim::start("127.0.0.1:0", VegaSimConfig::new(DOMAIN, KEY))
+        .await
+        .unwrap();
     let home = tempfile::tempdir().unwrap();
     let wrong = "wrong-key-8d7f6e5c4b3a";
     let out = run(cli(home.path())
-        .args(["--provider", "vega", "--base-url", &sim.base_url(), "--domain", DOMAIN, "--user", "001"])
+        .args([
+            "--provider",
+            "vega",
+            "--base-url",
+            &sim.base_url(),
+            "--domain",
+            DOMAIN,
+            "--user",
+            "001",
+        ])
         .args(["call", "+79101234567"])
         .env("CALLPOP_API_KEY", wrong));
     assert!(!out.status.success());

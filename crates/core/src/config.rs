@@ -142,14 +142,25 @@ impl Config {
         let text = match std::fs::read_to_string(path) {
             Ok(text) => text,
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(Config::default()),
-            Err(source) => return Err(ConfigError::Io { path: path.to_owned(), source }),
+            Err(source) => {
+                return Err(ConfigError::Io {
+                    path: path.to_owned(),
+                    source,
+                })
+            }
         };
-        toml::from_str(&text).map_err(|e| ConfigError::Invalid { path: path.to_owned(), message: e.to_string() })
+        toml::from_str(&text).map_err(|e| ConfigError::Invalid {
+            path: path.to_owned(),
+            message: e.to_string(),
+        })
     }
 
     /// Writes the config to `path`, creating its directory.
     pub fn save_to(&self, path: &Path) -> Result<(), ConfigError> {
-        let io = |source| ConfigError::Io { path: path.to_owned(), source };
+        let io = |source| ConfigError::Io {
+            path: path.to_owned(),
+            source,
+        };
         if let Some(dir) = path.parent() {
             std::fs::create_dir_all(dir).map_err(io)?;
         }
@@ -180,10 +191,16 @@ mod tests {
         let path = dir.path().join("sub/config.toml");
         let mut account = AccountConfig::new("vega", "test4.pbx.vega.ua");
         account.user = Some("001".into());
-        let config = Config { region: Some("UA".into()), account: Some(account) };
+        let config = Config {
+            region: Some("UA".into()),
+            account: Some(account),
+        };
         config.save_to(&path).unwrap();
         assert_eq!(Config::load_from(&path).unwrap(), config);
-        assert_eq!(config.account.unwrap().base_url(), "https://test4.pbx.vega.ua");
+        assert_eq!(
+            config.account.unwrap().base_url(),
+            "https://test4.pbx.vega.ua"
+        );
     }
 
     #[test]
@@ -200,7 +217,11 @@ mod tests {
     fn a_secret_has_no_place_in_the_file() {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("config.toml");
-        std::fs::write(&path, "[account]\nprovider = \"vega\"\ndomain = \"d\"\napi_key = \"x\"\n").unwrap();
+        std::fs::write(
+            &path,
+            "[account]\nprovider = \"vega\"\ndomain = \"d\"\napi_key = \"x\"\n",
+        )
+        .unwrap();
         let message = Config::load_from(&path).unwrap_err().to_string();
         assert!(message.contains("api_key"), "{message}");
     }

@@ -5,7 +5,7 @@
 //!   Windows-1251 when the bytes are not valid UTF-8;
 //! - delimiter: `;`, `,` or tab, whichever the header line uses most (outside quotes); Excel's
 //!   `sep=;` first line is honoured;
-//! - headers in Russian or English, any case (see [`Role::of`]); every column whose header names a
+//! - headers in Russian or English, any case (see `Role::of`); every column whose header names a
 //!   phone is a phone column, and a cell may hold several numbers (`,` `;` `/` newline ` или `);
 //! - separate first/middle/last name columns are joined as `Имя Отчество Фамилия` when there is
 //!   no full-name column (or it is empty); a row with no name but a company is named after it.
@@ -249,8 +249,9 @@ fn read_rows(text: &str, delimiter: u8, first_line: u64) -> Vec<Result<Row, Skip
                             line,
                             reason: "malformed CSV: a quote is never closed".into(),
                         }));
-                        let next_line = segment[start..]
-                            .find('\n')
+                        let next_line = segment
+                            .get(start..)
+                            .and_then(|rest| rest.find('\n'))
                             .map_or(segment.len(), |i| start + i + 1);
                         offset += next_line;
                         offset_line = line + 1;

@@ -77,7 +77,10 @@ pub struct Pipeline {
 impl Pipeline {
     /// A pipeline over this store.
     pub fn new(store: Arc<Store>) -> Pipeline {
-        Pipeline { tracker: CallTracker::new(), store }
+        Pipeline {
+            tracker: CallTracker::new(),
+            store,
+        }
     }
 
     /// The store the pipeline reads and writes.
@@ -98,13 +101,16 @@ impl Pipeline {
     }
 
     fn view(&self, call: &Call) -> CallView {
-        let directory_contact = call.customer.as_ref().and_then(|number| match self.store.lookup(number) {
-            Ok(found) => found,
-            Err(e) => {
-                tracing::warn!("directory look-up failed: {e}");
-                None
-            }
-        });
+        let directory_contact =
+            call.customer
+                .as_ref()
+                .and_then(|number| match self.store.lookup(number) {
+                    Ok(found) => found,
+                    Err(e) => {
+                        tracing::warn!("directory look-up failed: {e}");
+                        None
+                    }
+                });
         let (contact, contact_source) = match (directory_contact, &call.pbx_contact) {
             (Some(found), _) => (Some(found.info()), Some(ContactSource::Directory)),
             (None, Some(pbx)) => (Some(pbx.clone()), Some(ContactSource::Pbx)),
@@ -185,7 +191,10 @@ mod tests {
             employee: Some("001".into()),
             employee_name: None,
             at: Utc::now(),
-            pbx_contact: Some(ContactInfo { name: Some("PBX name".into()), ..Default::default() }),
+            pbx_contact: Some(ContactInfo {
+                name: Some("PBX name".into()),
+                ..Default::default()
+            }),
         }
     }
 
@@ -230,6 +239,9 @@ mod tests {
         assert_eq!(view.recent.len(), 1);
         assert_eq!(view.recent[0].call_id, "first");
         assert_eq!(view.recent[0].state, CallState::Missed);
-        assert!(pipeline.handle(&ring("+79101234567", "second")).is_none(), "duplicate");
+        assert!(
+            pipeline.handle(&ring("+79101234567", "second")).is_none(),
+            "duplicate"
+        );
     }
 }

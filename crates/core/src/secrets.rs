@@ -55,7 +55,9 @@ fn entry(account: &AccountConfig) -> Result<keyring::Entry, SecretError> {
 }
 
 fn unavailable(error: keyring::Error) -> SecretError {
-    SecretError::Unavailable { detail: error.to_string() }
+    SecretError::Unavailable {
+        detail: error.to_string(),
+    }
 }
 
 /// The account's API key: `$CALLPOP_API_KEY` when set, else the keyring's.
@@ -72,14 +74,18 @@ pub fn api_key(account: &AccountConfig) -> Result<Secret, SecretError> {
 pub fn keyring_api_key(account: &AccountConfig) -> Result<Secret, SecretError> {
     match entry(account)?.get_password() {
         Ok(key) => Ok(Secret(key)),
-        Err(keyring::Error::NoEntry) => Err(SecretError::Missing { account: account.keyring_user() }),
+        Err(keyring::Error::NoEntry) => Err(SecretError::Missing {
+            account: account.keyring_user(),
+        }),
         Err(e) => Err(unavailable(e)),
     }
 }
 
 /// Stores the account's API key in the keyring.
 pub fn store_api_key(account: &AccountConfig, key: &Secret) -> Result<(), SecretError> {
-    entry(account)?.set_password(key.expose()).map_err(unavailable)
+    entry(account)?
+        .set_password(key.expose())
+        .map_err(unavailable)
 }
 
 /// Removes the account's API key from the keyring; removing a missing key is not an error.
@@ -103,7 +109,10 @@ mod tests {
 
     #[test]
     fn missing_key_error_says_what_to_do() {
-        let message = SecretError::Missing { account: "vega:d".into() }.to_string();
+        let message = SecretError::Missing {
+            account: "vega:d".into(),
+        }
+        .to_string();
         assert!(message.contains("callpop-cli key set"), "{message}");
     }
 }

@@ -82,7 +82,10 @@ impl Call {
     /// True when one of the call's legs rings (or rang) this extension.
     pub fn involves(&self, extension: &str) -> bool {
         self.employee.as_deref() == Some(extension)
-            || self.legs.values().any(|leg| leg.employee.as_deref() == Some(extension))
+            || self
+                .legs
+                .values()
+                .any(|leg| leg.employee.as_deref() == Some(extension))
     }
 
     /// The leg that was answered, if any: says who took the call.
@@ -121,12 +124,15 @@ impl Call {
     /// Folds one event in; returns true when anything visible changed.
     fn fold(&mut self, event: &CallEvent) -> bool {
         let before = self.visible();
-        let leg = self.legs.entry(event.call_id.clone()).or_insert_with(|| Leg {
-            id: event.call_id.clone(),
-            state: event.state,
-            employee: None,
-            employee_name: None,
-        });
+        let leg = self
+            .legs
+            .entry(event.call_id.clone())
+            .or_insert_with(|| Leg {
+                id: event.call_id.clone(),
+                state: event.state,
+                employee: None,
+                employee_name: None,
+            });
         // A leg never moves back (a late "ringing" after "answered"), and once final it stays
         // as it first ended: a repeated or contradicting hang-up changes nothing.
         if !leg.state.is_final() && event.state.rank() >= leg.state.rank() {
@@ -259,7 +265,11 @@ mod tests {
     }
 
     fn states(tracker: &mut CallTracker, events: &[CallEvent]) -> Vec<CallState> {
-        events.iter().filter_map(|e| tracker.apply(e)).map(|c| c.state).collect()
+        events
+            .iter()
+            .filter_map(|e| tracker.apply(e))
+            .map(|c| c.state)
+            .collect()
     }
 
     #[test]
@@ -273,7 +283,10 @@ mod tests {
                 event("a", CallState::Ended, 59),
             ],
         );
-        assert_eq!(seen, [CallState::Ringing, CallState::Answered, CallState::Ended]);
+        assert_eq!(
+            seen,
+            [CallState::Ringing, CallState::Answered, CallState::Ended]
+        );
         let call = tracker.calls.values().next().unwrap();
         assert_eq!(call.talk_seconds(), Some(54));
     }
@@ -291,11 +304,18 @@ mod tests {
         let mut tracker = CallTracker::new();
         let seen = states(
             &mut tracker,
-            &[event("a", CallState::Answered, 5), event("a", CallState::Ringing, 0)],
+            &[
+                event("a", CallState::Answered, 5),
+                event("a", CallState::Ringing, 0),
+            ],
         );
         assert_eq!(seen, [CallState::Answered]);
         let call = tracker.calls.values().next().unwrap();
-        assert_eq!(call.started_at.timestamp() % 60, 0, "the earlier ring time is kept");
+        assert_eq!(
+            call.started_at.timestamp() % 60,
+            0,
+            "the earlier ring time is kept"
+        );
     }
 
     #[test]
@@ -303,7 +323,10 @@ mod tests {
         let mut tracker = CallTracker::new();
         let seen = states(
             &mut tracker,
-            &[event("a", CallState::Missed, 9), event("a", CallState::Ringing, 0)],
+            &[
+                event("a", CallState::Missed, 9),
+                event("a", CallState::Ringing, 0),
+            ],
         );
         assert_eq!(seen, [CallState::Missed]);
     }
@@ -337,10 +360,20 @@ mod tests {
         ];
         let seen: Vec<Call> = events.iter().filter_map(|e| tracker.apply(e)).collect();
         let states: Vec<CallState> = seen.iter().map(|c| c.state).collect();
-        assert_eq!(states, [CallState::Ringing, CallState::Answered, CallState::Ended]);
-        assert!(seen.iter().all(|c| c.id == "parent"), "one call, not one per leg");
+        assert_eq!(
+            states,
+            [CallState::Ringing, CallState::Answered, CallState::Ended]
+        );
+        assert!(
+            seen.iter().all(|c| c.id == "parent"),
+            "one call, not one per leg"
+        );
         let last = seen.last().unwrap();
-        assert_eq!(last.employee.as_deref(), Some("002"), "named after who answered");
+        assert_eq!(
+            last.employee.as_deref(),
+            Some("002"),
+            "named after who answered"
+        );
         assert!(last.involves("001") && last.involves("002"));
         assert_eq!(tracker.calls.len(), 1);
     }
@@ -363,9 +396,15 @@ mod tests {
         let mut tracker = CallTracker::new();
         tracker.apply(&event("a", CallState::Ringing, 0));
         let mut again = event("a", CallState::Ringing, 1);
-        again.pbx_contact = Some(ContactInfo { name: Some("ООО Ромашка".into()), ..Default::default() });
+        again.pbx_contact = Some(ContactInfo {
+            name: Some("ООО Ромашка".into()),
+            ..Default::default()
+        });
         let call = tracker.apply(&again).expect("new contact data is visible");
-        assert_eq!(call.pbx_contact.unwrap().name.as_deref(), Some("ООО Ромашка"));
+        assert_eq!(
+            call.pbx_contact.unwrap().name.as_deref(),
+            Some("ООО Ромашка")
+        );
     }
 
     #[test]

@@ -68,7 +68,11 @@ impl Account {
     }
 
     /// An account for actions only (click-to-call...), with no event source.
-    pub fn connect(config: &AccountConfig, key: &Secret, region: &str) -> Result<Account, ProviderError> {
+    pub fn connect(
+        config: &AccountConfig,
+        key: &Secret,
+        region: &str,
+    ) -> Result<Account, ProviderError> {
         let backend = match config.provider.as_str() {
             "vega" => Backend::Vega(VegaClient::new(
                 VegaSettings {
@@ -81,7 +85,10 @@ impl Account {
             )?),
             other => return Err(ProviderError::UnknownProvider(other.to_owned())),
         };
-        Ok(Account { config: config.clone(), backend })
+        Ok(Account {
+            config: config.clone(),
+            backend,
+        })
     }
 
     /// The account's settings.

@@ -20,7 +20,9 @@ pub async fn run(flags: &AccountFlags, args: Args) -> anyhow::Result<ExitCode> {
     let account = context::account(&config)?;
     let key = secrets::api_key(&account)?;
     let number = PhoneNumber::parse(&args.number, config.region());
-    let call_id = Account::connect(&account, &key, config.region())?.make_call(&number).await?;
+    let call_id = Account::connect(&account, &key, config.region())?
+        .make_call(&number)
+        .await?;
     println!("calling {} (call {call_id})", number.display());
     Ok(ExitCode::SUCCESS)
 }

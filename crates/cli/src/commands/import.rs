@@ -17,13 +17,27 @@ pub struct Args {
 /// Imports and reports; exits 2 when some rows were skipped.
 pub fn run(flags: &AccountFlags, args: Args) -> anyhow::Result<ExitCode> {
     let config = context::config(flags)?;
-    let bytes = std::fs::read(&args.file).with_context(|| format!("reading {}", args.file.display()))?;
+    let bytes =
+        std::fs::read(&args.file).with_context(|| format!("reading {}", args.file.display()))?;
     let report = context::store(&config)?
         .import_csv(&bytes)
         .with_context(|| format!("importing {}", args.file.display()))?;
-    println!("imported {} contacts from {}", report.imported, args.file.display());
+    println!(
+        "imported {} contacts from {}",
+        report.imported,
+        args.file.display()
+    );
     for row in &report.skipped {
-        eprintln!("{}:{}: skipped: {}", args.file.display(), row.line, row.reason);
+        eprintln!(
+            "{}:{}: skipped: {}",
+            args.file.display(),
+            row.line,
+            row.reason
+        );
     }
-    Ok(if report.skipped.is_empty() { ExitCode::SUCCESS } else { ExitCode::from(2) })
+    Ok(if report.skipped.is_empty() {
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::from(2)
+    })
 }

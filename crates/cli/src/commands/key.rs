@@ -33,7 +33,10 @@ pub fn run(flags: &AccountFlags, args: Args) -> anyhow::Result<ExitCode> {
         Action::Set => {
             eprintln!("API key for {} (then Enter):", account.keyring_user());
             let mut line = String::new();
-            std::io::stdin().lock().read_line(&mut line).context("reading the key from standard input")?;
+            std::io::stdin()
+                .lock()
+                .read_line(&mut line)
+                .context("reading the key from standard input")?;
             let key = line.trim();
             anyhow::ensure!(!key.is_empty(), "no key given on standard input");
             secrets::store_api_key(&account, &Secret::new(key))?;

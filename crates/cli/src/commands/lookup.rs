@@ -40,5 +40,9 @@ pub fn run(flags: &AccountFlags, args: Args) -> anyhow::Result<ExitCode> {
     } else {
         eprintln!("no contact for {}", number.display());
     }
-    Ok(if found.is_some() { ExitCode::SUCCESS } else { ExitCode::from(1) })
+    Ok(if found.is_some() {
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::from(1)
+    })
 }

@@ -33,11 +33,19 @@ enum Provider {
 
 /// Serves until Ctrl-C.
 pub async fn run(args: Args) -> anyhow::Result<ExitCode> {
-    let Provider::Vega { listen, domain, api_key, demo: play_demo } = args.provider;
+    let Provider::Vega {
+        listen,
+        domain,
+        api_key,
+        demo: play_demo,
+    } = args.provider;
     let sim = VegaSim::start(listen.as_str(), VegaSimConfig::new(&domain, &api_key))
         .await
         .with_context(|| format!("starting the Vega simulator on {listen}"))?;
-    println!("Vega simulator at {} (domain {domain}); Ctrl-C stops it", sim.base_url());
+    println!(
+        "Vega simulator at {} (domain {domain}); Ctrl-C stops it",
+        sim.base_url()
+    );
     if play_demo {
         tokio::select! {
             result = demo::run(&sim, demo::DemoSettings::default()) => result?,

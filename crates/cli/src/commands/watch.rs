@@ -27,7 +27,8 @@ pub async fn run(flags: &AccountFlags, args: Args) -> anyhow::Result<ExitCode> {
     let mut pipeline = Pipeline::new(context::store(&config)?);
     let (events_tx, mut events) = mpsc::channel(256);
     let shutdown = CancellationToken::new();
-    let _account = Account::start(&account, &key, config.region(), events_tx, shutdown.clone()).await?;
+    let _account =
+        Account::start(&account, &key, config.region(), events_tx, shutdown.clone()).await?;
     let mut out = std::io::stdout().lock();
     loop {
         tokio::select! {

@@ -24,7 +24,10 @@ pub(crate) fn router(state: Arc<SimState>) -> Router {
         .route("/rest/calls/active/v3", get(active_calls))
         .route("/rest/user/makeCall", post(make_call))
         .route("/rest/{*rest}", any(unknown_endpoint))
-        .layer(middleware::from_fn_with_state(state.clone(), require_session));
+        .layer(middleware::from_fn_with_state(
+            state.clone(),
+            require_session,
+        ));
     Router::new()
         .route("/rest/security/authorize", post(authorize))
         .merge(protected)
@@ -67,7 +70,11 @@ fn require_json(headers: &HeaderMap) -> Result<(), ApiError> {
     let is_json = headers
         .get(header::CONTENT_TYPE)
         .and_then(|v| v.to_str().ok())
-        .is_some_and(|v| v.trim_start().to_ascii_lowercase().starts_with("application/json"));
+        .is_some_and(|v| {
+            v.trim_start()
+                .to_ascii_lowercase()
+                .starts_with("application/json")
+        });
     if is_json {
         Ok(())
     } else {
@@ -95,17 +102,26 @@ struct AuthorizeRequest {
 }
 
 /// vega.md B.1: `POST /rest/security/authorize`.
-async fn authorize(State(state): State<Arc<SimState>>, headers: HeaderMap, body: Bytes) -> Response {
+async fn authorize(
+    State(state): State<Arc<SimState>>,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Response {
     if let Err(error) = require_json(&headers) {
         return error.into_response();
     }
-    let request: AuthorizeRequest =
-        match parse_body(&body, r#"{"domain": "...", "apiKey": "..."}"#) {
-            Ok(request) => request,
-            Err(error) => return error.into_response(),
-        };
+    let request: AuthorizeRequest = match parse_body(&body, r#"{"domain": "...", "apiKey": "..."}"#)
+    {
+        Ok(request) => request,
+        Err(error) => return error.into_response(),
+    };
     let config = state.config();
-    if !request.domain.trim().eq_ignore_ascii_case(config.domain.trim()) || request.api_key != config.api_key {
+    if !request
+        .domain
+        .trim()
+        .eq_ignore_ascii_case(config.domain.trim())
+        || request.api_key != config.api_key
+    {
         state.count_rejected_authorization();
         return text(
             StatusCode::UNAUTHORIZED,
@@ -116,7 +132,10 @@ async fn authorize(State(state): State<Arc<SimState>>, headers: HeaderMap, body:
     let cookie = format!("{SESSION_COOKIE}={session}; Path=/; HttpOnly");
     match HeaderValue::from_str(&cookie) {
         Ok(value) => (StatusCode::OK, [(header::SET_COOKIE, value)]).into_response(),
-        Err(_) => text(StatusCode::INTERNAL_SERVER_ERROR, "cannot build the session cookie"),
+        Err(_) => text(
+            StatusCode::INTERNAL_SERVER_ERROR,
+            "cannot build the session cookie",
+        ),
     }
 }
 
@@ -132,7 +151,11 @@ fn session_ids(headers: &HeaderMap) -> impl Iterator<Item = &str> {
         .map(|(_, value)| value.trim())
 }
 
-async fn require_session(State(state): State<Arc<SimState>>, request: Request, next: Next) -> Response {
+async fn require_session(
+    State(state): State<Arc<SimState>>,
+    request: Request,
+    next: Next,
+) -> Response {
     if session_ids(request.headers()).any(|id| state.session_is_valid(id)) {
         next.run(request).await
     } else {
@@ -143,7 +166,10 @@ async fn require_session(State(state): State<Arc<SimState>>, request: Request, n
 }
 
 async fn unknown_endpoint() -> Response {
-    text(StatusCode::NOT_FOUND, "No such endpoint in the Vega simulator")
+    text(
+        StatusCode::NOT_FOUND,
+        "No such endpoint in the Vega simulator",
+    )
 }
 
 /// vega.md B.3: `GET /rest/calls/active/v3`.
@@ -185,7 +211,11 @@ struct MakeCallRequest {
 }
 
 /// vega.md B.2: `POST /rest/user/makeCall`.
-async fn make_call(State(state): State<Arc<SimState>>, headers: HeaderMap, body: Bytes) -> Response {
+async fn make_call(
+    State(state): State<Arc<SimState>>,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Response {
     if let Err(error) = require_json(&headers) {
         return error.into_response();
     }
@@ -196,10 +226,16 @@ async fn make_call(State(state): State<Arc<SimState>>, headers: HeaderMap, body:
         };
     let number = request.other_leg_num.trim();
     let dialable = |c: char| c.is_ascii_digit() || " +-()".contains(c);
-    if number.is_empty() || !number.chars().all(dialable) || !number.chars().any(|c| c.is_ascii_digit()) {
+    if number.is_empty()
+        || !number.chars().all(dialable)
+        || !number.chars().any(|c| c.is_ascii_digit())
+    {
         return text(
             StatusCode::BAD_REQUEST,
-            format!("otherLegNum {:?} is not a phone number", request.other_leg_num),
+            format!(
+                "otherLegNum {:?} is not a phone number",
+                request.other_leg_num
+            ),
         );
     }
     match scenario::play_make_call(&state, &request.leg_ext, number) {

@@ -144,7 +144,11 @@ pub fn scenario(step: usize, config: &VegaSimConfig, settings: &DemoSettings) ->
             let mut members = vec![me.clone()];
             members.extend(colleagues.iter().take(2).cloned());
             // Step 7: a colleague answers, and the manager's leg stops ringing.
-            let answered_by = if step % 8 == 4 { me.clone() } else { colleagues[0].clone() };
+            let answered_by = if step % 8 == 4 {
+                me.clone()
+            } else {
+                colleagues[0].clone()
+            };
             Scenario::GroupCall {
                 customer: contact,
                 members,
@@ -194,7 +198,10 @@ mod tests {
     #[test]
     fn sample_directory_has_the_russian_headers_and_twelve_full_rows() {
         let mut lines = DEMO_CONTACTS_CSV.lines();
-        assert_eq!(lines.next(), Some("ФИО;Компания;Телефон;Ответственный;Ссылка;Заметки"));
+        assert_eq!(
+            lines.next(),
+            Some("ФИО;Компания;Телефон;Ответственный;Ссылка;Заметки")
+        );
         let rows: Vec<&str> = lines.collect();
         assert_eq!(rows.len(), 12);
         for row in rows {
@@ -217,9 +224,15 @@ mod tests {
 
     #[test]
     fn human_number_formats_normalise() {
-        assert_eq!(to_e164("8 (910) 123-45-67").as_deref(), Some("+79101234567"));
+        assert_eq!(
+            to_e164("8 (910) 123-45-67").as_deref(),
+            Some("+79101234567")
+        );
         assert_eq!(to_e164("+7(812)309-45-12").as_deref(), Some("+78123094512"));
-        assert_eq!(to_e164("+380 44 390 1234").as_deref(), Some("+380443901234"));
+        assert_eq!(
+            to_e164("+380 44 390 1234").as_deref(),
+            Some("+380443901234")
+        );
         assert_eq!(to_e164("12-34"), None);
     }
 
@@ -234,7 +247,9 @@ mod tests {
         let config = demo_config();
         let settings = DemoSettings::default();
         let numbers = directory_numbers();
-        let cycle: Vec<Scenario> = (0..8).map(|step| scenario(step, &config, &settings)).collect();
+        let cycle: Vec<Scenario> = (0..8)
+            .map(|step| scenario(step, &config, &settings))
+            .collect();
         let kinds: Vec<&str> = cycle
             .iter()
             .map(|s| match s {
@@ -270,13 +285,32 @@ mod tests {
         let linger = config.hangup_linger.unwrap_or_default().as_secs_f64();
         for step in 0..8 {
             let (ring, talk) = match scenario(step, &config, &settings) {
-                Scenario::AnsweredIncoming { ring_secs, talk_secs, .. } => (ring_secs, talk_secs),
+                Scenario::AnsweredIncoming {
+                    ring_secs,
+                    talk_secs,
+                    ..
+                } => (ring_secs, talk_secs),
                 Scenario::MissedIncoming { ring_secs, .. } => (ring_secs, 0.0),
-                Scenario::Internal { ring_secs, talk_secs, .. }
-                | Scenario::GroupCall { ring_secs, talk_secs, .. }
-                | Scenario::Outgoing { ring_secs, talk_secs, .. } => (ring_secs, talk_secs.unwrap_or(0.0)),
+                Scenario::Internal {
+                    ring_secs,
+                    talk_secs,
+                    ..
+                }
+                | Scenario::GroupCall {
+                    ring_secs,
+                    talk_secs,
+                    ..
+                }
+                | Scenario::Outgoing {
+                    ring_secs,
+                    talk_secs,
+                    ..
+                } => (ring_secs, talk_secs.unwrap_or(0.0)),
             };
-            assert!(ring + talk + linger < settings.every.as_secs_f64(), "step {step}");
+            assert!(
+                ring + talk + linger < settings.every.as_secs_f64(),
+                "step {step}"
+            );
         }
     }
 }

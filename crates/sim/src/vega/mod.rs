@@ -61,27 +61,36 @@ impl VegaSim {
         config: VegaSimConfig,
     ) -> Result<VegaSimHandle, SimError> {
         let shown = addr.to_string();
-        let listener = TcpListener::bind(addr).await.map_err(|source| SimError::Listen {
-            addr: shown,
-            source,
-        })?;
+        let listener = TcpListener::bind(addr)
+            .await
+            .map_err(|source| SimError::Listen {
+                addr: shown,
+                source,
+            })?;
         serve(listener, config).await
     }
 }
 
 /// Serves the simulator on a listener the caller bound (the CLI's `sim vega --listen`).
-pub async fn serve(listener: TcpListener, config: VegaSimConfig) -> Result<VegaSimHandle, SimError> {
+pub async fn serve(
+    listener: TcpListener,
+    config: VegaSimConfig,
+) -> Result<VegaSimHandle, SimError> {
     config.validate().map_err(SimError::InvalidConfig)?;
     let addr = listener.local_addr().map_err(|source| SimError::Listen {
         addr: "the given listener".to_owned(),
         source,
     })?;
     let shutdown = CancellationToken::new();
-    let state = Arc::new(SimState::new(config, shutdown.clone()));
+    let runtime = tokio::runtime::Handle::current();
+    let state = Arc::new(SimState::new(config, shutdown.clone(), runtime));
     let app = api::router(state.clone()).merge(control::router(state.clone()));
     let signal = shutdown.clone().cancelled_owned();
     let server = tokio::spawn(async move {
-        if let Err(error) = axum::serve(listener, app).with_graceful_shutdown(signal).await {
+        if let Err(error) = axum::serve(listener, app)
+            .with_graceful_shutdown(signal)
+            .await
+        {
             tracing::warn!(%error, "Vega simulator stopped serving");
         }
     });
@@ -123,7 +132,8 @@ impl VegaSimHandle {
     }
 
     /// Starts a scenario; returns its uuids (for a group call: the parent first, then one leg per
-    /// member in the order given).
+    /// member in the order given). Callable from any thread: the timeline runs on the
+    /// simulator's runtime.
     pub fn play(&self, scenario: Scenario) -> Result<Vec<String>, ScenarioError> {
         scenario::play(&self.state, scenario)
     }
@@ -151,6 +161,12 @@ impl VegaSimHandle {
     /// Resolves once the simulator is shutting down.
     pub async fn stopped(&self) {
         self.shutdown.cancelled().await;
+    }
+
+    /// Asks the simulator to stop (scenarios, the demo and the server); see [`Self::shutdown`]
+    /// to also wait for it.
+    pub fn stop(&self) {
+        self.shutdown.cancel();
     }
 
     /// Stops serving and waits until the server has closed its connections.

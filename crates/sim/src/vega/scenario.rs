@@ -150,7 +150,10 @@ fn seconds(field: &'static str, value: f64) -> Result<Duration, ScenarioError> {
     })
 }
 
-fn optional_seconds(field: &'static str, value: Option<f64>) -> Result<Option<Duration>, ScenarioError> {
+fn optional_seconds(
+    field: &'static str,
+    value: Option<f64>,
+) -> Result<Option<Duration>, ScenarioError> {
     value.map(|v| seconds(field, v)).transpose()
 }
 
@@ -212,7 +215,10 @@ struct Plan {
 }
 
 /// Checks the scenario, adds its calls' first state and runs the rest of the timeline in a task.
-pub(crate) fn play(state: &Arc<SimState>, scenario: Scenario) -> Result<Vec<String>, ScenarioError> {
+pub(crate) fn play(
+    state: &Arc<SimState>,
+    scenario: Scenario,
+) -> Result<Vec<String>, ScenarioError> {
     if state.shutdown.is_cancelled() {
         return Err(ScenarioError::ShuttingDown);
     }
@@ -223,7 +229,7 @@ pub(crate) fn play(state: &Arc<SimState>, scenario: Scenario) -> Result<Vec<Stri
     } = resolve(state, scenario)?;
     calls.into_iter().for_each(|call| state.add_call(call));
     let task_state = state.clone();
-    tokio::spawn(async move {
+    state.runtime.spawn(async move {
         let state = task_state;
         tokio::select! {
             _ = state.shutdown.cancelled() => {}
@@ -297,7 +303,11 @@ fn resolve(state: &SimState, scenario: Scenario) -> Result<Plan, ScenarioError> 
             let mut call = base(employee(&ext)?, 4);
             call.other_legs = Some(other_legs(&customer, &pbx_contacts));
             call.trunk = trunk;
-            single(call, seconds("ring_secs", ring_secs)?, Some(seconds("talk_secs", talk_secs)?))
+            single(
+                call,
+                seconds("ring_secs", ring_secs)?,
+                Some(seconds("talk_secs", talk_secs)?),
+            )
         }
         Scenario::MissedIncoming {
             customer,
@@ -326,7 +336,11 @@ fn resolve(state: &SimState, scenario: Scenario) -> Result<Plan, ScenarioError> 
             // (the field description wins over B.3's example, which shows a trunkNum).
             let mut call = base(employee(&from)?, 1);
             call.leg2 = Some(employee(&to)?);
-            single(call, seconds("ring_secs", ring_secs)?, optional_seconds("talk_secs", talk_secs)?)
+            single(
+                call,
+                seconds("ring_secs", ring_secs)?,
+                optional_seconds("talk_secs", talk_secs)?,
+            )
         }
         Scenario::Outgoing {
             employee: ext,
@@ -339,7 +353,11 @@ fn resolve(state: &SimState, scenario: Scenario) -> Result<Plan, ScenarioError> 
             let mut call = base(employee(&ext)?, 2);
             call.other_legs = Some(other_legs(&customer, &pbx_contacts));
             call.trunk = trunk;
-            single(call, seconds("ring_secs", ring_secs)?, optional_seconds("talk_secs", talk_secs)?)
+            single(
+                call,
+                seconds("ring_secs", ring_secs)?,
+                optional_seconds("talk_secs", talk_secs)?,
+            )
         }
         Scenario::GroupCall {
             customer,
@@ -351,11 +369,15 @@ fn resolve(state: &SimState, scenario: Scenario) -> Result<Plan, ScenarioError> 
         } => {
             let customer = customer_number(&customer)?;
             if members.is_empty() {
-                return Err(ScenarioError::Invalid("a group call needs at least one member".to_owned()));
+                return Err(ScenarioError::Invalid(
+                    "a group call needs at least one member".to_owned(),
+                ));
             }
             for (i, member) in members.iter().enumerate() {
                 if members[..i].contains(member) {
-                    return Err(ScenarioError::Invalid(format!("member {member:?} is listed twice")));
+                    return Err(ScenarioError::Invalid(format!(
+                        "member {member:?} is listed twice"
+                    )));
                 }
             }
             let talk = optional_seconds("talk_secs", talk_secs)?;
@@ -372,7 +394,9 @@ fn resolve(state: &SimState, scenario: Scenario) -> Result<Plan, ScenarioError> 
                 (None, None) => None,
                 (Some(who), Some(talk)) => {
                     let leg = legs.iter().find(|leg| leg.leg.ext == who).ok_or_else(|| {
-                        ScenarioError::Invalid(format!("answered_by {who:?} is not one of the members"))
+                        ScenarioError::Invalid(format!(
+                            "answered_by {who:?} is not one of the members"
+                        ))
                     })?;
                     Some((leg.uuid.clone(), talk))
                 }
@@ -482,9 +506,18 @@ mod tests {
 
     #[test]
     fn negative_and_nan_durations_are_rejected() {
-        assert!(matches!(seconds("ring_secs", -1.0), Err(ScenarioError::BadDuration { .. })));
-        assert!(matches!(seconds("ring_secs", f64::NAN), Err(ScenarioError::BadDuration { .. })));
-        assert_eq!(seconds("ring_secs", 0.25).unwrap(), Duration::from_millis(250));
+        assert!(matches!(
+            seconds("ring_secs", -1.0),
+            Err(ScenarioError::BadDuration { .. })
+        ));
+        assert!(matches!(
+            seconds("ring_secs", f64::NAN),
+            Err(ScenarioError::BadDuration { .. })
+        ));
+        assert_eq!(
+            seconds("ring_secs", 0.25).unwrap(),
+            Duration::from_millis(250)
+        );
     }
 
     #[test]

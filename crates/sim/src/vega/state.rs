@@ -117,10 +117,16 @@ pub(crate) struct SimState {
     inner: Mutex<Inner>,
     /// Cancelled when the simulator stops: ends timelines and hanging answers.
     pub shutdown: CancellationToken,
+    /// The runtime serving the simulator: scenarios run there, whichever thread plays them.
+    pub runtime: tokio::runtime::Handle,
 }
 
 impl SimState {
-    pub fn new(config: VegaSimConfig, shutdown: CancellationToken) -> SimState {
+    pub fn new(
+        config: VegaSimConfig,
+        shutdown: CancellationToken,
+        runtime: tokio::runtime::Handle,
+    ) -> SimState {
         let inner = Inner {
             faults: config.faults.iter().copied().collect(),
             ..Inner::default()
@@ -129,6 +135,7 @@ impl SimState {
             config,
             inner: Mutex::new(inner),
             shutdown,
+            runtime,
         }
     }
 
@@ -138,17 +145,22 @@ impl SimState {
 
     fn lock(&self) -> MutexGuard<'_, Inner> {
         // A panic elsewhere while holding the lock leaves plain data behind: keep serving it.
-        self.inner.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
+        self.inner
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
     }
 
     // --- sessions (vega.md B.1) ---
 
     pub fn open_session(&self) -> String {
         let id = format!("{:032X}", rand::random::<u128>());
-        let expires = self.config.session_ttl.map(|ttl| Instant::now() + ttl);
-        let mut inner = self.lock();
         let now = Instant::now();
-        inner.sessions.retain(|_, exp| exp.is_none_or(|at| at > now));
+        // A TTL too long to add up is as good as none.
+        let expires = self.config.session_ttl.and_then(|ttl| now.checked_add(ttl));
+        let mut inner = self.lock();
+        inner
+            .sessions
+            .retain(|_, exp| exp.is_none_or(|at| at > now));
         inner.sessions.insert(id.clone(), expires);
         inner.stats.authorizations += 1;
         id
@@ -179,7 +191,9 @@ impl SimState {
 
     pub fn inject_faults(&self, fault: Fault, count: u32) {
         let mut inner = self.lock();
-        inner.faults.extend(std::iter::repeat_n(fault, count as usize));
+        inner
+            .faults
+            .extend(std::iter::repeat_n(fault, count as usize));
     }
 
     /// Counts an active-calls request and takes the fault it must suffer, if any.

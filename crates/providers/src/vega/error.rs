@@ -1,0 +1,156 @@
+//! What can go wrong talking to Vega, in words a user can act on. No message ever carries the
+//! API key: bodies quoted from the server are cut short and scrubbed of it.
+
+use std::time::Duration;
+
+/// How many characters of a server's answer an error quotes.
+const EXCERPT_CHARS: usize = 200;
+
+/// A failed request to Vega.
+#[derive(Debug, thiserror::Error)]
+pub enum VegaError {
+    /// `authorize` was refused: the domain or the API key is wrong.
+    #[error(
+        "Vega rejected the API key for domain {domain} (HTTP {status}: {detail}); check the domain \
+         and copy the key again from the Vega cabinet: Settings → Integration → Integration with \
+         another CRM system"
+    )]
+    Unauthorized {
+        /// The account domain that was sent.
+        domain: String,
+        /// Vega's status code.
+        status: u16,
+        /// Vega's explanation, shortened.
+        detail: String,
+    },
+    /// A request was refused with 403 even with a session just obtained.
+    #[error(
+        "Vega refused {endpoint} (403 Forbidden) even right after a fresh authorization; the API \
+         key's account may lack the right to it"
+    )]
+    Forbidden {
+        /// The request, e.g. `GET /rest/calls/active/v3`.
+        endpoint: String,
+    },
+    /// Vega answered with an unexpected status.
+    #[error("Vega answered HTTP {status} to {endpoint}: {body}")]
+    Http {
+        /// The request.
+        endpoint: String,
+        /// Vega's status code.
+        status: u16,
+        /// The start of Vega's answer.
+        body: String,
+    },
+    /// No answer within the configured timeout.
+    #[error(
+        "Vega did not answer {endpoint} within {} s; check the network, or raise the timeout",
+        timeout.as_secs_f64()
+    )]
+    Timeout {
+        /// The request.
+        endpoint: String,
+        /// The timeout in force.
+        timeout: Duration,
+    },
+    /// The answer is not the JSON vega.md describes.
+    #[error("Vega's answer to {endpoint} is not the JSON its API describes ({detail}); it begins: {excerpt:?}")]
+    NotJson {
+        /// The request.
+        endpoint: String,
+        /// What is wrong with it.
+        detail: String,
+        /// The start of the answer.
+        excerpt: String,
+    },
+    /// `authorize` succeeded but set no session cookie.
+    #[error("Vega accepted the API key but sent no JSESSIONID cookie (vega.md B.1); is {base_url} really Vega?")]
+    NoSessionCookie {
+        /// Where the request went.
+        base_url: String,
+    },
+    /// The connection failed (DNS, refused, TLS, reset).
+    #[error("cannot reach Vega at {base_url}: {detail}; check the address and the network")]
+    Network {
+        /// Where the request went.
+        base_url: String,
+        /// What failed.
+        detail: String,
+    },
+    /// The settings cannot work.
+    #[error("the Vega settings are not usable: {0}")]
+    InvalidSettings(String),
+    /// A request's arguments are unusable (an empty number to call, ...).
+    #[error("{0}")]
+    InvalidInput(String),
+}
+
+/// At most [`EXCERPT_CHARS`] characters of `text`, with `secret` (when not empty) replaced.
+pub(crate) fn excerpt(text: &str, secret: &str) -> String {
+    let scrubbed = scrub(text.trim(), secret);
+    let mut chars = scrubbed.chars();
+    let short: String = chars.by_ref().take(EXCERPT_CHARS).collect();
+    if chars.next().is_some() {
+        format!("{short}…")
+    } else {
+        short
+    }
+}
+
+/// `text` with every occurrence of `secret` replaced by `***`.
+pub(crate) fn scrub(text: &str, secret: &str) -> String {
+    if secret.is_empty() {
+        text.to_owned()
+    } else {
+        text.replace(secret, "***")
+    }
+}
+
+/// The chain of causes of an error, on one line: reqwest's own message alone says little
+/// ("error sending request for url ...").
+pub(crate) fn causes(error: &(dyn std::error::Error + 'static)) -> String {
+    let mut text = error.to_string();
+    let mut source = error.source();
+    while let Some(cause) = source {
+        let line = cause.to_string();
+        if !text.contains(&line) {
+            text.push_str(": ");
+            text.push_str(&line);
+        }
+        source = cause.source();
+    }
+    text
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn excerpts_are_short_and_never_show_the_key() {
+        let body = format!("bad key sk-123-secret {}", "x".repeat(500));
+        let short = excerpt(&body, "sk-123-secret");
+        assert!(!short.contains("sk-123-secret"));
+        assert!(short.starts_with("bad key ***"));
+        assert_eq!(short.chars().count(), EXCERPT_CHARS + 1);
+        assert_eq!(excerpt("  short  ", ""), "short");
+    }
+
+    #[test]
+    fn excerpts_cut_between_characters_not_bytes() {
+        let body = "ї".repeat(300);
+        assert_eq!(excerpt(&body, "k").chars().count(), EXCERPT_CHARS + 1);
+    }
+
+    #[test]
+    fn the_unauthorized_message_names_the_domain_and_what_to_do() {
+        let message = VegaError::Unauthorized {
+            domain: "test4.pbx.vega.ua".into(),
+            status: 401,
+            detail: "Invalid API key".into(),
+        }
+        .to_string();
+        assert!(message.starts_with("Vega rejected the API key for domain test4.pbx.vega.ua"));
+        assert!(message.contains("Settings → Integration"));
+    }
+}

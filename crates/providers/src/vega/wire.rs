@@ -1,0 +1,349 @@
+//! Vega's JSON, field for field as vega.md names it. Unknown fields are ignored (A.3: "other fields
+//! may appear"), every field but `uuid` may be missing or `null`, and ids or numbers may come as
+//! strings or as numbers (`otherLegs[].id` is a number in A.2 and a string in B.3).
+
+use chrono::{DateTime, Utc};
+use serde::de::{self, Deserializer, Visitor};
+use serde::{Deserialize, Serialize};
+
+use super::time::optional_timestamp;
+
+/// One call in progress: an entry of `GET /rest/calls/active/v3` (vega.md B.3).
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ActiveCall {
+    /// Unique id of the call (or of one leg of a group call).
+    pub uuid: String,
+    /// The group call this leg belongs to.
+    #[serde(default, deserialize_with = "optional_text")]
+    pub parent_uuid: Option<String>,
+    /// The call's latest event.
+    #[serde(default)]
+    pub last_event: Option<LastEvent>,
+    /// When the phone started ringing.
+    #[serde(default, deserialize_with = "optional_timestamp")]
+    pub dial_at: Option<DateTime<Utc>>,
+    /// When the call was answered; `None` while it rings.
+    #[serde(default, deserialize_with = "optional_timestamp")]
+    pub bridge_at: Option<DateTime<Utc>>,
+    /// `1` internal, `2` outgoing, `4` incoming, `32` put on hold, `64` taken off hold.
+    #[serde(default, deserialize_with = "optional_integer")]
+    pub lg_direction: Option<i64>,
+    /// The company user making or receiving the call.
+    #[serde(default)]
+    pub leg: Option<Leg>,
+    /// The user receiving an internal call.
+    #[serde(default)]
+    pub leg2: Option<Leg>,
+    /// The client, one entry per connected CRM.
+    #[serde(default)]
+    pub other_legs: Option<Vec<OtherLeg>>,
+    /// The company's external number that took or placed the call.
+    #[serde(default, deserialize_with = "optional_text")]
+    pub trunk_num: Option<String>,
+    /// Label of that number.
+    #[serde(default, deserialize_with = "optional_text")]
+    pub trunk_name: Option<String>,
+}
+
+impl ActiveCall {
+    /// True once the call was answered: `bridgeAt` is set or the last event is `call.bridge`
+    /// (vega.md B.3).
+    pub fn is_answered(&self) -> bool {
+        self.bridge_at.is_some() || self.last_event == Some(LastEvent::Bridge)
+    }
+
+    /// True when the call has ended but is still listed (`lastEvent: call.hangup`).
+    pub fn is_hung_up(&self) -> bool {
+        self.last_event == Some(LastEvent::Hangup)
+    }
+}
+
+/// `lastEvent` (vega.md B.3, A.2 `event`).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub enum LastEvent {
+    /// `call.dial`: the call started ringing.
+    #[serde(rename = "call.dial")]
+    Dial,
+    /// `call.bridge`: the call was answered.
+    #[serde(rename = "call.bridge")]
+    Bridge,
+    /// `call.hangup`: the call or conversation ended.
+    #[serde(rename = "call.hangup")]
+    Hangup,
+    /// An event name the spec does not list: ignored.
+    #[serde(other)]
+    Other,
+}
+
+/// `leg` / `leg2`: a company user.
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Leg {
+    /// The user's id at Vega.
+    #[serde(default, deserialize_with = "optional_text")]
+    pub id: Option<String>,
+    /// The user's internal number.
+    #[serde(default, deserialize_with = "optional_text")]
+    pub ext: Option<String>,
+    /// The user's readable name.
+    #[serde(default, deserialize_with = "optional_text")]
+    pub display_name: Option<String>,
+}
+
+/// One `otherLegs` entry: the client as one connected CRM knows them.
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct OtherLeg {
+    /// The client's id in that CRM; `None` if the CRM does not know them.
+    #[serde(default, deserialize_with = "optional_text")]
+    pub id: Option<String>,
+    /// The client's name in that CRM.
+    #[serde(default, deserialize_with = "optional_text")]
+    pub name: Option<String>,
+    /// The client's phone number.
+    #[serde(default, deserialize_with = "optional_text")]
+    pub num: Option<String>,
+    /// The client's company.
+    #[serde(default, deserialize_with = "optional_text")]
+    pub company_name: Option<String>,
+    /// The client's card in that CRM (or a link that creates one).
+    #[serde(default, deserialize_with = "optional_text")]
+    pub url: Option<String>,
+    /// Priority of the CRM connection this entry came from.
+    #[serde(default, deserialize_with = "optional_integer")]
+    pub priority: Option<i64>,
+}
+
+/// The answer to `POST /rest/user/makeCall` (vega.md B.2).
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+pub struct MakeCallAnswer {
+    /// The new call's id.
+    pub uuid: String,
+}
+
+/// The body of `POST /rest/security/authorize` (vega.md B.1). Not `Debug`: it holds the key.
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+pub(crate) struct AuthorizeRequest<'a> {
+    pub domain: &'a str,
+    pub api_key: &'a str,
+}
+
+/// The body of `POST /rest/user/makeCall` (vega.md B.2).
+#[derive(Debug, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub(crate) struct MakeCallRequest<'a> {
+    pub leg_ext: &'a str,
+    pub other_leg_num: &'a str,
+}
+
+/// Text given as a string or a number (`"6137"` or `6137`); `null` and `""` are `None`.
+fn optional_text<'de, D: Deserializer<'de>>(deserializer: D) -> Result<Option<String>, D::Error> {
+    struct TextVisitor;
+    impl<'de> Visitor<'de> for TextVisitor {
+        type Value = Option<String>;
+        fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+            f.write_str("a string, a number or null")
+        }
+        fn visit_unit<E: de::Error>(self) -> Result<Self::Value, E> {
+            Ok(None)
+        }
+        fn visit_none<E: de::Error>(self) -> Result<Self::Value, E> {
+            Ok(None)
+        }
+        fn visit_some<D: Deserializer<'de>>(self, d: D) -> Result<Self::Value, D::Error> {
+            d.deserialize_any(TextVisitor)
+        }
+        fn visit_str<E: de::Error>(self, v: &str) -> Result<Self::Value, E> {
+            let v = v.trim();
+            Ok((!v.is_empty()).then(|| v.to_owned()))
+        }
+        fn visit_i64<E: de::Error>(self, v: i64) -> Result<Self::Value, E> {
+            Ok(Some(v.to_string()))
+        }
+        fn visit_u64<E: de::Error>(self, v: u64) -> Result<Self::Value, E> {
+            Ok(Some(v.to_string()))
+        }
+        fn visit_f64<E: de::Error>(self, v: f64) -> Result<Self::Value, E> {
+            Ok(Some(v.to_string()))
+        }
+    }
+    deserializer.deserialize_any(TextVisitor)
+}
+
+/// A whole number given as a number or as digits in a string; `null` is `None`.
+fn optional_integer<'de, D: Deserializer<'de>>(deserializer: D) -> Result<Option<i64>, D::Error> {
+    struct IntegerVisitor;
+    impl<'de> Visitor<'de> for IntegerVisitor {
+        type Value = Option<i64>;
+        fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+            f.write_str("a whole number or null")
+        }
+        fn visit_unit<E: de::Error>(self) -> Result<Self::Value, E> {
+            Ok(None)
+        }
+        fn visit_none<E: de::Error>(self) -> Result<Self::Value, E> {
+            Ok(None)
+        }
+        fn visit_some<D: Deserializer<'de>>(self, d: D) -> Result<Self::Value, D::Error> {
+            d.deserialize_any(IntegerVisitor)
+        }
+        fn visit_i64<E: de::Error>(self, v: i64) -> Result<Self::Value, E> {
+            Ok(Some(v))
+        }
+        fn visit_u64<E: de::Error>(self, v: u64) -> Result<Self::Value, E> {
+            i64::try_from(v)
+                .map(Some)
+                .map_err(|_| E::custom(format!("{v} is too large")))
+        }
+        fn visit_f64<E: de::Error>(self, v: f64) -> Result<Self::Value, E> {
+            if v.fract() == 0.0 && v.abs() < i64::MAX as f64 {
+                Ok(Some(v as i64))
+            } else {
+                Err(E::custom(format!("{v} is not a whole number")))
+            }
+        }
+        fn visit_str<E: de::Error>(self, v: &str) -> Result<Self::Value, E> {
+            let v = v.trim();
+            if v.is_empty() {
+                return Ok(None);
+            }
+            v.parse()
+                .map(Some)
+                .map_err(|_| E::custom(format!("{v:?} is not a whole number")))
+        }
+    }
+    deserializer.deserialize_any(IntegerVisitor)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// vega.md B.3's example, verbatim.
+    const SPEC_EXAMPLE: &str = r#"[
+  { "uuid": "47a968893984475b8c20e29dec144ce1", "parentUuid": null, "lastEvent": "call.dial",
+    "dialAt": 1431686100, "bridgeAt": null, "lgDirection": 2,
+    "leg": { "id": 36, "ext": "001", "displayName": "Іван Іванов" }, "leg2": null,
+    "otherLegs": [ { "id": "6137", "name": "Telecom company", "num": "+380442249895",
+                     "companyName": null,
+                     "url": "https://self.pbx.vega.ua/features/crm/contacts/edit.jsp#/?id=6137" } ],
+    "trunkNum": "+380442246595", "trunkName": "+380442246595" },
+  { "uuid": "562aa0bd8d9842cd95e4a581443f2e86", "parentUuid": null, "lastEvent": "call.bridge",
+    "dialAt": 1431686088, "bridgeAt": 1431686100, "lgDirection": 4,
+    "leg": { "id": 36, "ext": "001", "displayName": "Іван Іванов" }, "leg2": null,
+    "otherLegs": [ { "id": "6137", "name": "Telecom company", "num": "+380442249895",
+                     "companyName": null,
+                     "url": "https://self.pbx.vega.ua/features/crm/contacts/edit.jsp#/?id=6137" } ],
+    "trunkNum": "+380442246595", "trunkName": "+380442246595" },
+  { "uuid": "68333cd7aa94421e89dbc8acfe5027bb", "parentUuid": null, "lastEvent": "call.bridge",
+    "dialAt": 1431686001, "bridgeAt": 1431686019, "lgDirection": 1,
+    "leg":  { "id": 36, "ext": "001", "displayName": "Іван Іванов" },
+    "leg2": { "id": 27, "ext": "002", "displayName": "Петро Петров" },
+    "otherLegs": null, "trunkNum": "+380442246595", "trunkName": "+380442246595" }
+]"#;
+
+    fn utc(text: &str) -> DateTime<Utc> {
+        text.parse().unwrap()
+    }
+
+    #[test]
+    fn the_spec_example_of_active_calls_parses_verbatim() {
+        let calls: Vec<ActiveCall> = serde_json::from_str(SPEC_EXAMPLE).unwrap();
+        assert_eq!(calls.len(), 3);
+
+        let outgoing = &calls[0];
+        assert_eq!(outgoing.uuid, "47a968893984475b8c20e29dec144ce1");
+        assert_eq!(outgoing.parent_uuid, None);
+        assert_eq!(outgoing.last_event, Some(LastEvent::Dial));
+        assert_eq!(outgoing.dial_at, Some(utc("2015-05-15T10:35:00Z")));
+        assert_eq!(outgoing.bridge_at, None);
+        assert_eq!(outgoing.lg_direction, Some(2));
+        assert!(!outgoing.is_answered());
+        let leg = outgoing.leg.as_ref().unwrap();
+        assert_eq!(leg.id.as_deref(), Some("36"));
+        assert_eq!(leg.ext.as_deref(), Some("001"));
+        assert_eq!(leg.display_name.as_deref(), Some("Іван Іванов"));
+        assert_eq!(outgoing.leg2, None);
+        let other = &outgoing.other_legs.as_ref().unwrap()[0];
+        assert_eq!(other.id.as_deref(), Some("6137"));
+        assert_eq!(other.name.as_deref(), Some("Telecom company"));
+        assert_eq!(other.num.as_deref(), Some("+380442249895"));
+        assert_eq!(other.company_name, None);
+        assert_eq!(
+            other.url.as_deref(),
+            Some("https://self.pbx.vega.ua/features/crm/contacts/edit.jsp#/?id=6137")
+        );
+        assert_eq!(other.priority, None);
+        assert_eq!(outgoing.trunk_num.as_deref(), Some("+380442246595"));
+        assert_eq!(outgoing.trunk_name.as_deref(), Some("+380442246595"));
+
+        let incoming = &calls[1];
+        assert_eq!(incoming.last_event, Some(LastEvent::Bridge));
+        assert_eq!(incoming.bridge_at, Some(utc("2015-05-15T10:35:00Z")));
+        assert!(incoming.is_answered());
+
+        let internal = &calls[2];
+        assert_eq!(internal.lg_direction, Some(1));
+        assert_eq!(internal.leg2.as_ref().unwrap().ext.as_deref(), Some("002"));
+        assert_eq!(internal.other_legs, None);
+    }
+
+    #[test]
+    fn a_webhook_style_numeric_other_leg_id_and_priority_are_accepted() {
+        // vega.md A.2 gives otherLegs[].id as a number; `priority` has no stated type.
+        let call: ActiveCall = serde_json::from_str(
+            r#"{"uuid": "u", "otherLegs": [{"id": 1, "num": 380000000000, "priority": "3"}]}"#,
+        )
+        .unwrap();
+        let other = &call.other_legs.unwrap()[0];
+        assert_eq!(other.id.as_deref(), Some("1"));
+        assert_eq!(other.num.as_deref(), Some("380000000000"));
+        assert_eq!(other.priority, Some(3));
+    }
+
+    #[test]
+    fn unknown_fields_and_events_are_ignored_and_missing_fields_are_none() {
+        let call: ActiveCall = serde_json::from_str(
+            r#"{"uuid": "u", "serverTime": 1431686100000, "lastEvent": "call.transfer", "newField": {"x": 1}}"#,
+        )
+        .unwrap();
+        assert_eq!(call.last_event, Some(LastEvent::Other));
+        assert_eq!(call.leg, None);
+        assert_eq!(call.lg_direction, None);
+        assert!(!call.is_answered() && !call.is_hung_up());
+    }
+
+    #[test]
+    fn a_call_without_uuid_or_with_a_mistyped_field_is_an_error() {
+        assert!(serde_json::from_str::<ActiveCall>(r#"{"parentUuid": null}"#).is_err());
+        assert!(
+            serde_json::from_str::<ActiveCall>(r#"{"uuid": "u", "lgDirection": "in"}"#).is_err()
+        );
+        assert!(serde_json::from_str::<ActiveCall>(r#"{"uuid": "u", "leg": "001"}"#).is_err());
+        assert!(serde_json::from_str::<ActiveCall>(r#"{"uuid": "u", "dialAt": "soon"}"#).is_err());
+    }
+
+    #[test]
+    fn the_authorize_body_has_the_spec_field_names() {
+        let body = serde_json::to_value(AuthorizeRequest {
+            domain: "test4.pbx.vega.ua",
+            api_key: "k",
+        })
+        .unwrap();
+        assert_eq!(
+            body,
+            serde_json::json!({"domain": "test4.pbx.vega.ua", "apiKey": "k"})
+        );
+        let body = serde_json::to_value(MakeCallRequest {
+            leg_ext: "001",
+            other_leg_num: "+380993034330",
+        })
+        .unwrap();
+        assert_eq!(
+            body,
+            serde_json::json!({"legExt": "001", "otherLegNum": "+380993034330"})
+        );
+    }
+}
