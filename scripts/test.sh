@@ -13,8 +13,12 @@ cargo clippy --workspace --all-targets --quiet -- -D warnings
 cargo build --workspace --all-targets --quiet
 
 # A private D-Bus session with an unlocked gnome-keyring (the Secret Service the keyring tests
-# and the app use), and a private X display for the app's windows.
-exec dbus-run-session -- bash -c '
+# and the app use) whose keyring file lives in a fresh directory, and a private X display for the
+# app's windows.
+XDG_DATA_HOME=$(mktemp -d)
+export XDG_DATA_HOME
+trap 'rm -rf "$XDG_DATA_HOME"' EXIT
+dbus-run-session -- bash -c '
   set -euo pipefail
   printf "callpop-test" | gnome-keyring-daemon --unlock --components=secrets >/dev/null
   exec xvfb-run --auto-servernum --server-args="-screen 0 1366x768x24" \
