@@ -18,9 +18,9 @@ cargo build --workspace --all-targets --quiet
 XDG_DATA_HOME=$(mktemp -d)
 export XDG_DATA_HOME
 trap 'rm -rf "$XDG_DATA_HOME"' EXIT
-dbus-run-session -- bash -c '
+# The display comes first so that services D-Bus starts on demand can open it too.
+xvfb-run --auto-servernum --server-args="-screen 0 1366x768x24" dbus-run-session -- bash -c '
   set -euo pipefail
   printf "callpop-test" | gnome-keyring-daemon --unlock --components=secrets >/dev/null
-  exec xvfb-run --auto-servernum --server-args="-screen 0 1366x768x24" \
-    cargo test --workspace -- --include-ignored
+  exec cargo test --workspace -- --include-ignored
 '

@@ -59,7 +59,7 @@ function render(view) {
   const name = card.querySelector(".name");
   name.textContent = contact?.name || t("unknown");
   name.classList.toggle("unknown", !contact?.name);
-  name.title = view.contact_source === "pbx" ? t("from_pbx") : "";
+  name.title = [contact?.name, view.contact_source === "pbx" ? `(${t("from_pbx")})` : ""].filter(Boolean).join(" ");
   card.querySelector(".company").textContent = contact?.company || (contact ? "" : t("new_number"));
   card.querySelector(".number").textContent = view.customer_display || view.customer || "";
   const responsible = card.querySelector(".responsible");

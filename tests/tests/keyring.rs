@@ -4,17 +4,18 @@
 use callpop_core::secrets::{self, Secret, SecretError};
 use callpop_core::AccountConfig;
 
-fn account() -> AccountConfig {
+/// An account of its own for each test: the tests run in parallel against one keyring.
+fn account(test: &str) -> AccountConfig {
     AccountConfig::new(
         "vega",
-        &format!("keyring-test-{}.pbx.vega.ua", std::process::id()),
+        &format!("{test}-{}.pbx.vega.ua", std::process::id()),
     )
 }
 
 #[test]
 #[ignore = "needs a Secret Service: run scripts/test.sh"]
 fn api_key_is_stored_read_back_and_removed_in_the_os_keyring() {
-    let account = account();
+    let account = account("round-trip");
     let key = Secret::new("bHGbn240QSjFJgydWOWyZ3ve6UeNDT8CV");
     assert!(matches!(
         secrets::keyring_api_key(&account),
@@ -40,7 +41,7 @@ fn api_key_is_stored_read_back_and_removed_in_the_os_keyring() {
 #[ignore = "needs a Secret Service: run scripts/test.sh"]
 fn the_key_is_never_written_to_a_file_under_the_config_or_data_dir() {
     let home = tempfile::tempdir().unwrap();
-    let account = account();
+    let account = account("not-in-a-file");
     let key = "never-in-a-file-3f9a1c";
     secrets::store_api_key(&account, &Secret::new(key)).unwrap();
     callpop_core::Config {
