@@ -13,6 +13,7 @@
 pub mod config;
 pub mod csv_import;
 pub mod directory;
+pub mod employee;
 pub mod event;
 pub mod history;
 pub mod phone;
@@ -23,6 +24,7 @@ pub mod tracker;
 
 pub use config::{AccountConfig, Config};
 pub use directory::{Contact, NewContact};
+pub use employee::{find_employee, Employee};
 pub use event::{CallEvent, CallState, ContactInfo, Direction};
 pub use history::CallRecord;
 pub use phone::PhoneNumber;
