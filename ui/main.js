@@ -72,7 +72,7 @@ async function search(query) {
   const list = document.getElementById("contacts");
   const contacts = await invoke("search_contacts", { query }).catch(() => []);
   list.replaceChildren(...(contacts.length ? contacts.map((c) =>
-    item(c.name, [c.company, c.phones[0]].filter(Boolean).join(" · "), c.phones[0])) : [empty(t("no_contacts"))]));
+    item(c.name, [c.company, c.numbers[0]?.display].filter(Boolean).join(" · "), c.numbers[0]?.key)) : [empty(t("no_contacts"))]));
 }
 
 await initLanguage();

@@ -62,13 +62,49 @@ pub fn recent_calls(state: State<'_, AppState>) -> Result<Vec<CallRecord>, Strin
     store.recent_calls(50).map_err(|e| e.to_string())
 }
 
+/// A number as the contact list shows it and dials it.
+#[derive(serde::Serialize)]
+pub struct NumberView {
+    /// The normalised number, what click-to-call sends.
+    pub key: String,
+    /// The number formatted for people.
+    pub display: String,
+}
+
+/// A contact as the contact list shows it.
+#[derive(serde::Serialize)]
+pub struct ContactRow {
+    /// The contact itself.
+    #[serde(flatten)]
+    pub contact: Contact,
+    /// Its numbers, formatted.
+    pub numbers: Vec<NumberView>,
+}
+
 /// Directory search by name, company or number.
 #[tauri::command]
-pub fn search_contacts(state: State<'_, AppState>, query: String) -> Result<Vec<Contact>, String> {
+pub fn search_contacts(
+    state: State<'_, AppState>,
+    query: String,
+) -> Result<Vec<ContactRow>, String> {
     let store = state.store().ok_or("the directory is not open yet")?;
-    store
+    let contacts = store
         .search(&query, SEARCH_LIMIT)
-        .map_err(|e| e.to_string())
+        .map_err(|e| e.to_string())?;
+    Ok(contacts
+        .into_iter()
+        .map(|contact| ContactRow {
+            numbers: contact
+                .phones
+                .iter()
+                .map(|n| NumberView {
+                    key: n.key(),
+                    display: n.display(),
+                })
+                .collect(),
+            contact,
+        })
+        .collect())
 }
 
 /// The OS locale (`ru-RU`, `en-US`), which picks the UI's language.

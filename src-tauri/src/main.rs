@@ -44,6 +44,10 @@ fn main() {
             state::create_main_window(app.handle())?;
             tray::create(app.handle())?;
             runtime::spawn(app.handle().clone());
+            // Started from the desktop's menu rather than at login: show the window too.
+            if std::env::args().any(|arg| arg == "--open") {
+                tray::open_main_window(app.handle());
+            }
             Ok(())
         })
         .build(tauri::generate_context!());

@@ -10,7 +10,7 @@ use std::time::{Duration, Instant};
 use anyhow::{bail, Context as _};
 use callpop_core::secrets::{self, Secret};
 use callpop_core::{AccountConfig, Config, Store};
-use callpop_sim::vega::{Scenario, VegaSim, VegaSimConfig};
+use callpop_sim::vega::{Scenario, VegaSim, VegaSimConfig, VegaSimHandle};
 use fantoccini::{Client, ClientBuilder, Locator};
 use hyper_util::client::legacy::connect::HttpConnector;
 
@@ -65,11 +65,11 @@ fn start_driver(port: u16, config: &Path, data_dir: &Path, locale: &str) -> anyh
     Ok(Driver(child))
 }
 
-async fn connect(port: u16, app: &Path) -> anyhow::Result<Client> {
+async fn connect(port: u16, app: &Path, args: &[&str]) -> anyhow::Result<Client> {
     let mut caps = serde_json::Map::new();
     caps.insert(
         "tauri:options".into(),
-        serde_json::json!({ "application": app }),
+        serde_json::json!({ "application": app, "args": args }),
     );
     let deadline = Instant::now() + Duration::from_secs(20);
     loop {
@@ -140,50 +140,87 @@ fn save_desktop_screenshot(name: &str) {
         .status();
 }
 
+/// The real app on a simulated Vega account whose key is in the real OS keyring, with a
+/// one-contact directory, driven through WebDriver. Cleans up when dropped.
+struct AppUnderTest {
+    sim: VegaSimHandle,
+    client: Client,
+    account: AccountConfig,
+    _driver: Driver,
+    _home: tempfile::TempDir,
+}
+
+impl AppUnderTest {
+    async fn start(test: &str, locale: &str, args: &[&str]) -> anyhow::Result<AppUnderTest> {
+        let app = workspace_dir().join("target/debug/callpop");
+        anyhow::ensure!(
+            app.exists(),
+            "{} is missing: build it first with `cargo build -p callpop`",
+            app.display()
+        );
+        let domain = format!("{test}-{}.pbx.vega.ua", std::process::id());
+        let api_key = "e2e-api-key-for-the-simulator";
+        let sim = VegaSim::start("127.0.0.1:0", VegaSimConfig::new(&domain, api_key)).await?;
+        let home = tempfile::tempdir()?;
+        let config_path = home.path().join("config.toml");
+        let data_dir = home.path().join("data");
+        let mut account = AccountConfig::new("vega", &domain);
+        account.base_url = Some(sim.base_url());
+        account.user = Some("001".into());
+        account.poll_interval_ms = 200;
+        secrets::store_api_key(&account, &Secret::new(api_key))
+            .context("storing the key in the keyring")?;
+        Config {
+            region: None,
+            account: Some(account.clone()),
+        }
+        .save_to(&config_path)?;
+        let report = Store::open(&data_dir.join("callpop.sqlite3"), "RU")?
+            .import_csv(DIRECTORY_CSV.as_bytes())?;
+        assert_eq!(report.imported, 1);
+
+        let port = free_port();
+        let driver = start_driver(port, &config_path, &data_dir, locale)?;
+        let client = connect(port, &app, args).await?;
+        Ok(AppUnderTest {
+            sim,
+            client,
+            account,
+            _driver: driver,
+            _home: home,
+        })
+    }
+
+    /// Runs the test body; on failure keeps a screenshot of the whole display.
+    async fn finish(self, result: anyhow::Result<()>) -> anyhow::Result<()> {
+        if result.is_err() {
+            save_desktop_screenshot("desktop-on-failure.png");
+        }
+        let _ = self.client.close().await;
+        let _ = secrets::delete_api_key(&self.account);
+        result
+    }
+}
+
+async fn save_screenshot(client: &Client, name: &str) -> anyhow::Result<()> {
+    std::fs::write(screenshot_dir().join(name), client.screenshot().await?)?;
+    Ok(())
+}
+
 #[tokio::test(flavor = "multi_thread")]
 #[ignore = "needs Xvfb, a Secret Service and tauri-driver: run scripts/test.sh"]
 async fn incoming_call_pops_a_card_with_the_directory_contact_then_closes_after_hang_up(
 ) -> anyhow::Result<()> {
-    let app = workspace_dir().join("target/debug/callpop");
-    anyhow::ensure!(
-        app.exists(),
-        "{} is missing: build it first with `cargo build -p callpop`",
-        app.display()
-    );
-
-    // A Vega account on the simulator, with its key in the real OS keyring.
-    let domain = format!("e2e-{}.pbx.vega.ua", std::process::id());
-    let api_key = "e2e-api-key-for-the-simulator";
-    let sim = VegaSim::start("127.0.0.1:0", VegaSimConfig::new(&domain, api_key)).await?;
-    let home = tempfile::tempdir()?;
-    let config_path = home.path().join("config.toml");
-    let data_dir = home.path().join("data");
-    let mut account = AccountConfig::new("vega", &domain);
-    account.base_url = Some(sim.base_url());
-    account.user = Some("001".into());
-    account.poll_interval_ms = 200;
-    secrets::store_api_key(&account, &Secret::new(api_key))
-        .context("storing the key in the keyring")?;
-    Config {
-        region: None,
-        account: Some(account.clone()),
-    }
-    .save_to(&config_path)?;
-    let report = Store::open(&data_dir.join("callpop.sqlite3"), "RU")?
-        .import_csv(DIRECTORY_CSV.as_bytes())?;
-    assert_eq!(report.imported, 1);
-
-    let port = free_port();
-    let _driver = start_driver(port, &config_path, &data_dir, "ru-RU")?;
-    let client = connect(port, &app).await?;
+    let app = AppUnderTest::start("card", "ru-RU", &[]).await?;
+    let client = &app.client;
     let result = async {
-        switch_to(&client, "Callpop card").await?;
+        switch_to(client, "Callpop card").await?;
         client
             .find(Locator::Id("cards"))
             .await
             .context("the card page is loaded")?;
 
-        sim.play(Scenario::AnsweredIncoming {
+        app.sim.play(Scenario::AnsweredIncoming {
             customer: "+79101234567".into(),
             employee: "001".into(),
             ring_secs: 4.0,
@@ -192,21 +229,21 @@ async fn incoming_call_pops_a_card_with_the_directory_contact_then_closes_after_
         })?;
 
         let name = wait_for(
-            &client,
+            client,
             "document.querySelector('.card .name')?.textContent",
             Duration::from_secs(10),
         )
         .await?;
         assert_eq!(name, "Смирнов Алексей");
         assert_eq!(
-            text_of(&client, ".card .company").await?,
+            text_of(client, ".card .company").await?,
             "ООО «Северный ветер»"
         );
-        assert_eq!(text_of(&client, ".card .number").await?, "+7 910 123-45-67");
-        let responsible = text_of(&client, ".card .responsible").await?;
+        assert_eq!(text_of(client, ".card .number").await?, "+7 910 123-45-67");
+        let responsible = text_of(client, ".card .responsible").await?;
         assert!(responsible.contains("Іван Іванов"), "{responsible}");
-        assert_eq!(text_of(&client, ".card .state").await?, "Входящий звонок");
-        assert_eq!(text_of(&client, ".card .crm").await?, "Открыть в CRM");
+        assert_eq!(text_of(client, ".card .state").await?, "Входящий звонок");
+        assert_eq!(text_of(client, ".card .crm").await?, "Открыть в CRM");
         let crm_hidden = client
             .execute(
                 "return document.querySelector('.card .crm').hidden;",
@@ -216,40 +253,31 @@ async fn incoming_call_pops_a_card_with_the_directory_contact_then_closes_after_
         assert_eq!(crm_hidden, false, "Open in CRM is offered");
         // The window was created hidden; the call shows it.
         wait_for(
-            &client,
+            client,
             "document.visibilityState === 'visible'",
             Duration::from_secs(5),
         )
         .await?;
-        std::fs::write(
-            screenshot_dir().join("card-ringing.png"),
-            client.screenshot().await?,
-        )?;
+        save_screenshot(client, "card-ringing.png").await?;
         save_desktop_screenshot("desktop-card-ringing.png");
 
         wait_for(
-            &client,
+            client,
             "document.querySelector('.card[data-state=answered]')",
             Duration::from_secs(6),
         )
         .await?;
-        std::fs::write(
-            screenshot_dir().join("card-answered.png"),
-            client.screenshot().await?,
-        )?;
+        save_screenshot(client, "card-answered.png").await?;
         wait_for(
-            &client,
+            client,
             "document.querySelector('.card[data-state=ended]')",
             Duration::from_secs(8),
         )
         .await?;
-        std::fs::write(
-            screenshot_dir().join("card-ended.png"),
-            client.screenshot().await?,
-        )?;
+        save_screenshot(client, "card-ended.png").await?;
         // The card goes away a few seconds after the hang-up.
         wait_for(
-            &client,
+            client,
             "document.querySelectorAll('.card').length === 0",
             Duration::from_secs(10),
         )
@@ -257,10 +285,54 @@ async fn incoming_call_pops_a_card_with_the_directory_contact_then_closes_after_
         anyhow::Ok(())
     }
     .await;
-    if result.is_err() {
-        save_desktop_screenshot("desktop-on-failure.png");
+    app.finish(result).await
+}
+
+#[tokio::test(flavor = "multi_thread")]
+#[ignore = "needs Xvfb, a Secret Service and tauri-driver: run scripts/test.sh"]
+async fn main_window_shows_the_connection_finds_contacts_and_calls_them() -> anyhow::Result<()> {
+    let app = AppUnderTest::start("main", "en-US", &["--open"]).await?;
+    let client = &app.client;
+    let result = async {
+        switch_to(client, "Callpop").await?;
+        wait_for(
+            client,
+            "document.querySelector('#status.online')",
+            Duration::from_secs(10),
+        )
+        .await?;
+        assert_eq!(text_of(client, "#status").await?, "Online");
+
+        let search = client.find(Locator::Id("search")).await?;
+        search.send_keys("8910").await?;
+        wait_for(
+            client,
+            "document.querySelector('#contacts li .title')?.textContent === 'Смирнов Алексей'",
+            Duration::from_secs(5),
+        )
+        .await?;
+        // WebKit paints a window shown at start-up a moment after its DOM is ready; the picture,
+        // not the assertions, needs the wait.
+        tokio::time::sleep(Duration::from_secs(2)).await;
+        save_screenshot(client, "main-window.png").await?;
+        save_desktop_screenshot("desktop-main-window.png");
+
+        // Click-to-call from the contact list reaches the PBX: my phone, then the contact.
+        client
+            .find(Locator::Css("#contacts li button"))
+            .await?
+            .click()
+            .await?;
+        let deadline = Instant::now() + Duration::from_secs(5);
+        while app.sim.calls_made().is_empty() && Instant::now() < deadline {
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+        let made = app.sim.calls_made();
+        assert_eq!(made.len(), 1, "one makeCall");
+        assert_eq!(made[0].leg_ext, "001");
+        assert_eq!(made[0].other_leg_num, "+79101234567");
+        anyhow::Ok(())
     }
-    let _ = client.close().await;
-    let _ = secrets::delete_api_key(&account);
-    result
+    .await;
+    app.finish(result).await
 }
