@@ -24,7 +24,10 @@ impl Employee {
             return false;
         }
         self.ext.as_deref().is_some_and(|ext| fold(ext) == who)
-            || self.email.as_deref().is_some_and(|email| fold(email) == who)
+            || self
+                .email
+                .as_deref()
+                .is_some_and(|email| fold(email) == who)
             || fold(&self.name) == who
     }
 }
@@ -35,7 +38,10 @@ pub fn find_employee<'a>(employees: &'a [Employee], who: &str) -> Option<&'a Emp
 }
 
 fn fold(text: &str) -> String {
-    text.split_whitespace().collect::<Vec<_>>().join(" ").to_lowercase()
+    text.split_whitespace()
+        .collect::<Vec<_>>()
+        .join(" ")
+        .to_lowercase()
 }
 
 #[cfg(test)]
@@ -55,7 +61,11 @@ mod tests {
     fn named_by_extension_email_or_name_in_any_case() {
         let staff = [ivan()];
         for who in ["901", "IVAN.IVANOV@pbx.vega.ua", "  іван   іванов "] {
-            assert_eq!(find_employee(&staff, who).map(|e| e.id.as_str()), Some("30"), "{who}");
+            assert_eq!(
+                find_employee(&staff, who).map(|e| e.id.as_str()),
+                Some("30"),
+                "{who}"
+            );
         }
         assert!(find_employee(&staff, "Петро").is_none());
         assert!(find_employee(&staff, "").is_none());
