@@ -22,6 +22,12 @@ enum Command {
     Watch(commands::watch::Args),
     /// Click-to-call: ring my phone, then NUMBER.
     Call(commands::call::Args),
+    /// End a call in progress.
+    Hangup(commands::hangup::Args),
+    /// Finished calls from the PBX's own history (also saved to the local history).
+    History(commands::history::Args),
+    /// The company's employees as the PBX lists them.
+    Users(commands::users::Args),
     /// Find the contact for a number in the directory.
     Lookup(commands::lookup::Args),
     /// Import contacts from a CSV file into the directory.
@@ -44,6 +50,9 @@ async fn main() -> std::process::ExitCode {
     let result = match cli.command {
         Command::Watch(args) => commands::watch::run(&cli.account, args).await,
         Command::Call(args) => commands::call::run(&cli.account, args).await,
+        Command::Hangup(args) => commands::hangup::run(&cli.account, args).await,
+        Command::History(args) => commands::history::run(&cli.account, args).await,
+        Command::Users(args) => commands::users::run(&cli.account, args).await,
         Command::Lookup(args) => commands::lookup::run(&cli.account, args),
         Command::Import(args) => commands::import::run(&cli.account, args),
         Command::Key(args) => commands::key::run(&cli.account, args),

@@ -35,39 +35,42 @@ pub struct CallRecord {
     pub answered_at: Option<DateTime<Utc>>,
     /// When it ended.
     pub ended_at: Option<DateTime<Utc>>,
+    /// Seconds from the first ring to the end, when the PBX's history says (Vega `duration`).
+    #[serde(default)]
+    pub duration_seconds: Option<i64>,
+    /// Seconds of conversation, when the PBX's history says (Vega `billSecs`).
+    #[serde(default)]
+    pub talk_seconds: Option<i64>,
+    /// Where the PBX keeps the call's recording.
+    #[serde(default)]
+    pub recording: Option<String>,
+    /// Transfers between employees as the PBX writes them (Vega: `"003 > 001"`).
+    #[serde(default)]
+    pub transfer: Option<String>,
+    /// Extension of the employee who took the call in the end (after any transfer).
+    #[serde(default)]
+    pub answered_by: Option<String>,
 }
 
 impl Store {
-    /// Saves a call, replacing an earlier record of the same (provider, call_id).
+    /// Saves a call, replacing an earlier record of the same (provider, call_id). The fields only
+    /// a PBX's history knows (durations, recording, transfer, answered by) are kept when the new
+    /// record lacks them: a live event recorded after an import must not erase them.
     pub fn record_call(&self, call: &CallRecord) -> Result<(), StoreError> {
-        self.lock()
-            .prepare_cached(
-                "INSERT INTO calls (provider, call_id, direction, state, customer_key, employee,
-                                    contact_name, started_at, answered_at, ended_at)
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)
-                 ON CONFLICT (provider, call_id) DO UPDATE SET
-                    direction = excluded.direction,
-                    state = excluded.state,
-                    customer_key = excluded.customer_key,
-                    employee = excluded.employee,
-                    contact_name = excluded.contact_name,
-                    started_at = excluded.started_at,
-                    answered_at = excluded.answered_at,
-                    ended_at = excluded.ended_at",
-            )?
-            .execute(params![
-                call.provider,
-                call.call_id,
-                call.direction.as_str(),
-                call.state.as_str(),
-                call.customer.as_ref().map(PhoneNumber::key),
-                call.employee,
-                call.contact_name,
-                timestamp(&call.started_at),
-                call.answered_at.as_ref().map(timestamp),
-                call.ended_at.as_ref().map(timestamp),
-            ])?;
-        Ok(())
+        upsert(&self.lock(), call, RECORD_CALL)
+    }
+
+    /// Saves calls from a PBX's history (upsert by (provider, call_id)) in one transaction;
+    /// returns how many were saved. What the history leaves unknown (`None`) keeps the value
+    /// recorded earlier, e.g. the contact name the caller card showed.
+    pub fn import_history(&self, calls: &[CallRecord]) -> Result<usize, StoreError> {
+        let mut conn = self.lock();
+        let tx = conn.transaction()?;
+        for call in calls {
+            upsert(&tx, call, IMPORT_CALL)?;
+        }
+        tx.commit()?;
+        Ok(calls.len())
     }
 
     /// The latest calls with this number, newest first.
@@ -98,7 +101,8 @@ impl Store {
         let conn = self.lock();
         let mut stmt = conn.prepare_cached(&format!(
             "SELECT provider, call_id, direction, state, customer_key, employee, contact_name,
-                    started_at, answered_at, ended_at
+                    started_at, answered_at, ended_at, duration_seconds, talk_seconds, recording,
+                    transfer, answered_by
              FROM calls {tail}"
         ))?;
         let rows = stmt.query_map(args, read_call)?;
@@ -113,6 +117,70 @@ impl Store {
         }
         Ok(calls)
     }
+}
+
+/// The INSERT shared by [`Store::record_call`] and [`Store::import_history`]; each adds its own
+/// `ON CONFLICT` clause.
+const INSERT_CALL: &str = "INSERT INTO calls (provider, call_id, direction, state, customer_key,
+        employee, contact_name, started_at, answered_at, ended_at, duration_seconds,
+        talk_seconds, recording, transfer, answered_by)
+     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15)
+     ON CONFLICT (provider, call_id) DO UPDATE SET ";
+
+/// A live record replaces what it knows; the history-only fields survive it.
+const RECORD_CALL: &str = "direction = excluded.direction,
+        state = excluded.state,
+        customer_key = excluded.customer_key,
+        employee = excluded.employee,
+        contact_name = excluded.contact_name,
+        started_at = excluded.started_at,
+        answered_at = excluded.answered_at,
+        ended_at = excluded.ended_at,
+        duration_seconds = COALESCE(excluded.duration_seconds, calls.duration_seconds),
+        talk_seconds = COALESCE(excluded.talk_seconds, calls.talk_seconds),
+        recording = COALESCE(excluded.recording, calls.recording),
+        transfer = COALESCE(excluded.transfer, calls.transfer),
+        answered_by = COALESCE(excluded.answered_by, calls.answered_by)";
+
+/// The PBX's history is the last word on a finished call; what it does not know is kept.
+const IMPORT_CALL: &str = "direction = excluded.direction,
+        state = excluded.state,
+        customer_key = COALESCE(excluded.customer_key, calls.customer_key),
+        employee = COALESCE(excluded.employee, calls.employee),
+        contact_name = COALESCE(excluded.contact_name, calls.contact_name),
+        started_at = excluded.started_at,
+        answered_at = COALESCE(excluded.answered_at, calls.answered_at),
+        ended_at = COALESCE(excluded.ended_at, calls.ended_at),
+        duration_seconds = COALESCE(excluded.duration_seconds, calls.duration_seconds),
+        talk_seconds = COALESCE(excluded.talk_seconds, calls.talk_seconds),
+        recording = COALESCE(excluded.recording, calls.recording),
+        transfer = COALESCE(excluded.transfer, calls.transfer),
+        answered_by = COALESCE(excluded.answered_by, calls.answered_by)";
+
+fn upsert(
+    conn: &rusqlite::Connection,
+    call: &CallRecord,
+    on_conflict: &str,
+) -> Result<(), StoreError> {
+    conn.prepare_cached(&format!("{INSERT_CALL}{on_conflict}"))?
+        .execute(params![
+            call.provider,
+            call.call_id,
+            call.direction.as_str(),
+            call.state.as_str(),
+            call.customer.as_ref().map(PhoneNumber::key),
+            call.employee,
+            call.contact_name,
+            timestamp(&call.started_at),
+            call.answered_at.as_ref().map(timestamp),
+            call.ended_at.as_ref().map(timestamp),
+            call.duration_seconds,
+            call.talk_seconds,
+            call.recording,
+            call.transfer,
+            call.answered_by,
+        ])?;
+    Ok(())
 }
 
 /// SQLite's LIMIT is signed; anything beyond is "no limit" anyway.
@@ -143,6 +211,11 @@ fn read_call(row: &Row<'_>) -> rusqlite::Result<Result<CallRecord, String>> {
         started_at: row.get(7)?,
         answered_at: row.get(8)?,
         ended_at: row.get(9)?,
+        duration_seconds: row.get(10)?,
+        talk_seconds: row.get(11)?,
+        recording: row.get(12)?,
+        transfer: row.get(13)?,
+        answered_by: row.get(14)?,
     };
     Ok(raw.decode())
 }
@@ -159,6 +232,11 @@ struct StoredCall {
     started_at: String,
     answered_at: Option<String>,
     ended_at: Option<String>,
+    duration_seconds: Option<i64>,
+    talk_seconds: Option<i64>,
+    recording: Option<String>,
+    transfer: Option<String>,
+    answered_by: Option<String>,
 }
 
 impl StoredCall {
@@ -180,6 +258,11 @@ impl StoredCall {
             call_id: self.call_id,
             employee: self.employee,
             contact_name: self.contact_name,
+            duration_seconds: self.duration_seconds,
+            talk_seconds: self.talk_seconds,
+            recording: self.recording,
+            transfer: self.transfer,
+            answered_by: self.answered_by,
         })
     }
 }
@@ -228,6 +311,11 @@ mod tests {
             started_at: at(minute),
             answered_at: None,
             ended_at: None,
+            duration_seconds: None,
+            talk_seconds: None,
+            recording: None,
+            transfer: None,
+            answered_by: None,
         }
     }
 
@@ -254,6 +342,11 @@ mod tests {
             started_at: started,
             answered_at: Some(started + Duration::seconds(7)),
             ended_at: Some(started + Duration::milliseconds(95_500)),
+            duration_seconds: Some(96),
+            talk_seconds: Some(88),
+            recording: Some("https://test4.pbx.vega.ua/rest/public/calls/c-1/audio".into()),
+            transfer: Some("003 > 101".into()),
+            answered_by: Some("101".into()),
         };
         let bare = CallRecord {
             provider: "other".into(),
@@ -269,6 +362,11 @@ mod tests {
             started_at: started - Duration::hours(1),
             answered_at: None,
             ended_at: None,
+            duration_seconds: None,
+            talk_seconds: None,
+            recording: None,
+            transfer: None,
+            answered_by: None,
         };
         {
             let store = Store::open(&path, "RU").unwrap();
@@ -361,6 +459,49 @@ mod tests {
             )
             .unwrap();
         assert_eq!(ids(&store.recent_calls(10).unwrap()), ["good"]);
+    }
+
+    #[test]
+    fn a_live_record_after_an_import_keeps_the_history_fields() {
+        let store = Store::open_in_memory("RU").unwrap();
+        let mut imported = call("c-1", "+79101234567", 0);
+        imported.state = CallState::Ended;
+        imported.talk_seconds = Some(42);
+        imported.duration_seconds = Some(50);
+        imported.recording = Some("https://pbx/rest/public/calls/c-1/audio".into());
+        imported.transfer = Some("003 > 101".into());
+        imported.answered_by = Some("101".into());
+        assert_eq!(store.import_history(&[imported.clone()]).unwrap(), 1);
+        // A late live event knows none of them, and must not erase them.
+        let mut live = call("c-1", "+79101234567", 0);
+        live.state = CallState::Ended;
+        live.contact_name = Some("Иван".into());
+        store.record_call(&live).unwrap();
+        let saved = store.recent_calls(10).unwrap();
+        assert_eq!(saved.len(), 1);
+        assert_eq!(saved[0].talk_seconds, Some(42));
+        assert_eq!(saved[0].recording, imported.recording);
+        assert_eq!(saved[0].transfer.as_deref(), Some("003 > 101"));
+        assert_eq!(saved[0].contact_name.as_deref(), Some("Иван"));
+    }
+
+    #[test]
+    fn importing_history_upserts_and_keeps_the_known_contact_name() {
+        let store = Store::open_in_memory("RU").unwrap();
+        let mut live = call("c-1", "+79101234567", 0);
+        live.contact_name = Some("Иван".into());
+        store.record_call(&live).unwrap();
+        let mut from_pbx = call("c-1", "+79101234567", 0);
+        from_pbx.state = CallState::Missed;
+        from_pbx.duration_seconds = Some(20);
+        let other = call("c-2", "+74957776655", 5);
+        assert_eq!(store.import_history(&[from_pbx, other]).unwrap(), 2);
+        let saved = store.recent_calls(10).unwrap();
+        assert_eq!(ids(&saved), ["c-2", "c-1"]);
+        assert_eq!(saved[1].state, CallState::Missed);
+        assert_eq!(saved[1].duration_seconds, Some(20));
+        assert_eq!(saved[1].contact_name.as_deref(), Some("Иван"));
+        assert_eq!(store.import_history(&[]).unwrap(), 0);
     }
 
     #[test]

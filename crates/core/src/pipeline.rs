@@ -172,6 +172,12 @@ fn record_of(call: &Call, view: &CallView) -> CallRecord {
         started_at: call.started_at,
         answered_at: call.answered_at,
         ended_at: call.ended_at,
+        // Only the PBX's history knows these; the store keeps them if it already has them.
+        duration_seconds: None,
+        talk_seconds: None,
+        recording: None,
+        transfer: None,
+        answered_by: None,
     }
 }
 

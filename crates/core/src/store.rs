@@ -83,6 +83,13 @@ pub(crate) const MIGRATIONS: &[&str] = &[
     );
     CREATE INDEX calls_by_customer ON calls (customer_key, started_at);
     CREATE INDEX calls_by_start ON calls (started_at);",
+    // Version 2: what a PBX's call history adds (vega.md B.5: `duration`, `billSecs`,
+    // `audioRecUrl`, `transferHistory`). NULL for calls recorded before, or only live.
+    "ALTER TABLE calls ADD COLUMN duration_seconds INTEGER;
+    ALTER TABLE calls ADD COLUMN talk_seconds INTEGER;
+    ALTER TABLE calls ADD COLUMN recording TEXT;
+    ALTER TABLE calls ADD COLUMN transfer TEXT;
+    ALTER TABLE calls ADD COLUMN answered_by TEXT;",
 ];
 
 impl Store {
@@ -227,6 +234,31 @@ mod tests {
             .query_row("SELECT COUNT(*) FROM contacts", [], |row| row.get(0))
             .unwrap();
         assert_eq!(count, 1);
+    }
+
+    #[test]
+    fn a_version_1_file_is_upgraded_and_its_calls_still_read() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("callpop.sqlite");
+        {
+            // The file as the first release left it.
+            let conn = Connection::open(&path).unwrap();
+            conn.execute_batch(MIGRATIONS[0]).unwrap();
+            conn.pragma_update(None, "user_version", 1).unwrap();
+            conn.execute(
+                "INSERT INTO calls (provider, call_id, direction, state, customer_key, started_at)
+                 VALUES ('vega', 'old', 'in', 'ended', '+79101234567', '2024-05-01T10:00:00.000000000Z')",
+                [],
+            )
+            .unwrap();
+        }
+        let store = Store::open(&path, "RU").unwrap();
+        assert_eq!(store.schema_version().unwrap(), 2);
+        let calls = store.recent_calls(10).unwrap();
+        assert_eq!(calls.len(), 1);
+        assert_eq!(calls[0].call_id, "old");
+        assert_eq!(calls[0].talk_seconds, None);
+        assert_eq!(calls[0].recording, None);
     }
 
     #[test]

@@ -3,7 +3,8 @@
 use std::time::Duration;
 
 use callpop_core::secrets::Secret;
-use callpop_core::{AccountConfig, CallEvent, PhoneNumber};
+use callpop_core::{AccountConfig, CallEvent, CallRecord, Employee, PhoneNumber};
+use chrono::{DateTime, Utc};
 use tokio::sync::mpsc;
 use tokio_util::sync::CancellationToken;
 
@@ -19,13 +20,16 @@ pub enum ProviderError {
     #[error("no user (extension) configured: set `user` in the [account] section or pass --user")]
     NoUser,
     /// The provider does not offer this action.
-    #[error("{provider} does not offer {action}")]
+    #[error("the {provider} provider does not offer {action}")]
     Unsupported {
         /// Provider module name.
         provider: String,
         /// What was asked for.
         action: &'static str,
     },
+    /// The arguments make no sense (a period that ends before it starts...).
+    #[error("{0}")]
+    InvalidInput(String),
     /// Vega said no, or could not be reached.
     #[error(transparent)]
     Vega(#[from] VegaError),
@@ -38,6 +42,8 @@ enum Backend {
 /// A configured PBX account, ready for actions; its events flow from [`Account::start`].
 pub struct Account {
     config: AccountConfig,
+    /// Region for numbers written without a country code.
+    region: String,
     backend: Backend,
 }
 
@@ -87,6 +93,7 @@ impl Account {
         };
         Ok(Account {
             config: config.clone(),
+            region: region.to_owned(),
             backend,
         })
     }
@@ -101,6 +108,53 @@ impl Account {
         let me = self.config.user.as_deref().ok_or(ProviderError::NoUser)?;
         match &self.backend {
             Backend::Vega(client) => Ok(client.make_call(me, &number.key()).await?),
+        }
+    }
+
+    /// The calls that ended between `since` and `until`, from the PBX's own history, oldest
+    /// first; `missed_only`: only incoming calls that still need a call-back.
+    pub async fn history(
+        &self,
+        since: DateTime<Utc>,
+        until: DateTime<Utc>,
+        missed_only: bool,
+    ) -> Result<Vec<CallRecord>, ProviderError> {
+        if since > until {
+            return Err(ProviderError::InvalidInput(format!(
+                "the period starts ({}) after it ends ({})",
+                since.to_rfc3339(),
+                until.to_rfc3339()
+            )));
+        }
+        match &self.backend {
+            Backend::Vega(client) => {
+                // vega.md B.6 for missed calls, B.5 (every direction) for the rest.
+                let calls = if missed_only {
+                    client.missed_calls(since, until).await?
+                } else {
+                    client.company_calls(since, until, None).await?
+                };
+                let mut records: Vec<CallRecord> = calls
+                    .iter()
+                    .filter_map(|call| crate::vega::call_record(call, &self.region))
+                    .collect();
+                records.sort_by_key(|record| record.ended_at.unwrap_or(record.started_at));
+                Ok(records)
+            }
+        }
+    }
+
+    /// Ends the call `call_id` (the PBX's id of a call in progress).
+    pub async fn hangup(&self, call_id: &str) -> Result<(), ProviderError> {
+        match &self.backend {
+            Backend::Vega(client) => Ok(client.hangup(call_id).await?),
+        }
+    }
+
+    /// The company's employees as the PBX lists them.
+    pub async fn employees(&self) -> Result<Vec<Employee>, ProviderError> {
+        match &self.backend {
+            Backend::Vega(client) => Ok(client.employees().await?),
         }
     }
 }

@@ -4,9 +4,10 @@
 //! A simulator is built from the provider's spec (`shared/providers/<provider>.md`), never from our
 //! client: when the two disagree, the test that talks to the simulator is the one that catches it.
 //!
-//! [`vega`] serves Vega's REST API (authorize, click-to-call, active calls) on a local socket and
-//! plays scripted [`vega::Scenario`]s on a timeline: a call appears in the active-calls list,
-//! is answered, hangs up and disappears. Tests drive it through its Rust handle
+//! [`vega`] serves Vega's REST API (authorize, click-to-call, active calls, hangup, the call
+//! history, users, recordings) on a local socket and plays scripted [`vega::Scenario`]s on a
+//! timeline: a call appears in the active-calls list, is answered, hangs up, disappears and goes
+//! into the history. Tests drive it through its Rust handle
 //! ([`vega::VegaSimHandle`]); other processes drive it through control endpoints under `/_sim/`,
 //! which are clearly not part of Vega's API. Faults (server errors, garbage, hangs, expired
 //! sessions) can be injected to test a client's recovery. [`vega::demo`] plays a varied call every

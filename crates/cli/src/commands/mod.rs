@@ -1,8 +1,11 @@
 //! One module per subcommand.
 
 pub mod call;
+pub mod hangup;
+pub mod history;
 pub mod import;
 pub mod key;
 pub mod lookup;
 pub mod sim;
+pub mod users;
 pub mod watch;

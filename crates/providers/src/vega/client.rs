@@ -1,17 +1,34 @@
-//! Vega's REST API, the client side (vega.md part B): authorize, active calls, click-to-call.
+//! Vega's REST API, the client side (vega.md part B): authorize, click-to-call, active calls,
+//! hangup, the call history (company, per employee, missed), employees and recordings.
 //!
 //! One session is shared by every request (and every clone of the client). A request answered
-//! `403` is retried once after a fresh authorization (vega.md B.1); every request has the
+//! `403` is retried once after a fresh authorization (vega.md B.1), and when many requests meet
+//! the `403` at once only one of them authorizes: the session carries a generation, and a request
+//! renews it only if the generation it failed with is still current. Every request has the
 //! settings' timeout.
+//!
+//! **Two wire forms.** The spec sends the read-only calls as `GET` with query parameters and
+//! times in milliseconds. Vega runs on the Phonet platform, whose own client sends every call as
+//! `POST` with a JSON body and times in seconds. The client speaks the spec's form; when a server
+//! answers it `405` or `400` and the `POST` form works, it switches to `POST` for the rest of its
+//! life (and its clones').
 
+use std::collections::HashSet;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::Duration;
 
-use reqwest::header::{HeaderMap, COOKIE, SET_COOKIE};
-use reqwest::{RequestBuilder, Response, StatusCode};
+use chrono::{DateTime, Utc};
+use reqwest::header::{HeaderMap, CONTENT_LENGTH, COOKIE, SET_COOKIE};
+use reqwest::{RequestBuilder, Response, StatusCode, Url};
+
+use callpop_core::Employee;
 
 use super::error::{causes, excerpt, scrub, VegaError};
-use super::wire::{ActiveCall, AuthorizeRequest, MakeCallAnswer, MakeCallRequest};
+use super::wire::{
+    ActiveCall, AuthorizeRequest, Directions, HistoryCall, MakeCallAnswer, MakeCallRequest,
+    VegaUser,
+};
 
 /// The session cookie's name (vega.md B.1).
 const SESSION_COOKIE: &str = "JSESSIONID";
@@ -19,6 +36,18 @@ const SESSION_COOKIE: &str = "JSESSIONID";
 const AUTHORIZE: &str = "POST /rest/security/authorize";
 const ACTIVE_CALLS: &str = "GET /rest/calls/active/v3";
 const MAKE_CALL: &str = "POST /rest/user/makeCall";
+const RECORDING: &str = "GET /rest/public/calls/{uuid}/audio";
+
+/// vega.md B.5: "limit — maximum calls per response, at most 50".
+pub const PAGE_LIMIT: usize = 50;
+
+/// A history of more pages than this is refused rather than fetched forever: a server that
+/// ignores `offset` would otherwise answer the same full page without end. 2,000 pages are
+/// 100,000 calls.
+const MAX_PAGES: usize = 2_000;
+
+/// A recording larger than this is refused (a WAV of a few hours).
+const MAX_RECORDING_BYTES: u64 = 512 * 1024 * 1024;
 
 /// Where and how to reach one Vega account. The API key is not here: it comes from the keyring
 /// and is handed to [`VegaClient::new`] alone.
@@ -60,10 +89,62 @@ struct ClientInner {
     /// `base_url` without a trailing slash.
     base_url: String,
     api_key: String,
-    /// The current `JSESSIONID`, if any.
-    session: Mutex<Option<String>>,
+    /// The base URL, parsed: recordings are fetched only from its origin.
+    origin: Url,
+    /// The current `JSESSIONID`, if any, and its generation.
+    session: Mutex<SessionSlot>,
     /// Held while authorizing, so concurrent requests that meet a 403 authorize only once.
     authorizing: tokio::sync::Mutex<()>,
+    /// Set once the server refused the spec's `GET` form and took the `POST` + JSON form.
+    post_json: AtomicBool,
+}
+
+/// The session every request shares. `generation` grows with each authorization, so a request
+/// that failed with generation `g` knows whether somebody renewed the session since.
+#[derive(Default)]
+struct SessionSlot {
+    id: Option<String>,
+    generation: u64,
+}
+
+/// The session a request was sent with.
+struct SessionTicket {
+    id: String,
+    generation: u64,
+}
+
+/// The two ways to send a call the spec gives as `GET` (see the module docs).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum WireForm {
+    /// `GET`, query parameters, times in milliseconds: vega.md part B.
+    Query,
+    /// `POST`, a JSON body, times in seconds: the Phonet platform's client.
+    PostJson,
+}
+
+/// A parameter of a `GET` call, written per wire form.
+#[derive(Debug, Clone, Copy)]
+enum Param {
+    /// The start of a period: milliseconds, or seconds rounded down.
+    From(DateTime<Utc>),
+    /// The end of a period: milliseconds, or seconds rounded up, so the period never shrinks.
+    To(DateTime<Utc>),
+    /// A plain number.
+    Number(i64),
+}
+
+impl Param {
+    fn value(self, form: WireForm) -> i64 {
+        match (self, form) {
+            (Param::From(at) | Param::To(at), WireForm::Query) => at.timestamp_millis(),
+            (Param::From(at), WireForm::PostJson) => at.timestamp_millis().div_euclid(1000),
+            (Param::To(at), WireForm::PostJson) => {
+                let ms = at.timestamp_millis();
+                ms.div_euclid(1000) + i64::from(ms.rem_euclid(1000) != 0)
+            }
+            (Param::Number(n), _) => n,
+        }
+    }
 }
 
 impl std::fmt::Debug for VegaClient {
@@ -73,6 +154,7 @@ impl std::fmt::Debug for VegaClient {
             .field("settings", &self.inner.settings)
             .field("api_key", &"<redacted>")
             .field("has_session", &self.current_session().is_some())
+            .field("post_json_form", &self.uses_post_json_form())
             .finish()
     }
 }
@@ -112,7 +194,20 @@ impl VegaClient {
                 "the timeout must be more than 0".to_owned(),
             ));
         }
+        // Redirects stay on the base URL's origin: the session cookie must never reach another
+        // host, nor an https session travel over http.
+        let redirect_origin = parsed.clone();
+        let redirects = reqwest::redirect::Policy::custom(move |attempt| {
+            if attempt.previous().len() >= 5 {
+                attempt.error("too many redirects")
+            } else if same_origin(attempt.url(), &redirect_origin) {
+                attempt.follow()
+            } else {
+                attempt.stop()
+            }
+        });
         let http = reqwest::Client::builder()
+            .redirect(redirects)
             .timeout(settings.timeout)
             .connect_timeout(settings.timeout)
             .user_agent(concat!("callpop/", env!("CARGO_PKG_VERSION")))
@@ -129,9 +224,11 @@ impl VegaClient {
                 http,
                 settings,
                 base_url,
+                origin: parsed,
                 api_key,
-                session: Mutex::new(None),
+                session: Mutex::new(SessionSlot::default()),
                 authorizing: tokio::sync::Mutex::new(()),
+                post_json: AtomicBool::new(false),
             }),
         })
     }
@@ -148,12 +245,126 @@ impl VegaClient {
         self.authorize_now().await.map(drop)
     }
 
+    /// True once this client (or a clone) has switched to the `POST` + JSON form because the
+    /// server refused the spec's `GET` form.
+    pub fn uses_post_json_form(&self) -> bool {
+        self.inner.post_json.load(Ordering::Relaxed)
+    }
+
     /// The calls in progress now (vega.md B.3).
     pub async fn active_calls(&self) -> Result<Vec<ActiveCall>, VegaError> {
-        let url = self.url("/rest/calls/active/v3");
-        let response = self.authorized(ACTIVE_CALLS, |http| http.get(&url)).await?;
-        let body = self.success_body(response, ACTIVE_CALLS).await?;
+        let body = self
+            .spec_get(ACTIVE_CALLS, "/rest/calls/active/v3", &[])
+            .await?;
         self.parse_json(&body, ACTIVE_CALLS)
+    }
+
+    /// Ends the call (or conversation) `uuid` (vega.md B.4). Vega's answer to an unknown uuid is
+    /// an [`VegaError::Http`] with its status (`>= 400`).
+    pub async fn hangup(&self, uuid: &str) -> Result<(), VegaError> {
+        let uuid = call_id(uuid, "hang up")?;
+        let path = format!("/rest/calls/active/{uuid}/hangup");
+        let endpoint = format!("GET {path}");
+        self.spec_get(&endpoint, &path, &[]).await.map(drop)
+    }
+
+    /// The company's finished calls that ended between `from` and `to` (vega.md B.5), all pages
+    /// of them, oldest first. `directions`: internal, outgoing and/or incoming; `None`: all three.
+    pub async fn company_calls(
+        &self,
+        from: DateTime<Utc>,
+        to: DateTime<Utc>,
+        directions: Option<Directions>,
+    ) -> Result<Vec<HistoryCall>, VegaError> {
+        self.history("/rest/calls/company.api", from, to, directions)
+            .await
+    }
+
+    /// Finished calls per employee (vega.md B.7), with hold / unhold records when `directions`
+    /// asks for [`Directions::HOLD`] / [`Directions::UNHOLD`]; `None`: internal, outgoing and
+    /// incoming calls (the spec's default).
+    pub async fn users_calls(
+        &self,
+        from: DateTime<Utc>,
+        to: DateTime<Utc>,
+        directions: Option<Directions>,
+    ) -> Result<Vec<HistoryCall>, VegaError> {
+        self.history("/rest/calls/users.api", from, to, directions)
+            .await
+    }
+
+    /// Incoming calls between `from` and `to` that still need a call-back (vega.md B.6).
+    pub async fn missed_calls(
+        &self,
+        from: DateTime<Utc>,
+        to: DateTime<Utc>,
+    ) -> Result<Vec<HistoryCall>, VegaError> {
+        self.history("/rest/calls/missed.api", from, to, None).await
+    }
+
+    /// The company's users (vega.md B.8), as Vega lists them.
+    pub async fn users(&self) -> Result<Vec<VegaUser>, VegaError> {
+        const USERS: &str = "GET /rest/users";
+        let body = self.spec_get(USERS, "/rest/users", &[]).await?;
+        self.parse_json(&body, USERS)
+    }
+
+    /// The company's users as Callpop's [`Employee`]s. A user without an id is known by its
+    /// extension; one with neither is left out.
+    pub async fn employees(&self) -> Result<Vec<Employee>, VegaError> {
+        Ok(self
+            .users()
+            .await?
+            .into_iter()
+            .filter_map(|user| {
+                let id = user.id.clone().or_else(|| user.ext.clone())?;
+                Some(Employee {
+                    name: user
+                        .display_name
+                        .clone()
+                        .or_else(|| user.ext.clone())
+                        .unwrap_or_else(|| id.clone()),
+                    id,
+                    ext: user.ext,
+                    email: user.email,
+                })
+            })
+            .collect())
+    }
+
+    /// The bytes of a call's recording: `url_or_uuid` is an `audioRecUrl` (vega.md B.5) or a
+    /// call's uuid (then `{base}/rest/public/calls/{uuid}/audio`, A.2 notes). Sent with the
+    /// session cookie, so a URL on any other origin than the base URL's is refused unsent.
+    pub async fn recording(&self, url_or_uuid: &str) -> Result<Vec<u8>, VegaError> {
+        let url = self.recording_url(url_or_uuid)?;
+        let response = self
+            .authorized(RECORDING, |http| http.get(url.clone()))
+            .await?;
+        let status = response.status();
+        if !status.is_success() {
+            let text = self.body_text(response, RECORDING).await?;
+            return Err(VegaError::Http {
+                endpoint: RECORDING.to_owned(),
+                status: status.as_u16(),
+                body: excerpt(&text, &self.inner.api_key),
+            });
+        }
+        let length = response
+            .headers()
+            .get(CONTENT_LENGTH)
+            .and_then(|v| v.to_str().ok())
+            .and_then(|v| v.parse::<u64>().ok());
+        if length.is_some_and(|length| length > MAX_RECORDING_BYTES) {
+            return Err(VegaError::InvalidInput(format!(
+                "the recording is larger than {} MiB; download it in the Vega cabinet",
+                MAX_RECORDING_BYTES / (1024 * 1024)
+            )));
+        }
+        let bytes = response
+            .bytes()
+            .await
+            .map_err(|error| self.transport_error(&error, RECORDING))?;
+        Ok(bytes.to_vec())
     }
 
     /// Asks Vega to call `number` on behalf of the employee `leg_ext` (vega.md B.2): the
@@ -194,20 +405,171 @@ impl VegaClient {
         format!("{}{path}", self.inner.base_url)
     }
 
-    fn session_slot(&self) -> MutexGuard<'_, Option<String>> {
-        // The slot holds a plain string: a panic elsewhere cannot leave it half-written.
+    fn session_slot(&self) -> MutexGuard<'_, SessionSlot> {
+        // The slot holds plain values set in one statement: a panic elsewhere cannot leave it
+        // half-written.
         self.inner
             .session
             .lock()
             .unwrap_or_else(|poisoned| poisoned.into_inner())
     }
 
-    fn current_session(&self) -> Option<String> {
-        self.session_slot().clone()
+    fn current_session(&self) -> Option<SessionTicket> {
+        let slot = self.session_slot();
+        slot.id.clone().map(|id| SessionTicket {
+            id,
+            generation: slot.generation,
+        })
+    }
+
+    /// Where `url_or_uuid`'s recording is, if it may be fetched with the session.
+    fn recording_url(&self, url_or_uuid: &str) -> Result<Url, VegaError> {
+        let text = url_or_uuid.trim();
+        if text.contains("://") {
+            let url = Url::parse(text).map_err(|error| {
+                VegaError::InvalidInput(format!(
+                    "the recording URL {text:?} is not a URL ({error})"
+                ))
+            })?;
+            if !same_origin(&url, &self.inner.origin) {
+                return Err(VegaError::InvalidInput(format!(
+                    "refusing to fetch the recording at {}: it is not on {}, and the Vega \
+                     session must not be sent anywhere else",
+                    url.origin().ascii_serialization(),
+                    self.inner.origin.origin().ascii_serialization(),
+                )));
+            }
+            return Ok(url);
+        }
+        let uuid = call_id(text, "fetch the recording of")?;
+        let address = self.url(&format!("/rest/public/calls/{uuid}/audio"));
+        Url::parse(&address).map_err(|error| {
+            VegaError::InvalidInput(format!("cannot build the recording URL ({error})"))
+        })
+    }
+
+    /// All pages of a history call (vega.md B.5 paging rule: while a page comes back full, ask
+    /// again with `offset` = the records fetched so far).
+    async fn history(
+        &self,
+        path: &str,
+        from: DateTime<Utc>,
+        to: DateTime<Utc>,
+        directions: Option<Directions>,
+    ) -> Result<Vec<HistoryCall>, VegaError> {
+        if from > to {
+            return Err(VegaError::InvalidInput(format!(
+                "the period starts ({from}) after it ends ({to})"
+            )));
+        }
+        if from.timestamp_millis() < 0 {
+            return Err(VegaError::InvalidInput(format!(
+                "the period starts before 1970 ({from})"
+            )));
+        }
+        let endpoint = format!("GET {path}");
+        let mut calls = Vec::new();
+        // A record that ended while the pages were read can shift the offsets and come twice.
+        let mut seen = HashSet::new();
+        let mut offset = 0usize;
+        for _ in 0..MAX_PAGES {
+            let mut params = vec![("timeFrom", Param::From(from)), ("timeTo", Param::To(to))];
+            if let Some(directions) = directions {
+                params.push(("directions", Param::Number(directions.bits().into())));
+            }
+            params.push(("limit", Param::Number(PAGE_LIMIT as i64)));
+            params.push((
+                "offset",
+                Param::Number(i64::try_from(offset).unwrap_or(i64::MAX)),
+            ));
+            let body = self.spec_get(&endpoint, path, &params).await?;
+            let page: Vec<HistoryCall> = self.parse_json(&body, &endpoint)?;
+            let full = page.len() >= PAGE_LIMIT;
+            offset += page.len();
+            for call in page {
+                if seen.insert((call.uuid.clone(), call.lg_direction)) {
+                    calls.push(call);
+                }
+            }
+            if !full {
+                return Ok(calls);
+            }
+        }
+        Err(VegaError::TooManyPages {
+            endpoint,
+            records: offset,
+        })
+    }
+
+    /// Sends a call the spec gives as `GET` in the form this client uses, falling back once
+    /// from the spec's form to `POST` + JSON when the server refuses it with `405` or `400` (see
+    /// the module docs). Returns the body of a 2xx answer.
+    async fn spec_get(
+        &self,
+        endpoint: &str,
+        path: &str,
+        params: &[(&str, Param)],
+    ) -> Result<String, VegaError> {
+        let url = self.url(path);
+        let build = |http: &reqwest::Client, form: WireForm| match form {
+            WireForm::Query => {
+                let query: Vec<(&str, String)> = params
+                    .iter()
+                    .map(|(name, value)| (*name, value.value(form).to_string()))
+                    .collect();
+                http.get(&url).query(&query)
+            }
+            WireForm::PostJson => {
+                let body: serde_json::Map<String, serde_json::Value> = params
+                    .iter()
+                    .map(|(name, value)| ((*name).to_owned(), value.value(form).into()))
+                    .collect();
+                http.post(&url).json(&body)
+            }
+        };
+        if self.uses_post_json_form() {
+            let response = self
+                .authorized(endpoint, |http| build(http, WireForm::PostJson))
+                .await?;
+            return self.success_body(response, endpoint).await;
+        }
+        let response = self
+            .authorized(endpoint, |http| build(http, WireForm::Query))
+            .await?;
+        let status = response.status();
+        if !matches!(
+            status,
+            StatusCode::METHOD_NOT_ALLOWED | StatusCode::BAD_REQUEST
+        ) {
+            return self.success_body(response, endpoint).await;
+        }
+        let refusal = self.success_body(response, endpoint).await;
+        let retry = self
+            .authorized(endpoint, |http| build(http, WireForm::PostJson))
+            .await?;
+        let retry_status = retry.status();
+        if retry_status.is_success() {
+            self.inner.post_json.store(true, Ordering::Relaxed);
+            tracing::info!(
+                endpoint,
+                %status,
+                "Vega refused the GET form of its API; using POST with JSON from now on"
+            );
+            return self.body_text(retry, endpoint).await;
+        }
+        if matches!(
+            retry_status,
+            StatusCode::METHOD_NOT_ALLOWED | StatusCode::BAD_REQUEST
+        ) {
+            // Refused in both forms: the parameters are wrong, not the form. The spec's form
+            // stays, and its answer is the one reported.
+            return refusal;
+        }
+        self.success_body(retry, endpoint).await
     }
 
     /// Sends `authorize`; the caller holds `authorizing`.
-    async fn authorize_now(&self) -> Result<String, VegaError> {
+    async fn authorize_now(&self) -> Result<SessionTicket, VegaError> {
         let settings = &self.inner.settings;
         let body = AuthorizeRequest {
             domain: &settings.domain,
@@ -225,9 +587,17 @@ impl VegaClient {
                 session_cookie(response.headers()).ok_or_else(|| VegaError::NoSessionCookie {
                     base_url: self.inner.base_url.clone(),
                 })?;
-            *self.session_slot() = Some(session.clone());
+            let generation = {
+                let mut slot = self.session_slot();
+                slot.generation += 1;
+                slot.id = Some(session.clone());
+                slot.generation
+            };
             tracing::debug!(domain = %settings.domain, "authorized at Vega");
-            return Ok(session);
+            return Ok(SessionTicket {
+                id: session,
+                generation,
+            });
         }
         let text = self
             .body_text(response, AUTHORIZE)
@@ -258,7 +628,7 @@ impl VegaClient {
     }
 
     /// The current session, authorizing first when there is none.
-    async fn session(&self) -> Result<String, VegaError> {
+    async fn session(&self) -> Result<SessionTicket, VegaError> {
         if let Some(session) = self.current_session() {
             return Ok(session);
         }
@@ -270,13 +640,15 @@ impl VegaClient {
         }
     }
 
-    /// A session to replace `stale`, which Vega refused.
-    async fn renew_session(&self, stale: &str) -> Result<String, VegaError> {
+    /// A session to replace `stale`, which Vega refused. Single flight: of the requests that
+    /// failed with one generation, the first to get the lock authorizes; the others find a newer
+    /// generation when their turn comes and use it.
+    async fn renew_session(&self, stale: &SessionTicket) -> Result<SessionTicket, VegaError> {
         let _guard = self.inner.authorizing.lock().await;
         match self.current_session() {
-            Some(session) if session != stale => Ok(session),
+            Some(session) if session.generation != stale.generation => Ok(session),
             _ => {
-                *self.session_slot() = None;
+                self.session_slot().id = None;
                 self.authorize_now().await
             }
         }
@@ -290,14 +662,14 @@ impl VegaClient {
         build: impl Fn(&reqwest::Client) -> RequestBuilder,
     ) -> Result<Response, VegaError> {
         let session = self.session().await?;
-        let request = build(&self.inner.http).header(COOKIE, cookie(&session));
+        let request = build(&self.inner.http).header(COOKIE, cookie(&session.id));
         let response = self.send(request, endpoint).await?;
         if response.status() != StatusCode::FORBIDDEN {
             return Ok(response);
         }
         tracing::debug!(endpoint, "Vega session no longer valid; authorizing again");
         let session = self.renew_session(&session).await?;
-        let request = build(&self.inner.http).header(COOKIE, cookie(&session));
+        let request = build(&self.inner.http).header(COOKIE, cookie(&session.id));
         let response = self.send(request, endpoint).await?;
         if response.status() == StatusCode::FORBIDDEN {
             return Err(VegaError::Forbidden {
@@ -360,6 +732,31 @@ impl VegaClient {
             }
         }
     }
+}
+
+/// Same scheme, host and port: where the session may go.
+fn same_origin(url: &Url, origin: &Url) -> bool {
+    url.scheme() == origin.scheme()
+        && url.host_str().map(str::to_ascii_lowercase)
+            == origin.host_str().map(str::to_ascii_lowercase)
+        && url.port_or_known_default() == origin.port_or_known_default()
+}
+
+/// A call's uuid, checked before it goes into a URL path: letters, digits and dashes only.
+fn call_id<'a>(uuid: &'a str, action: &str) -> Result<&'a str, VegaError> {
+    let uuid = uuid.trim();
+    if uuid.is_empty() {
+        return Err(VegaError::InvalidInput(format!(
+            "cannot {action} a call: the call id is empty"
+        )));
+    }
+    if uuid.len() > 128 || !uuid.chars().all(|c| c.is_ascii_alphanumeric() || c == '-') {
+        return Err(VegaError::InvalidInput(format!(
+            "cannot {action} call {:?}: a Vega call id has only letters, digits and dashes",
+            excerpt(uuid, "")
+        )));
+    }
+    Ok(uuid)
 }
 
 fn cookie(session: &str) -> String {

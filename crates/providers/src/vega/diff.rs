@@ -138,19 +138,12 @@ impl SnapshotDiff {
     fn finish(&mut self, live: LiveCall, now: DateTime<Utc>) -> CallEvent {
         // Outgoing: the employee or the PBX gave up, nothing was missed. Group leg: a colleague
         // took the call.
-        let nobody_missed_it = live.direction == Direction::Out
-            || live
-                .call
-                .parent_uuid
-                .as_ref()
-                .is_some_and(|parent| self.answered_groups.contains(parent));
-        let state = if live.answered {
-            CallState::Ended
-        } else if nobody_missed_it {
-            CallState::Cancelled
-        } else {
-            CallState::Missed
-        };
+        let sibling_answered = live
+            .call
+            .parent_uuid
+            .as_ref()
+            .is_some_and(|parent| self.answered_groups.contains(parent));
+        let state = final_state(live.answered, live.direction, sibling_answered);
         self.finished.insert(&live.call.uuid);
         self.event(&live.call, live.direction, state, now)
     }
@@ -162,44 +155,84 @@ impl SnapshotDiff {
         state: CallState,
         at: DateTime<Utc>,
     ) -> CallEvent {
-        let (employee, customer) = match direction {
-            Direction::Internal => {
-                let leg2_is_me = self.my_ext.is_some()
-                    && call.leg2.as_ref().and_then(|l| l.ext.as_ref()) == self.my_ext.as_ref();
-                let (me, other) = if leg2_is_me {
-                    (call.leg2.as_ref(), call.leg.as_ref())
-                } else {
-                    (call.leg.as_ref(), call.leg2.as_ref())
-                };
-                let customer = other
-                    .and_then(|leg| leg.ext.clone())
-                    .map(PhoneNumber::Extension);
-                (me, customer)
-            }
-            Direction::In | Direction::Out => {
-                let number = call
-                    .other_legs
-                    .iter()
-                    .flatten()
-                    .find_map(|other| other.num.as_deref());
-                (
-                    call.leg.as_ref(),
-                    number.map(|num| PhoneNumber::parse(num, &self.region)),
-                )
-            }
-        };
-        CallEvent {
-            provider: PROVIDER.to_owned(),
-            call_id: call.uuid.clone(),
-            parent_id: call.parent_uuid.clone(),
-            state,
+        call_event(
+            call,
             direction,
-            customer,
-            employee: employee.and_then(|leg: &Leg| leg.ext.clone()),
-            employee_name: employee.and_then(|leg: &Leg| leg.display_name.clone()),
+            state,
             at,
-            pbx_contact: call.other_legs.as_deref().and_then(pbx_contact),
+            &self.region,
+            self.my_ext.as_deref(),
+        )
+    }
+}
+
+/// The final state of a call that ended: `Ended` once answered; otherwise `Cancelled` for an
+/// outgoing call (the employee or the PBX gave up, nothing was missed) or a group-call leg whose
+/// sibling was answered (a colleague took the call), else `Missed`. Shared with the webhooks
+/// (`webhook::events`), so both ways of learning of a call tell the same story.
+pub(crate) fn final_state(
+    answered: bool,
+    direction: Direction,
+    sibling_answered: bool,
+) -> CallState {
+    if answered {
+        CallState::Ended
+    } else if direction == Direction::Out || sibling_answered {
+        CallState::Cancelled
+    } else {
+        CallState::Missed
+    }
+}
+
+/// One [`CallEvent`] for `call`: the employee is `leg` (or `leg2` for an internal call to
+/// `my_ext`), the customer the first `otherLegs[].num` (the other employee for internal calls),
+/// the PBX's contact the `otherLegs` entry with the highest priority. Shared by the snapshot diff
+/// and the webhooks (`webhook::events`).
+pub(crate) fn call_event(
+    call: &ActiveCall,
+    direction: Direction,
+    state: CallState,
+    at: DateTime<Utc>,
+    region: &str,
+    my_ext: Option<&str>,
+) -> CallEvent {
+    let (employee, customer) = match direction {
+        Direction::Internal => {
+            let leg2_is_me =
+                my_ext.is_some() && call.leg2.as_ref().and_then(|l| l.ext.as_deref()) == my_ext;
+            let (me, other) = if leg2_is_me {
+                (call.leg2.as_ref(), call.leg.as_ref())
+            } else {
+                (call.leg.as_ref(), call.leg2.as_ref())
+            };
+            let customer = other
+                .and_then(|leg| leg.ext.clone())
+                .map(PhoneNumber::Extension);
+            (me, customer)
         }
+        Direction::In | Direction::Out => {
+            let number = call
+                .other_legs
+                .iter()
+                .flatten()
+                .find_map(|other| other.num.as_deref());
+            (
+                call.leg.as_ref(),
+                number.map(|num| PhoneNumber::parse(num, region)),
+            )
+        }
+    };
+    CallEvent {
+        provider: PROVIDER.to_owned(),
+        call_id: call.uuid.clone(),
+        parent_id: call.parent_uuid.clone(),
+        state,
+        direction,
+        customer,
+        employee: employee.and_then(|leg: &Leg| leg.ext.clone()),
+        employee_name: employee.and_then(|leg: &Leg| leg.display_name.clone()),
+        at,
+        pbx_contact: call.other_legs.as_deref().and_then(pbx_contact),
     }
 }
 
@@ -207,7 +240,7 @@ impl SnapshotDiff {
 /// nothing of the direction: the call keeps the one it had. Read as bits, in case the PBX ever
 /// combines a hold flag with a direction. A call first seen without a direction is internal when
 /// it has a `leg2` (A.2: set only for internal calls), else incoming.
-fn direction_of(call: &ActiveCall, previous: Option<Direction>) -> Direction {
+pub(crate) fn direction_of(call: &ActiveCall, previous: Option<Direction>) -> Direction {
     match call.lg_direction.map(|bits| bits & 0b111) {
         Some(1) => Direction::Internal,
         Some(2) => Direction::Out,
@@ -222,7 +255,7 @@ fn direction_of(call: &ActiveCall, previous: Option<Direction>) -> Direction {
 
 /// What the PBX's CRMs know: the entry with the highest `priority` (the first on a tie; no
 /// priority ranks lowest) among those that say anything.
-fn pbx_contact(other_legs: &[OtherLeg]) -> Option<ContactInfo> {
+pub(crate) fn pbx_contact(other_legs: &[OtherLeg]) -> Option<ContactInfo> {
     let mut best: Option<(i64, ContactInfo)> = None;
     for other in other_legs {
         let contact = ContactInfo {
@@ -242,15 +275,15 @@ fn pbx_contact(other_legs: &[OtherLeg]) -> Option<ContactInfo> {
     best.map(|(_, contact)| contact)
 }
 
-/// A bounded set of ids that forgets the oldest first.
+/// A bounded set of ids that forgets the oldest first (also the webhooks' duplicate filter).
 #[derive(Debug, Default)]
-struct RecentIds {
+pub(crate) struct RecentIds {
     order: VecDeque<String>,
     set: HashSet<String>,
 }
 
 impl RecentIds {
-    fn insert(&mut self, id: &str) {
+    pub(crate) fn insert(&mut self, id: &str) {
         if self.set.insert(id.to_owned()) {
             self.order.push_back(id.to_owned());
             while self.order.len() > REMEMBERED {
@@ -261,7 +294,7 @@ impl RecentIds {
         }
     }
 
-    fn contains(&self, id: &str) -> bool {
+    pub(crate) fn contains(&self, id: &str) -> bool {
         self.set.contains(id)
     }
 }

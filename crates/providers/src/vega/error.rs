@@ -77,6 +77,17 @@ pub enum VegaError {
         /// What failed.
         detail: String,
     },
+    /// A history kept coming back in full pages far beyond any real account's size.
+    #[error(
+        "Vega kept answering {endpoint} with full pages ({records} records so far); it may be \
+         ignoring `offset`. Ask for a shorter period"
+    )]
+    TooManyPages {
+        /// The request.
+        endpoint: String,
+        /// Records fetched before giving up.
+        records: usize,
+    },
     /// The settings cannot work.
     #[error("the Vega settings are not usable: {0}")]
     InvalidSettings(String),

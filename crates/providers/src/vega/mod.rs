@@ -2,8 +2,11 @@
 //!
 //! - [`wire`]: the JSON of the spec, field for field;
 //! - [`time`]: its timestamps, milliseconds by the text and seconds in the examples;
-//! - [`client`]: [`VegaClient`]: authorize (B.1), click-to-call (B.2), active calls (B.3), one
-//!   shared session renewed on `403`, a timeout on every request;
+//! - [`client`]: [`VegaClient`]: authorize (B.1), click-to-call (B.2), active calls (B.3), hangup
+//!   (B.4), the call history (B.5–B.7, every page), users (B.8) and recordings; one shared
+//!   session renewed on `403` by one request at a time, the spec's `GET` form with a remembered
+//!   fallback to the Phonet platform's `POST` + JSON form, a timeout on every request;
+//! - [`history`]: finished calls as provider-neutral `CallRecord`s;
 //! - [`diff`]: [`SnapshotDiff`], the pure part: two snapshots of active calls in, `CallEvent`s out;
 //! - [`poller`]: [`ActiveCallsPoller`], which polls and feeds the diff, backing off while Vega fails.
 //!
@@ -13,12 +16,17 @@
 pub mod client;
 pub mod diff;
 mod error;
+pub mod history;
 pub mod poller;
 pub mod time;
+pub mod webhook;
 pub mod wire;
 
-pub use client::{VegaClient, VegaSettings};
+pub use client::{VegaClient, VegaSettings, PAGE_LIMIT};
 pub use diff::{SnapshotDiff, PROVIDER};
 pub use error::VegaError;
+pub use history::call_record;
 pub use poller::ActiveCallsPoller;
-pub use wire::{ActiveCall, LastEvent, Leg, OtherLeg};
+pub use wire::{
+    ActiveCall, Directions, HistoryCall, HistoryLeg, LastEvent, Leg, OtherLeg, VegaUser,
+};

@@ -122,6 +122,127 @@ pub struct MakeCallAnswer {
     pub uuid: String,
 }
 
+/// One finished call: an entry of `company.api`, `users.api` or `missed.api` (vega.md B.5–B.7).
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct HistoryCall {
+    /// Unique id of the call (or of one leg of it).
+    pub uuid: String,
+    /// The call this one belongs to.
+    #[serde(default, deserialize_with = "optional_text")]
+    pub parent_uuid: Option<String>,
+    /// When the call ended.
+    #[serde(default, deserialize_with = "optional_timestamp")]
+    pub end_at: Option<DateTime<Utc>>,
+    /// `1` internal, `2` outgoing, `4` incoming; in `users.api` also `32` put on hold, `64`
+    /// taken off hold.
+    #[serde(default, deserialize_with = "optional_integer")]
+    pub lg_direction: Option<i64>,
+    /// The outside party's number; `None` for internal calls.
+    #[serde(default, deserialize_with = "optional_text")]
+    pub other_leg_num: Option<String>,
+    /// The outside party's name in a CRM, else the number again (B.5).
+    #[serde(default, deserialize_with = "optional_text")]
+    pub other_leg_name: Option<String>,
+    /// The user, group or IVR scenario that made or received the call.
+    #[serde(default)]
+    pub leg: Option<HistoryLeg>,
+    /// The user or group called internally.
+    #[serde(default)]
+    pub leg2: Option<HistoryLeg>,
+    /// Seconds of conversation.
+    #[serde(default, deserialize_with = "optional_integer")]
+    pub bill_secs: Option<i64>,
+    /// Seconds in all, ringing included.
+    #[serde(default, deserialize_with = "optional_integer")]
+    pub duration: Option<i64>,
+    /// `0` answered; `1` not answered; `2` destination overloaded; `3` dialling error;
+    /// `4` the subscriber was "busy".
+    #[serde(default, deserialize_with = "optional_integer")]
+    pub disposition: Option<i64>,
+    /// Transfers: `"017"` (017 took it, no transfer) or `"017> 019"` (017 passed it to 019).
+    #[serde(default, deserialize_with = "optional_text")]
+    pub transfer_history: Option<String>,
+    /// The recording (wav or mp3); `None` if no conversation took place.
+    #[serde(default, deserialize_with = "optional_text")]
+    pub audio_rec_url: Option<String>,
+    /// The external number(s) used; `None` for internal calls.
+    #[serde(default, deserialize_with = "optional_text")]
+    pub trunk: Option<String>,
+}
+
+/// `leg` / `leg2` of a finished call (vega.md B.5).
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct HistoryLeg {
+    /// The entity's id at Vega.
+    #[serde(default, deserialize_with = "optional_text")]
+    pub id: Option<String>,
+    /// `1` user, `2` group (department), `4` scenario (IVR).
+    #[serde(default, rename = "type", deserialize_with = "optional_integer")]
+    pub kind: Option<i64>,
+    /// Internal number of the user or group; `None` for a scenario.
+    #[serde(default, deserialize_with = "optional_text")]
+    pub ext: Option<String>,
+    /// Name of the user, group or scenario.
+    #[serde(default, deserialize_with = "optional_text")]
+    pub display_name: Option<String>,
+}
+
+/// One employee: an entry of `GET /rest/users` (vega.md B.8).
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct VegaUser {
+    /// The user's id.
+    #[serde(default, deserialize_with = "optional_text")]
+    pub id: Option<String>,
+    /// Readable name (not the login).
+    #[serde(default, deserialize_with = "optional_text")]
+    pub display_name: Option<String>,
+    /// Internal number.
+    #[serde(default, deserialize_with = "optional_text")]
+    pub ext: Option<String>,
+    /// E-mail.
+    #[serde(default, deserialize_with = "optional_text")]
+    pub email: Option<String>,
+}
+
+/// Which calls a history request asks for: the `directions` parameter (vega.md B.5, B.7), a set
+/// of bits. The spec does not say how several are sent; its values are powers of two, so they
+/// are sent as their sum (`1 | 2 | 4` = `7`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub struct Directions(u8);
+
+impl Directions {
+    /// `1`: internal calls.
+    pub const INTERNAL: Directions = Directions(1);
+    /// `2`: outgoing calls.
+    pub const OUTGOING: Directions = Directions(2);
+    /// `4`: incoming calls.
+    pub const INCOMING: Directions = Directions(4);
+    /// `32`: an employee put on hold ("away"); `users.api` only (B.7).
+    pub const HOLD: Directions = Directions(32);
+    /// `64`: an employee taken off hold ("back"); `users.api` only (B.7).
+    pub const UNHOLD: Directions = Directions(64);
+
+    /// The value sent as `directions`.
+    pub fn bits(self) -> u8 {
+        self.0
+    }
+
+    /// True when every direction of `other` is in `self`.
+    pub fn contains(self, other: Directions) -> bool {
+        self.0 & other.0 == other.0
+    }
+}
+
+impl std::ops::BitOr for Directions {
+    type Output = Directions;
+    fn bitor(self, other: Directions) -> Directions {
+        Directions(self.0 | other.0)
+    }
+}
+
 /// The body of `POST /rest/security/authorize` (vega.md B.1). Not `Debug`: it holds the key.
 #[derive(Serialize)]
 #[serde(rename_all = "camelCase")]
@@ -323,6 +444,61 @@ mod tests {
         );
         assert!(serde_json::from_str::<ActiveCall>(r#"{"uuid": "u", "leg": "001"}"#).is_err());
         assert!(serde_json::from_str::<ActiveCall>(r#"{"uuid": "u", "dialAt": "soon"}"#).is_err());
+    }
+
+    /// vega.md B.5's two examples, repaired as the spec repairs them.
+    const HISTORY_EXAMPLE: &str = r#"[
+  { "parentUuid": "d267486f-a539-45dd-c5f5-e735a5870b80",
+    "uuid": "f457486f-a539-45dd-c5f5-e735a5870b92",
+    "endAt": 1435319298470, "lgDirection": 1,
+    "otherLegNum": null, "otherLegName": null,
+    "leg":  { "id": 36, "type": 1, "displayName": "Василь Андрій", "ext": "001" },
+    "leg2": { "id": 19, "type": 1, "displayName": "Operator 4", "ext": "004" },
+    "billSecs": 3, "duration": 4, "disposition": 0, "transferHistory": null,
+    "audioRecUrl": "https://podium.betell.com.ua/rest/public/calls/f457486f-a539-45dd-c5f5-e735a5870b92/audio",
+    "trunk": null },
+  { "parentUuid": null, "uuid": "a1", "endAt": 1435319298470, "lgDirection": 2,
+    "otherLegNum": "+380993034330", "otherLegName": "+380993034330",
+    "leg": { "id": 36, "type": 1, "displayName": "Василь Андрій", "ext": "001" }, "leg2": null,
+    "billSecs": 4, "duration": 15, "disposition": 0, "transferHistory": "003 > 001",
+    "audioRecUrl": null, "trunk": "o=380442249895;" }
+]"#;
+
+    #[test]
+    fn the_spec_example_of_finished_calls_parses() {
+        let calls: Vec<HistoryCall> = serde_json::from_str(HISTORY_EXAMPLE).unwrap();
+        let internal = &calls[0];
+        assert_eq!(internal.end_at, Some(utc("2015-06-26T11:48:18.470Z")));
+        assert_eq!(internal.lg_direction, Some(1));
+        assert_eq!(internal.leg.as_ref().unwrap().kind, Some(1));
+        assert_eq!(internal.leg2.as_ref().unwrap().ext.as_deref(), Some("004"));
+        assert_eq!((internal.bill_secs, internal.duration), (Some(3), Some(4)));
+        assert_eq!(internal.disposition, Some(0));
+        assert!(internal
+            .audio_rec_url
+            .as_deref()
+            .unwrap()
+            .ends_with("/audio"));
+        let outgoing = &calls[1];
+        assert_eq!(outgoing.other_leg_num.as_deref(), Some("+380993034330"));
+        assert_eq!(outgoing.transfer_history.as_deref(), Some("003 > 001"));
+        assert_eq!(outgoing.trunk.as_deref(), Some("o=380442249895;"));
+        assert_eq!(outgoing.leg2, None);
+    }
+
+    #[test]
+    fn users_parse_and_directions_combine_as_bits() {
+        let users: Vec<VegaUser> = serde_json::from_str(
+            r#"[{ "id": 30, "displayName": "Іван Іванов", "ext": "901", "email": "ivan.ivanov@pbx.vega.ua" }]"#,
+        )
+        .unwrap();
+        assert_eq!(users[0].id.as_deref(), Some("30"));
+        assert_eq!(users[0].email.as_deref(), Some("ivan.ivanov@pbx.vega.ua"));
+        let all = Directions::INTERNAL | Directions::OUTGOING | Directions::INCOMING;
+        assert_eq!(all.bits(), 7);
+        assert!(all.contains(Directions::OUTGOING));
+        assert!(!all.contains(Directions::HOLD));
+        assert_eq!((Directions::HOLD | Directions::UNHOLD).bits(), 96);
     }
 
     #[test]

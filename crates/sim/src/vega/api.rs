@@ -2,16 +2,19 @@
 
 use std::sync::Arc;
 
+use std::collections::HashMap;
+
 use axum::body::Bytes;
-use axum::extract::{Request, State};
-use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
+use axum::extract::{Path, Query, Request, State};
+use axum::http::{header, HeaderMap, HeaderValue, Method, StatusCode};
 use axum::middleware::{self, Next};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{any, get, post};
 use axum::{Json, Router};
 use serde::Deserialize;
 
-use super::config::Fault;
+use super::config::{Fault, WireForms};
+use super::history::{self, HistoryKind, HistoryQuery};
 use super::scenario::{self, ScenarioError};
 use super::state::{CallMade, SimState};
 
@@ -21,7 +24,26 @@ const SESSION_COOKIE: &str = "JSESSIONID";
 pub(crate) fn router(state: Arc<SimState>) -> Router {
     // vega.md B.1: every request but authorize needs the session cookie, else 403.
     let protected = Router::new()
-        .route("/rest/calls/active/v3", get(active_calls))
+        // The spec gives these as GET; the Phonet platform's client POSTs JSON to them: both
+        // forms are served (see `wire_form`).
+        .route(
+            "/rest/calls/active/v3",
+            get(active_calls).post(active_calls),
+        )
+        .route("/rest/calls/active/{uuid}/hangup", get(hangup).post(hangup))
+        .route(
+            "/rest/calls/company.api",
+            get(company_calls).post(company_calls),
+        )
+        .route("/rest/calls/users.api", get(users_calls).post(users_calls))
+        .route(
+            "/rest/calls/missed.api",
+            get(missed_calls).post(missed_calls),
+        )
+        .route("/rest/users", get(users).post(users))
+        // vega.md A.2 notes: the recording link. The spec does not say how it is protected; the
+        // simulator asks for the session, as the rest of /rest does.
+        .route("/rest/public/calls/{uuid}/audio", get(recording))
         .route("/rest/user/makeCall", post(make_call))
         .route("/rest/{*rest}", any(unknown_endpoint))
         .layer(middleware::from_fn_with_state(
@@ -43,6 +65,8 @@ fn text(status: StatusCode, message: impl Into<String>) -> Response {
 struct ApiError {
     status: StatusCode,
     message: String,
+    /// The `Allow` header of a `405`.
+    allow: Option<&'static str>,
 }
 
 impl ApiError {
@@ -50,18 +74,25 @@ impl ApiError {
         ApiError {
             status,
             message: message.into(),
+            allow: None,
         }
     }
 }
 
 impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
-        (
+        let mut response = (
             self.status,
             [(header::CONTENT_TYPE, "text/plain; charset=utf-8")],
             self.message,
         )
-            .into_response()
+            .into_response();
+        if let Some(allow) = self.allow {
+            response
+                .headers_mut()
+                .insert(header::ALLOW, HeaderValue::from_static(allow));
+        }
+        response
     }
 }
 
@@ -172,10 +203,250 @@ async fn unknown_endpoint() -> Response {
     )
 }
 
+/// How a request to an endpoint the spec gives as `GET` was sent.
+enum WireForm {
+    /// `GET` with query parameters, times in milliseconds (vega.md part B).
+    Query,
+    /// `POST` with a JSON object body, times in seconds (the Phonet platform's client).
+    Json(serde_json::Value),
+}
+
+/// Tells the form of a request apart, counts it, and refuses what the configuration does not
+/// accept (`405` to a `GET` under [`WireForms::PostJsonOnly`]).
+fn wire_form(
+    state: &SimState,
+    method: &Method,
+    headers: &HeaderMap,
+    body: &[u8],
+) -> Result<WireForm, ApiError> {
+    if *method == Method::POST {
+        require_json(headers)?;
+        // An empty body is an empty object: there may be no parameters to send.
+        let value = if body.iter().all(u8::is_ascii_whitespace) {
+            serde_json::json!({})
+        } else {
+            parse_body::<serde_json::Value>(body, "a JSON object")?
+        };
+        if !value.is_object() {
+            return Err(ApiError::new(
+                StatusCode::BAD_REQUEST,
+                "the body must be a JSON object",
+            ));
+        }
+        state.count_json_form();
+        return Ok(WireForm::Json(value));
+    }
+    if state.config().wire_forms == WireForms::PostJsonOnly {
+        state.count_method_not_allowed();
+        return Err(ApiError {
+            allow: Some("POST"),
+            ..ApiError::new(
+                StatusCode::METHOD_NOT_ALLOWED,
+                "Method Not Allowed: send POST with a JSON body",
+            )
+        });
+    }
+    state.count_query_form();
+    Ok(WireForm::Query)
+}
+
+/// The answer a fault gives, or `None` to answer normally (after a hang).
+async fn fault_answer(state: &SimState, fault: Option<Fault>) -> Option<Response> {
+    match fault? {
+        Fault::ServerError => Some(text(
+            StatusCode::INTERNAL_SERVER_ERROR,
+            "Internal server error (simulated fault)",
+        )),
+        Fault::Garbage => Some(
+            (
+                StatusCode::OK,
+                [(header::CONTENT_TYPE, "text/html; charset=utf-8")],
+                "<html><body><h1>502 Bad Gateway</h1>nginx</body></html>",
+            )
+                .into_response(),
+        ),
+        Fault::Hang => {
+            // Answers late, but never holds the server's shutdown up.
+            tokio::select! {
+                _ = tokio::time::sleep(state.config().hang_for) => None,
+                _ = state.shutdown.cancelled() => {
+                    Some(text(StatusCode::SERVICE_UNAVAILABLE, "shutting down"))
+                }
+            }
+        }
+        Fault::SessionExpired => {
+            state.expire_sessions();
+            state.count_forbidden();
+            Some(text(StatusCode::FORBIDDEN, "Forbidden"))
+        }
+    }
+}
+
+/// vega.md B.4: `GET /rest/calls/active/{uuid}/hangup`.
+async fn hangup(
+    State(state): State<Arc<SimState>>,
+    Path(uuid): Path<String>,
+    method: Method,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Response {
+    if let Err(error) = wire_form(&state, &method, &headers, &body) {
+        return error.into_response();
+    }
+    if scenario::hang_up(&state, uuid.trim()) {
+        StatusCode::OK.into_response()
+    } else {
+        // B.4: ">= 400 if the input data are malformed".
+        text(
+            StatusCode::NOT_FOUND,
+            format!("No call in progress with uuid {uuid:?}"),
+        )
+    }
+}
+
+/// vega.md B.5: `GET /rest/calls/company.api`.
+async fn company_calls(
+    State(state): State<Arc<SimState>>,
+    method: Method,
+    headers: HeaderMap,
+    Query(params): Query<HashMap<String, String>>,
+    body: Bytes,
+) -> Response {
+    history_calls(
+        HistoryKind::Company,
+        &state,
+        &method,
+        &headers,
+        &params,
+        &body,
+    )
+    .await
+}
+
+/// vega.md B.7: `GET /rest/calls/users.api`.
+async fn users_calls(
+    State(state): State<Arc<SimState>>,
+    method: Method,
+    headers: HeaderMap,
+    Query(params): Query<HashMap<String, String>>,
+    body: Bytes,
+) -> Response {
+    history_calls(
+        HistoryKind::Users,
+        &state,
+        &method,
+        &headers,
+        &params,
+        &body,
+    )
+    .await
+}
+
+/// vega.md B.6: `GET /rest/calls/missed.api`.
+async fn missed_calls(
+    State(state): State<Arc<SimState>>,
+    method: Method,
+    headers: HeaderMap,
+    Query(params): Query<HashMap<String, String>>,
+    body: Bytes,
+) -> Response {
+    history_calls(
+        HistoryKind::Missed,
+        &state,
+        &method,
+        &headers,
+        &params,
+        &body,
+    )
+    .await
+}
+
+async fn history_calls(
+    kind: HistoryKind,
+    state: &SimState,
+    method: &Method,
+    headers: &HeaderMap,
+    params: &HashMap<String, String>,
+    body: &[u8],
+) -> Response {
+    let query = match wire_form(state, method, headers, body) {
+        Err(error) => return error.into_response(),
+        Ok(WireForm::Query) => HistoryQuery::from_query(kind, params),
+        Ok(WireForm::Json(value)) => HistoryQuery::from_json(kind, &value),
+    };
+    let query = match query {
+        Ok(query) => query,
+        // vega.md B.5: "400 bad parameters".
+        Err(reason) => return text(StatusCode::BAD_REQUEST, format!("Bad parameters: {reason}")),
+    };
+    if let Some(response) = fault_answer(state, state.next_history_fault()).await {
+        return response;
+    }
+    let page: Vec<serde_json::Value> = state.with_history(|calls| {
+        history::select(kind, &query, calls)
+            .into_iter()
+            .map(|call| call.to_json(state.config(), &state.base_url))
+            .collect()
+    });
+    Json(page).into_response()
+}
+
+/// vega.md B.8: `GET /rest/users`.
+async fn users(
+    State(state): State<Arc<SimState>>,
+    method: Method,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Response {
+    if let Err(error) = wire_form(&state, &method, &headers, &body) {
+        return error.into_response();
+    }
+    let users: Vec<serde_json::Value> = state
+        .config()
+        .employees
+        .iter()
+        .map(|e| {
+            serde_json::json!({
+                "id": e.id, "displayName": e.display_name, "ext": e.ext, "email": e.email,
+            })
+        })
+        .collect();
+    Json(users).into_response()
+}
+
+/// vega.md A.2 notes: `GET /rest/public/calls/{uuid}/audio`, a finished call's recording.
+async fn recording(State(state): State<Arc<SimState>>, Path(uuid): Path<String>) -> Response {
+    if !state.serve_recording(&uuid) {
+        return text(
+            StatusCode::NOT_FOUND,
+            format!("No recording for call {uuid:?}"),
+        );
+    }
+    (
+        StatusCode::OK,
+        [(header::CONTENT_TYPE, "audio/wav")],
+        history::recording_wav(),
+    )
+        .into_response()
+}
+
 /// vega.md B.3: `GET /rest/calls/active/v3`.
-async fn active_calls(State(state): State<Arc<SimState>>) -> Response {
+async fn active_calls(
+    State(state): State<Arc<SimState>>,
+    method: Method,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Response {
+    if let Err(error) = wire_form(&state, &method, &headers, &body) {
+        return error.into_response();
+    }
     match state.next_active_calls_fault() {
         None => {}
+        Some(Fault::SessionExpired) => {
+            return fault_answer(&state, Some(Fault::SessionExpired))
+                .await
+                .unwrap_or_else(|| text(StatusCode::FORBIDDEN, "Forbidden"))
+        }
         Some(Fault::ServerError) => {
             return text(
                 StatusCode::INTERNAL_SERVER_ERROR,

@@ -16,17 +16,40 @@ pub struct SimEmployee {
     pub ext: String,
     /// `leg.displayName`.
     pub display_name: String,
+    /// `email` in `GET /rest/users` (vega.md B.8); `null` there when unset.
+    #[serde(default)]
+    pub email: Option<String>,
 }
 
 impl SimEmployee {
-    /// An employee with these id, extension and name.
+    /// An employee with these id, extension and name, and no e-mail.
     pub fn new(id: u64, ext: &str, display_name: &str) -> SimEmployee {
         SimEmployee {
             id,
             ext: ext.to_owned(),
             display_name: display_name.to_owned(),
+            email: None,
         }
     }
+
+    /// The same employee with this e-mail.
+    pub fn with_email(mut self, email: &str) -> SimEmployee {
+        self.email = Some(email.to_owned());
+        self
+    }
+}
+
+/// Which request forms the simulator accepts on the endpoints the spec gives as `GET`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum WireForms {
+    /// Both: `GET` with query parameters in milliseconds (vega.md part B), and `POST` with a JSON
+    /// body and `timeFrom` / `timeTo` in seconds (how the Phonet platform's client sends them).
+    #[default]
+    Both,
+    /// Only the `POST` + JSON form; a `GET` answers `405 Method Not Allowed`. Tests a client's
+    /// fallback.
+    PostJsonOnly,
 }
 
 /// The unit of `dialAt` / `bridgeAt` in active calls.
@@ -40,7 +63,9 @@ pub enum TimestampUnit {
     Seconds,
 }
 
-/// A way for `/rest/calls/active/v3` to misbehave once.
+/// A way for `/rest/calls/active/v3` (or, through
+/// [`VegaSimHandle::inject_history_faults`](super::VegaSimHandle::inject_history_faults), a
+/// history request) to misbehave once.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Fault {
@@ -50,6 +75,8 @@ pub enum Fault {
     Garbage,
     /// The answer comes only after [`VegaSimConfig::hang_for`], past any sane client timeout.
     Hang,
+    /// Every session expires just before this request, which answers `403` (vega.md B.1).
+    SessionExpired,
 }
 
 /// How a call started by `makeCall` plays out.
@@ -87,6 +114,8 @@ pub struct VegaSimConfig {
     pub make_call: OutgoingTiming,
     /// Faults queued from the start, answered in order by the first requests to active calls.
     pub faults: Vec<Fault>,
+    /// Which request forms the `GET` endpoints accept.
+    pub wire_forms: WireForms,
 }
 
 impl std::fmt::Debug for VegaSimConfig {
@@ -104,6 +133,7 @@ impl std::fmt::Debug for VegaSimConfig {
             .field("hang_for", &self.hang_for)
             .field("make_call", &self.make_call)
             .field("faults", &self.faults)
+            .field("wire_forms", &self.wire_forms)
             .finish()
     }
 }
@@ -116,18 +146,20 @@ impl Default for VegaSimConfig {
 }
 
 impl VegaSimConfig {
-    /// An account with this domain and key, four employees (`001`–`004`), millisecond
-    /// timestamps, sessions that never expire and finished calls that linger 1.5 s.
+    /// An account with this domain and key, four employees (`001`–`004`, with e-mails),
+    /// millisecond timestamps, sessions that never expire, finished calls that linger 1.5 s and
+    /// both request forms accepted.
     pub fn new(domain: &str, api_key: &str) -> VegaSimConfig {
         VegaSimConfig {
             domain: domain.to_owned(),
             api_key: api_key.to_owned(),
             employees: vec![
                 // vega.md B.3's example users, then two more for group calls.
-                SimEmployee::new(36, "001", "Іван Іванов"),
-                SimEmployee::new(27, "002", "Петро Петров"),
-                SimEmployee::new(41, "003", "Олена Коваль"),
-                SimEmployee::new(44, "004", "Марина Соколова"),
+                SimEmployee::new(36, "001", "Іван Іванов").with_email("ivan.ivanov@pbx.vega.ua"),
+                SimEmployee::new(27, "002", "Петро Петров").with_email("petro.petrov@pbx.vega.ua"),
+                SimEmployee::new(41, "003", "Олена Коваль").with_email("olena.koval@pbx.vega.ua"),
+                SimEmployee::new(44, "004", "Марина Соколова")
+                    .with_email("maryna.sokolova@pbx.vega.ua"),
             ],
             trunk_num: "+380442246595".to_owned(),
             trunk_name: "+380442246595".to_owned(),
@@ -142,6 +174,7 @@ impl VegaSimConfig {
                 talk: Some(Duration::from_secs(10)),
             },
             faults: Vec::new(),
+            wire_forms: WireForms::Both,
         }
     }
 

@@ -4,7 +4,17 @@
 //! - `POST /rest/security/authorize` (B.1): checks domain and API key, answers a `JSESSIONID`
 //!   cookie; every other `/rest` endpoint answers `403 Forbidden` without a valid session;
 //! - `POST /rest/user/makeCall` (B.2): starts an outgoing call and logs it;
-//! - `GET /rest/calls/active/v3` (B.3): the calls in progress now.
+//! - `GET /rest/calls/active/v3` (B.3): the calls in progress now;
+//! - `GET /rest/calls/active/{uuid}/hangup` (B.4): ends a call in progress;
+//! - `GET /rest/calls/company.api`, `users.api`, `missed.api` (B.5–B.7): finished calls, from a
+//!   history that every ended scenario adds to (and [`VegaSimHandle::add_history`]), filtered by
+//!   time and direction, at most 50 a page;
+//! - `GET /rest/users` (B.8): the configured employees;
+//! - `GET /rest/public/calls/{uuid}/audio` (A.2 notes): a recording, a small WAV.
+//!
+//! The endpoints the spec gives as `GET` also take `POST` with a JSON body and times in seconds,
+//! as the Phonet platform's client sends them; [`WireForms::PostJsonOnly`] refuses the `GET` form
+//! with `405`, to test a client's fallback.
 //!
 //! What it adds for tests, under `/_sim/` (not Vega's API): `POST /_sim/scenario` plays a
 //! [`Scenario`], `POST /_sim/expire-sessions`, `POST /_sim/faults`, `GET /_sim/calls-made`,
@@ -18,6 +28,7 @@ mod api;
 mod config;
 mod control;
 pub mod demo;
+mod history;
 mod scenario;
 mod state;
 mod wire;
@@ -29,7 +40,8 @@ use tokio::net::{TcpListener, ToSocketAddrs};
 use tokio::task::JoinHandle;
 use tokio_util::sync::CancellationToken;
 
-pub use config::{Fault, OutgoingTiming, SimEmployee, TimestampUnit, VegaSimConfig};
+pub use config::{Fault, OutgoingTiming, SimEmployee, TimestampUnit, VegaSimConfig, WireForms};
+pub use history::FinishedCall;
 pub use scenario::{PbxContact, Scenario, ScenarioError};
 pub use state::{CallMade, SimStats};
 
@@ -83,7 +95,8 @@ pub async fn serve(
     })?;
     let shutdown = CancellationToken::new();
     let runtime = tokio::runtime::Handle::current();
-    let state = Arc::new(SimState::new(config, shutdown.clone(), runtime));
+    let base_url = format!("http://{addr}");
+    let state = Arc::new(SimState::new(config, shutdown.clone(), runtime, base_url));
     let app = api::router(state.clone()).merge(control::router(state.clone()));
     let signal = shutdown.clone().cancelled_owned();
     let server = tokio::spawn(async move {
@@ -146,6 +159,27 @@ impl VegaSimHandle {
     /// Makes the next `count` authorized requests to `/rest/calls/active/v3` fail this way.
     pub fn inject_faults(&self, fault: Fault, count: u32) {
         self.state.inject_faults(fault, count);
+    }
+
+    /// Makes history requests (`company.api`, `users.api`, `missed.api`) misbehave: the next
+    /// `skip` are answered normally, the `count` after them suffer `fault`.
+    pub fn inject_history_faults(&self, fault: Fault, skip: u32, count: u32) {
+        self.state.inject_history_faults(fault, skip, count);
+    }
+
+    /// Adds finished calls to the history (vega.md B.5), after checking each against the
+    /// account; nothing is added when one is refused.
+    pub fn add_history(&self, calls: Vec<FinishedCall>) -> Result<(), ScenarioError> {
+        for call in &calls {
+            call.validate(self.config())?;
+        }
+        self.state.add_history(calls);
+        Ok(())
+    }
+
+    /// Every finished call, in the order they ended or were added.
+    pub fn history(&self) -> Vec<FinishedCall> {
+        self.state.with_history(<[FinishedCall]>::to_vec)
     }
 
     /// Every `makeCall` accepted so far, oldest first.

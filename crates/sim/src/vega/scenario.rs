@@ -458,13 +458,37 @@ async fn run(state: &SimState, timeline: Timeline) {
     }
 }
 
-/// Hangs the calls up: they show `call.hangup` for the configured linger, then disappear.
+/// Hangs the calls up (those not hung up already, by `hangup`): they go into the history, show
+/// `call.hangup` for the configured linger, then disappear.
 async fn finish(state: &SimState, uuids: Vec<String>) {
+    let ended = state.end_calls(&uuids);
+    linger_then_remove(state, ended).await;
+}
+
+async fn linger_then_remove(state: &SimState, uuids: Vec<String>) {
     if let Some(linger) = state.config().hangup_linger.filter(|l| !l.is_zero()) {
-        state.hang_up(&uuids);
         tokio::time::sleep(linger).await;
     }
     state.remove(&uuids);
+}
+
+/// Ends a call in progress on request (vega.md B.4): it shows `call.hangup`, goes into the
+/// history and disappears after the linger, whatever its scenario had planned. False when no call
+/// with this uuid is in progress.
+pub(crate) fn hang_up(state: &Arc<SimState>, uuid: &str) -> bool {
+    if !state.hang_up_on_request(uuid) {
+        return false;
+    }
+    let task_state = state.clone();
+    let uuids = vec![uuid.to_owned()];
+    state.runtime.spawn(async move {
+        let state = task_state;
+        tokio::select! {
+            _ = state.shutdown.cancelled() => {}
+            _ = linger_then_remove(&state, uuids) => {}
+        }
+    });
+    true
 }
 
 #[cfg(test)]

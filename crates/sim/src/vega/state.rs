@@ -10,6 +10,7 @@ use tokio::time::Instant;
 use tokio_util::sync::CancellationToken;
 
 use super::config::{Fault, SimEmployee, TimestampUnit, VegaSimConfig};
+use super::history::FinishedCall;
 use super::wire::{ActiveCallJson, LegJson, OtherLegJson};
 
 /// One accepted `makeCall` (vega.md B.2).
@@ -36,6 +37,18 @@ pub struct SimStats {
     pub forbidden: u64,
     /// Authorized requests to active calls (faulty ones included).
     pub active_calls_requests: u64,
+    /// Authorized requests to `company.api`, `users.api` and `missed.api` (faulty ones included).
+    pub history_requests: u64,
+    /// Requests to a `GET` endpoint of the spec sent as `GET` with query parameters (vega.md B).
+    pub query_form_requests: u64,
+    /// Requests to a `GET` endpoint of the spec sent as `POST` with a JSON body (Phonet's form).
+    pub json_form_requests: u64,
+    /// Requests answered `405` because [`WireForms::PostJsonOnly`](super::WireForms) is set.
+    pub method_not_allowed: u64,
+    /// Calls ended through `hangup` (vega.md B.4).
+    pub hangups: u64,
+    /// Recordings served.
+    pub recordings_served: u64,
 }
 
 /// The `lastEvent` of a call (vega.md B.3).
@@ -107,6 +120,10 @@ struct Inner {
     /// In the order they started, as a PBX would list them.
     calls: Vec<SimCall>,
     faults: VecDeque<Fault>,
+    /// For history requests: `None` answers normally, `Some` misbehaves.
+    history_faults: VecDeque<Option<Fault>>,
+    /// Finished calls, in the order they ended or were added.
+    history: Vec<FinishedCall>,
     calls_made: Vec<CallMade>,
     stats: SimStats,
 }
@@ -119,6 +136,8 @@ pub(crate) struct SimState {
     pub shutdown: CancellationToken,
     /// The runtime serving the simulator: scenarios run there, whichever thread plays them.
     pub runtime: tokio::runtime::Handle,
+    /// `http://127.0.0.1:PORT`: where recordings are served (`audioRecUrl`).
+    pub base_url: String,
 }
 
 impl SimState {
@@ -126,6 +145,7 @@ impl SimState {
         config: VegaSimConfig,
         shutdown: CancellationToken,
         runtime: tokio::runtime::Handle,
+        base_url: String,
     ) -> SimState {
         let inner = Inner {
             faults: config.faults.iter().copied().collect(),
@@ -136,6 +156,7 @@ impl SimState {
             inner: Mutex::new(inner),
             shutdown,
             runtime,
+            base_url,
         }
     }
 
@@ -203,6 +224,58 @@ impl SimState {
         inner.faults.pop_front()
     }
 
+    pub fn inject_history_faults(&self, fault: Fault, skip: u32, count: u32) {
+        let mut inner = self.lock();
+        inner
+            .history_faults
+            .extend(std::iter::repeat_n(None, skip as usize));
+        inner
+            .history_faults
+            .extend(std::iter::repeat_n(Some(fault), count as usize));
+    }
+
+    /// Counts a history request and takes the fault it must suffer, if any.
+    pub fn next_history_fault(&self) -> Option<Fault> {
+        let mut inner = self.lock();
+        inner.stats.history_requests += 1;
+        inner.history_faults.pop_front().flatten()
+    }
+
+    // --- request forms ---
+
+    pub fn count_query_form(&self) {
+        self.lock().stats.query_form_requests += 1;
+    }
+
+    pub fn count_json_form(&self) {
+        self.lock().stats.json_form_requests += 1;
+    }
+
+    pub fn count_method_not_allowed(&self) {
+        self.lock().stats.method_not_allowed += 1;
+    }
+
+    // --- history (vega.md B.5–B.7) ---
+
+    pub fn add_history(&self, calls: Vec<FinishedCall>) {
+        self.lock().history.extend(calls);
+    }
+
+    /// Runs `read` on the finished calls, under the lock.
+    pub fn with_history<T>(&self, read: impl FnOnce(&[FinishedCall]) -> T) -> T {
+        read(&self.lock().history)
+    }
+
+    /// Whether `uuid` names a finished call with a recording; counts it as served when so.
+    pub fn serve_recording(&self, uuid: &str) -> bool {
+        let mut inner = self.lock();
+        let found = inner.history.iter().any(|c| c.uuid == uuid && c.recorded);
+        if found {
+            inner.stats.recordings_served += 1;
+        }
+        found
+    }
+
     // --- calls ---
 
     pub fn active_calls_json(&self) -> Vec<ActiveCallJson> {
@@ -230,12 +303,32 @@ impl SimState {
         }
     }
 
-    /// The calls show `lastEvent: call.hangup` until they are removed.
-    pub fn hang_up(&self, uuids: &[String]) {
+    /// Ends those of the calls that have not ended yet: they show `lastEvent: call.hangup` until
+    /// removed, and each goes into the history. Returns the uuids it ended.
+    pub fn end_calls(&self, uuids: &[String]) -> Vec<String> {
+        let now = now_ms();
         let mut inner = self.lock();
+        let mut ended = Vec::new();
+        let mut finished = Vec::new();
         for call in inner.calls.iter_mut().filter(|c| uuids.contains(&c.uuid)) {
+            if call.stage == CallStage::Hangup {
+                continue;
+            }
             call.stage = CallStage::Hangup;
+            ended.push(call.uuid.clone());
+            finished.push(finished_call(call, now));
         }
+        inner.history.extend(finished);
+        ended
+    }
+
+    /// Ends a call on request (vega.md B.4); false when no such call is in progress.
+    pub fn hang_up_on_request(&self, uuid: &str) -> bool {
+        let ended = self.end_calls(&[uuid.to_owned()]);
+        if !ended.is_empty() {
+            self.lock().stats.hangups += 1;
+        }
+        !ended.is_empty()
     }
 
     pub fn remove(&self, uuids: &[String]) {
@@ -252,6 +345,36 @@ impl SimState {
 
     pub fn stats(&self) -> SimStats {
         self.lock().stats
+    }
+}
+
+/// The history record of a call ending at `end_ms` (vega.md B.5).
+fn finished_call(call: &SimCall, end_ms: u64) -> FinishedCall {
+    let secs = |from: u64| (end_ms.saturating_sub(from) + 500) / 1000;
+    let customer = call
+        .other_legs
+        .as_ref()
+        .and_then(|legs| legs.first())
+        .map(|leg| (leg.num.clone(), leg.name.clone()));
+    let answered = call.bridge_at_ms.is_some();
+    FinishedCall {
+        uuid: call.uuid.clone(),
+        parent_uuid: call.parent_uuid.clone(),
+        end_at_ms: end_ms,
+        lg_direction: call.lg_direction,
+        customer: customer.as_ref().map(|c| c.0.clone()),
+        customer_name: customer.and_then(|c| c.1),
+        employee: call.leg.ext.clone(),
+        employee2: call.leg2.as_ref().map(|e| e.ext.clone()),
+        bill_secs: call.bridge_at_ms.map(secs).unwrap_or(0),
+        duration_secs: secs(call.dial_at_ms),
+        disposition: if answered { 0 } else { 1 },
+        // vega.md B.5: a single value means no transfer: that employee took the call. The spec's
+        // internal example has `null`.
+        transfer_history: (answered && call.lg_direction != 1).then(|| call.leg.ext.clone()),
+        // B.5: "audioRecUrl ... null if the call did not take place".
+        recorded: answered,
+        trunk: call.trunk.as_ref().map(|t| t.0.clone()),
     }
 }
 

@@ -1,0 +1,177 @@
+//! Vega's webhooks (vega.md part A): Vega → us. Framework-free: the relay copies a request into
+//! a [`WebhookRequest`], calls a handler and writes the [`WebhookReply`] back; call events also
+//! come back as [`CallEvent`]s for the tracker.
+//!
+//! - [`guard`]: [`WebhookGuard`], A.0: Vega sends no token, so an IP allow-list plus a secret
+//!   path segment (constant-time compare), and a body limit; `403` / `413` otherwise;
+//! - [`settings`]: `call.settings`, A.1: who is this number, answered from the directory;
+//! - [`events`]: `call.dial` / `call.bridge` / `call.hangup`, A.2: [`VegaWebhookEvents`] turns
+//!   them into the same `CallEvent`s the poller's diff makes, dropping duplicates;
+//! - [`utm`]: A.3, the once-a-minute UTM records, keyed by call;
+//! - [`request`]: the request, the reply, and the one error type whose replies every handler
+//!   sends (`{"error": "..."}`).
+//!
+//! vega.md configures one URL for look-ups and call events (A: "the URL of the CRM resource that
+//! receives contact look-ups and call events"; A.1's `request` "lets one CRM URL serve several
+//! request kinds") and a URL for UTM tags. [`VegaWebhooks::handle`] therefore tells them apart by
+//! the body, so the relay can mount one route (`/vega/<secret>` and anything under it) for all
+//! three; each handler also works alone.
+
+pub mod events;
+pub mod guard;
+pub mod request;
+pub mod settings;
+pub mod utm;
+
+use callpop_core::{CallEvent, Employee, Store};
+use chrono::{DateTime, Utc};
+use serde_json::Value;
+
+pub use events::{parse_call_event, EventsOutcome, VegaCallEvent, VegaWebhookEvents};
+pub use guard::{
+    generate_secret_segment, AllowedNet, GuardConfigError, WebhookGuard, DEFAULT_MAX_BODY_BYTES,
+    VEGA_EXAMPLE_IP,
+};
+pub use request::{WebhookError, WebhookReply, WebhookRequest, JSON_CONTENT_TYPE};
+pub use settings::{
+    answer_call_settings, handle_call_settings, parse_call_settings, CallSettingsAnswer,
+    CallSettingsOptions, CallSettingsRequest, OtherLegAnswer,
+};
+pub use utm::{handle_utm, parse_utm, UtmBatch, UtmRecord};
+
+/// Which webhook a request was.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum WebhookKind {
+    /// `call.settings` (A.1).
+    CallSettings,
+    /// `call.dial`, `call.bridge`, `call.hangup`, hold toggles (A.2).
+    CallEvent,
+    /// UTM tags (A.3).
+    Utm,
+}
+
+/// What one request came to.
+#[derive(Debug, Clone, PartialEq)]
+pub struct WebhookOutcome {
+    /// The reply for Vega.
+    pub reply: WebhookReply,
+    /// Which webhook it was; `None` when it was refused before that was known (`403`, `413`,
+    /// a body that is none of them).
+    pub kind: Option<WebhookKind>,
+    /// For a call event: the `CallEvent`s for the tracker, in order.
+    pub events: Vec<CallEvent>,
+    /// For a call event: the event as parsed (hold toggles are read from it).
+    pub call_event: Option<VegaCallEvent>,
+    /// For UTM tags: the batch.
+    pub utm: Option<UtmBatch>,
+}
+
+impl WebhookOutcome {
+    fn reply_only(reply: WebhookReply, kind: Option<WebhookKind>) -> WebhookOutcome {
+        WebhookOutcome {
+            reply,
+            kind,
+            events: Vec::new(),
+            call_event: None,
+            utm: None,
+        }
+    }
+}
+
+/// Every Vega webhook of one account behind one entry point: guard, then dispatch by body.
+#[derive(Debug)]
+pub struct VegaWebhooks {
+    guard: WebhookGuard,
+    settings: CallSettingsOptions,
+    events: VegaWebhookEvents,
+}
+
+impl VegaWebhooks {
+    /// `region` and `my_ext` as for [`VegaWebhookEvents::new`].
+    pub fn new(
+        guard: WebhookGuard,
+        settings: CallSettingsOptions,
+        region: &str,
+        my_ext: Option<String>,
+    ) -> VegaWebhooks {
+        VegaWebhooks {
+            guard,
+            settings,
+            events: VegaWebhookEvents::new(region, my_ext),
+        }
+    }
+
+    /// The guard: the relay reads [`WebhookGuard::max_body_bytes`] from it to limit reading.
+    pub fn guard(&self) -> &WebhookGuard {
+        &self.guard
+    }
+
+    /// Handles one request: `403` / `413` from the guard; then by the body:
+    /// - a JSON array: UTM tags;
+    /// - a JSON object with `event`: a call event;
+    /// - a JSON object with `request`, or form fields: a look-up in `directory` (a `request`
+    ///   other than `call.settings` is `400`);
+    /// - anything else: `400`.
+    ///
+    /// `now` stamps what Vega does not (see [`VegaWebhookEvents::handle`]).
+    pub fn handle(
+        &mut self,
+        request: &WebhookRequest,
+        directory: &Store,
+        employees: &[Employee],
+        now: DateTime<Utc>,
+    ) -> WebhookOutcome {
+        if let Err(error) = self.guard.check(request) {
+            return WebhookOutcome::reply_only(error.reply(), None);
+        }
+        let content_type = request.content_type.as_deref();
+        let value = if request::is_form(content_type) {
+            None
+        } else {
+            serde_json::from_slice::<Value>(&request.body).ok()
+        };
+        let kind = match &value {
+            Some(Value::Array(_)) => WebhookKind::Utm,
+            Some(Value::Object(object)) if object.contains_key("event") => WebhookKind::CallEvent,
+            Some(Value::Object(object)) if object.contains_key("request") => {
+                WebhookKind::CallSettings
+            }
+            // Form fields (the look-up's fallback encoding) or not JSON at all: the look-up's
+            // parser gives the precise error.
+            None => WebhookKind::CallSettings,
+            Some(_) => {
+                let error = WebhookError::UnknownRequest(
+                    "the body is neither a call.settings request, a call event nor UTM tags".into(),
+                );
+                tracing::warn!("Vega webhook refused (400): {error}");
+                return WebhookOutcome::reply_only(error.reply(), None);
+            }
+        };
+        match kind {
+            WebhookKind::CallSettings => WebhookOutcome::reply_only(
+                handle_call_settings(request, directory, employees, &self.settings),
+                Some(kind),
+            ),
+            WebhookKind::CallEvent => {
+                let outcome = self.events.handle(request, now);
+                WebhookOutcome {
+                    reply: outcome.reply,
+                    kind: Some(kind),
+                    events: outcome.events,
+                    call_event: outcome.parsed,
+                    utm: None,
+                }
+            }
+            WebhookKind::Utm => {
+                let (reply, batch) = handle_utm(request);
+                WebhookOutcome {
+                    reply,
+                    kind: Some(kind),
+                    events: Vec::new(),
+                    call_event: None,
+                    utm: batch,
+                }
+            }
+        }
+    }
+}

@@ -1,0 +1,1 @@
+//! The webhook relay. HELPER-OWNED: being written.
