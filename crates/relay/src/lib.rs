@@ -1,1 +1,36 @@
-//! The webhook relay. HELPER-OWNED: being written.
+//! The webhook relay: PBXs call it, desktops listen to it.
+//!
+//! A cloud PBX can only push to a public URL, and a sales manager's desktop has none. The relay
+//! sits in between: it receives the PBX's webhooks, turns them into [`CallEvent`]s with the
+//! provider's own handlers (`callpop-providers`), and pushes each event over a WebSocket to the
+//! desktops it concerns.
+//!
+//! - [`config`]: [`RelayConfig`], the TOML file: listen address, Vega's webhook settings, and the
+//!   desktops allowed in ([`ClientEntry`]: a name, an extension, groups and only the *hash* of
+//!   the client's token, which [`issue_client_token`] makes);
+//! - [`server`]: [`Relay`], the axum routes: `POST /vega/{*rest}` (vega.md part A; the peer
+//!   address comes from the socket, the body is read up to the guard's limit), `GET /healthz`,
+//!   `GET /ws`. [`Relay::serve`] runs them until a [`CancellationToken`] is cancelled;
+//! - [`hub`]: [`EventHub`], one numbered, bounded log per client (mini-redis's `Db`: one type,
+//!   a small API, stopped on shutdown or drop). Webhook handlers publish through the
+//!   [`PublishEvents`] trait, the seam where a broker plugs in for several instances;
+//! - [`ws`]: the WebSocket protocol (auth, resume by sequence number, gaps, pings).
+//!
+//! Flow: `POST /vega/<secret>` → `VegaWebhooks::handle` → [`PublishEvents::publish`] →
+//! [`EventHub`] logs → each connected client's [`Subscription`] → `{"type":"event",...}`.
+//!
+//! [`CallEvent`]: callpop_core::CallEvent
+//! [`CancellationToken`]: tokio_util::sync::CancellationToken
+
+#![warn(missing_docs)]
+
+pub mod config;
+pub mod hub;
+pub mod server;
+pub mod ws;
+
+pub use config::{
+    issue_client_token, ClientEntry, ClientToken, ConfigError, RelayConfig, TokenHash, VegaSettings,
+};
+pub use hub::{Delivery, EventHub, PublishEvents, Subscription};
+pub use server::Relay;

@@ -1,0 +1,460 @@
+//! The relay's settings file (TOML) and the desktop clients it lets in.
+//!
+//! Client tokens never appear in the file: only the SHA-256 of each one, next to the client's
+//! name, extension and groups. The token itself is shown once, by [`issue_client_token`], and
+//! lives on the desktop. A plain (unsalted, fast) hash is enough here because the tokens are
+//! 256 random bits: there is no dictionary to try, unlike a password.
+//!
+//! The Vega webhook secret *is* in the file: the relay has to compare the request path with it.
+//! Protect the file like a key (mode 0600); nothing here prints the secret (`Debug` masks it).
+
+use std::fmt;
+use std::net::SocketAddr;
+use std::path::Path;
+use std::time::Duration;
+
+use callpop_providers::vega::webhook::{
+    CallSettingsOptions, GuardConfigError, WebhookGuard, DEFAULT_MAX_BODY_BYTES,
+};
+use rand::rngs::OsRng;
+use rand::RngCore;
+use serde::{Deserialize, Serialize};
+use sha2::{Digest, Sha256};
+use subtle::ConstantTimeEq;
+
+/// Random bytes in a client token: 256 bits (the brief asks for at least 128).
+const TOKEN_BYTES: usize = 32;
+
+/// Prefix of every client token: a token pasted in the wrong place is recognisable (and
+/// secret scanners can look for it).
+const TOKEN_PREFIX: &str = "cpr_";
+
+/// Everything the relay reads from its TOML file.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RelayConfig {
+    /// Where to listen, e.g. `0.0.0.0:8443`.
+    pub listen: SocketAddr,
+    /// Region for numbers written without a country code (`UA`, `RU`...).
+    #[serde(default = "default_region")]
+    pub region: String,
+    /// How many events the relay keeps per client for resuming (a client away longer than
+    /// that gets a `gap` message).
+    #[serde(default = "default_buffer")]
+    pub buffer_per_client: usize,
+    /// How many WebSocket clients may be connected at once.
+    #[serde(default = "default_max_connections")]
+    pub max_connections: usize,
+    /// How long one webhook request may take, body included, in seconds.
+    #[serde(default = "default_request_timeout")]
+    pub request_timeout_secs: u64,
+    /// How often a WebSocket client is pinged, in seconds.
+    #[serde(default = "default_ping_interval")]
+    pub ping_interval_secs: u64,
+    /// How long a pinged client has to answer before it is dropped, in seconds.
+    #[serde(default = "default_pong_timeout")]
+    pub pong_timeout_secs: u64,
+    /// The Vega webhooks (vega.md part A).
+    pub vega: VegaSettings,
+    /// The desktops allowed to connect.
+    #[serde(default)]
+    pub clients: Vec<ClientEntry>,
+}
+
+/// How Vega's webhooks are accepted and answered.
+#[derive(Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct VegaSettings {
+    /// Addresses or CIDR blocks Vega calls from (vega.md A.0).
+    pub allowed_ips: Vec<String>,
+    /// The secret path segment: Vega's URL is `https://relay.example.com/vega/<secret>`.
+    pub secret_path: String,
+    /// The "create contact" link for unknown numbers, `{phone}` replaced by the number (A.1).
+    #[serde(default)]
+    pub new_contact_url: Option<String>,
+    /// Longest accepted body, in bytes.
+    #[serde(default = "default_max_body")]
+    pub max_body_bytes: usize,
+}
+
+impl fmt::Debug for VegaSettings {
+    // Never prints the secret path segment.
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("VegaSettings")
+            .field("allowed_ips", &self.allowed_ips)
+            .field("secret_path", &"***")
+            .field("new_contact_url", &self.new_contact_url)
+            .field("max_body_bytes", &self.max_body_bytes)
+            .finish()
+    }
+}
+
+impl VegaSettings {
+    /// The guard these settings describe.
+    pub fn guard(&self) -> Result<WebhookGuard, GuardConfigError> {
+        Ok(WebhookGuard::new(&self.allowed_ips, &self.secret_path)?
+            .with_max_body_bytes(self.max_body_bytes))
+    }
+
+    /// How `call.settings` answers unknown numbers.
+    pub fn call_settings(&self) -> CallSettingsOptions {
+        CallSettingsOptions {
+            new_contact_url: self.new_contact_url.clone(),
+            ..CallSettingsOptions::default()
+        }
+    }
+}
+
+/// One desktop allowed to connect.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ClientEntry {
+    /// Who it is (unique in the file): logs and the hub name clients by it.
+    pub name: String,
+    /// The extension whose calls it receives; none: every call.
+    #[serde(default)]
+    pub ext: Option<String>,
+    /// Groups (departments) it belongs to. Kept for group routing; the hub does not use them yet.
+    #[serde(default)]
+    pub groups: Vec<String>,
+    /// SHA-256 of its token.
+    pub token_sha256: TokenHash,
+}
+
+/// The SHA-256 of a client token, written as 64 hex digits.
+#[derive(Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(try_from = "String", into = "String")]
+pub struct TokenHash([u8; 32]);
+
+impl TokenHash {
+    /// The hash of `token`.
+    pub fn of(token: &str) -> TokenHash {
+        TokenHash(Sha256::digest(token.as_bytes()).into())
+    }
+
+    /// True when `token` hashes to this, compared in constant time.
+    pub fn matches(&self, token: &str) -> bool {
+        TokenHash::of(token).0.ct_eq(&self.0).into()
+    }
+}
+
+impl fmt::Debug for TokenHash {
+    // A hash of a high-entropy token reveals nothing, but printing it invites copying it around.
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("TokenHash(***)")
+    }
+}
+
+impl TryFrom<String> for TokenHash {
+    type Error = String;
+
+    fn try_from(text: String) -> Result<TokenHash, String> {
+        let text = text.trim();
+        if text.len() != 64 || !text.bytes().all(|b| b.is_ascii_hexdigit()) {
+            return Err(format!(
+                "token_sha256 must be 64 hex digits (got {} characters); \
+                 create clients with `callpop-cli relay add-client`",
+                text.chars().count()
+            ));
+        }
+        let mut bytes = [0u8; 32];
+        for (i, byte) in bytes.iter_mut().enumerate() {
+            // Checked above: two ASCII hex digits.
+            *byte = u8::from_str_radix(&text[2 * i..2 * i + 2], 16).unwrap_or_default();
+        }
+        Ok(TokenHash(bytes))
+    }
+}
+
+impl From<TokenHash> for String {
+    fn from(hash: TokenHash) -> String {
+        hash.0.iter().map(|b| format!("{b:02x}")).collect()
+    }
+}
+
+/// A client token in clear: shown once to whoever installs the desktop, never stored by the
+/// relay. `Debug` masks it; [`expose`](Self::expose) is the one way to read it.
+#[derive(Clone, PartialEq, Eq)]
+pub struct ClientToken(String);
+
+impl ClientToken {
+    /// The token's text, to show to the user once or to send in `Authorization: Bearer`.
+    pub fn expose(&self) -> &str {
+        &self.0
+    }
+}
+
+impl fmt::Debug for ClientToken {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("ClientToken(***)")
+    }
+}
+
+/// A new client: a fresh random token (256 bits from the OS) and the entry to add to the file,
+/// which holds only the token's hash.
+pub fn issue_client_token(
+    name: &str,
+    ext: Option<&str>,
+    groups: &[String],
+) -> (ClientToken, ClientEntry) {
+    let mut bytes = [0u8; TOKEN_BYTES];
+    OsRng.fill_bytes(&mut bytes);
+    let hex: String = bytes.iter().map(|b| format!("{b:02x}")).collect();
+    let token = ClientToken(format!("{TOKEN_PREFIX}{hex}"));
+    let entry = ClientEntry {
+        name: name.trim().to_owned(),
+        ext: ext
+            .map(str::trim)
+            .filter(|e| !e.is_empty())
+            .map(str::to_owned),
+        groups: groups.to_vec(),
+        token_sha256: TokenHash::of(token.expose()),
+    };
+    (token, entry)
+}
+
+/// A settings file the relay cannot work with. Every message says what to change.
+#[derive(Debug, thiserror::Error)]
+pub enum ConfigError {
+    /// The file cannot be read.
+    #[error("cannot read the relay config {path}: {source}")]
+    Read {
+        /// The file.
+        path: String,
+        /// Why.
+        source: std::io::Error,
+    },
+    /// Not TOML, or a field is missing or mistyped (the message has the line and column).
+    #[error("the relay config{where_} is not valid: {message}")]
+    Syntax {
+        /// ` <path>` when read from a file.
+        where_: String,
+        /// toml's message.
+        message: String,
+    },
+    /// The Vega section cannot make a guard (no address allowed, weak secret...).
+    #[error("the relay config's [vega] section: {0}")]
+    Vega(#[from] GuardConfigError),
+    /// Two clients share a name, a name is empty, or a number is zero.
+    #[error("the relay config: {0}")]
+    Invalid(String),
+}
+
+impl RelayConfig {
+    /// Reads and checks the file at `path`.
+    pub fn load(path: &Path) -> Result<RelayConfig, ConfigError> {
+        let text = std::fs::read_to_string(path).map_err(|source| ConfigError::Read {
+            path: path.display().to_string(),
+            source,
+        })?;
+        Self::parse(&text, Some(path))
+    }
+
+    /// Parses and checks TOML text.
+    pub fn from_toml_str(text: &str) -> Result<RelayConfig, ConfigError> {
+        Self::parse(text, None)
+    }
+
+    fn parse(text: &str, path: Option<&Path>) -> Result<RelayConfig, ConfigError> {
+        let config: RelayConfig = toml::from_str(text).map_err(|error| ConfigError::Syntax {
+            where_: path
+                .map(|p| format!(" {}", p.display()))
+                .unwrap_or_default(),
+            // toml's message quotes the offending line; the only secret-bearing value
+            // (secret_path) is a plain string whose errors are about its type, not its value.
+            message: error.to_string(),
+        })?;
+        config.check()?;
+        Ok(config)
+    }
+
+    /// Checks what serde cannot: the guard, unique client names, non-zero limits.
+    pub fn check(&self) -> Result<(), ConfigError> {
+        self.vega.guard()?;
+        for (what, value) in [
+            ("buffer_per_client", self.buffer_per_client as u64),
+            ("max_connections", self.max_connections as u64),
+            ("request_timeout_secs", self.request_timeout_secs),
+            ("ping_interval_secs", self.ping_interval_secs),
+            ("pong_timeout_secs", self.pong_timeout_secs),
+        ] {
+            if value == 0 {
+                return Err(ConfigError::Invalid(format!("{what} must be at least 1")));
+            }
+        }
+        let mut names = std::collections::HashSet::new();
+        for client in &self.clients {
+            if client.name.trim().is_empty() {
+                return Err(ConfigError::Invalid(
+                    "a [[clients]] entry has an empty name".into(),
+                ));
+            }
+            if !names.insert(client.name.as_str()) {
+                return Err(ConfigError::Invalid(format!(
+                    "two [[clients]] entries are named {:?}; names must be unique",
+                    client.name
+                )));
+            }
+        }
+        Ok(())
+    }
+
+    /// The client whose token this is, if any. Every entry is compared, in constant time, so
+    /// the time taken says nothing about which one (or whether any) matched.
+    pub fn client_for_token(&self, token: &str) -> Option<&ClientEntry> {
+        let presented = TokenHash::of(token.trim());
+        let mut found = None;
+        for client in &self.clients {
+            let equal: bool = presented.0.ct_eq(&client.token_sha256.0).into();
+            if equal && found.is_none() {
+                found = Some(client);
+            }
+        }
+        found
+    }
+
+    /// [`request_timeout_secs`](Self::request_timeout_secs) as a duration.
+    pub fn request_timeout(&self) -> Duration {
+        Duration::from_secs(self.request_timeout_secs)
+    }
+
+    /// [`ping_interval_secs`](Self::ping_interval_secs) as a duration.
+    pub fn ping_interval(&self) -> Duration {
+        Duration::from_secs(self.ping_interval_secs)
+    }
+
+    /// [`pong_timeout_secs`](Self::pong_timeout_secs) as a duration.
+    pub fn pong_timeout(&self) -> Duration {
+        Duration::from_secs(self.pong_timeout_secs)
+    }
+}
+
+fn default_region() -> String {
+    "RU".into()
+}
+
+fn default_buffer() -> usize {
+    1000
+}
+
+fn default_max_connections() -> usize {
+    256
+}
+
+fn default_request_timeout() -> u64 {
+    10
+}
+
+fn default_ping_interval() -> u64 {
+    20
+}
+
+fn default_pong_timeout() -> u64 {
+    10
+}
+
+fn default_max_body() -> usize {
+    DEFAULT_MAX_BODY_BYTES
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const SECRET: &str = "9f2c4e1a7b3d5f608192a3b4c5d6e7f8";
+
+    fn config_with(clients: &[ClientEntry]) -> RelayConfig {
+        let mut text = format!(
+            "listen = \"127.0.0.1:0\"\n[vega]\nallowed_ips = [\"127.0.0.1\"]\nsecret_path = \"{SECRET}\"\n"
+        );
+        for client in clients {
+            text.push_str(&format!(
+                "[[clients]]\nname = {:?}\ntoken_sha256 = \"{}\"\n",
+                client.name,
+                String::from(client.token_sha256)
+            ));
+            if let Some(ext) = &client.ext {
+                text.push_str(&format!("ext = {ext:?}\n"));
+            }
+        }
+        RelayConfig::from_toml_str(&text).unwrap()
+    }
+
+    #[test]
+    fn an_issued_token_is_long_random_and_only_its_hash_is_kept() {
+        let (token, entry) = issue_client_token(" Olena ", Some("001"), &["sales".into()]);
+        let (other, _) = issue_client_token("Olena", None, &[]);
+        assert!(token.expose().starts_with(TOKEN_PREFIX));
+        assert_eq!(token.expose().len(), TOKEN_PREFIX.len() + 2 * TOKEN_BYTES);
+        assert_ne!(token, other);
+        assert_eq!(entry.name, "Olena");
+        assert_eq!(entry.ext.as_deref(), Some("001"));
+        assert!(entry.token_sha256.matches(token.expose()));
+        assert!(!entry.token_sha256.matches(other.expose()));
+        let stored = toml::to_string(&entry).unwrap();
+        assert!(!stored.contains(&token.expose()[TOKEN_PREFIX.len()..]));
+    }
+
+    #[test]
+    fn tokens_and_secrets_never_show_in_debug() {
+        let (token, entry) = issue_client_token("Olena", Some("001"), &[]);
+        let config = config_with(std::slice::from_ref(&entry));
+        let printed = format!("{token:?} {entry:?} {config:?}");
+        assert!(!printed.contains(token.expose()), "{printed}");
+        assert!(!printed.contains(SECRET), "{printed}");
+        assert!(
+            !printed.contains(&String::from(entry.token_sha256)),
+            "{printed}"
+        );
+    }
+
+    #[test]
+    fn a_token_finds_its_client_and_nothing_else_does() {
+        let (olena_token, olena) = issue_client_token("Olena", Some("001"), &[]);
+        let (petro_token, petro) = issue_client_token("Petro", Some("002"), &[]);
+        let config = config_with(&[olena, petro]);
+        assert_eq!(
+            config.client_for_token(olena_token.expose()).unwrap().name,
+            "Olena"
+        );
+        assert_eq!(
+            config.client_for_token(petro_token.expose()).unwrap().name,
+            "Petro"
+        );
+        assert!(config.client_for_token("").is_none());
+        assert!(config.client_for_token("cpr_0000").is_none());
+    }
+
+    #[test]
+    fn a_bad_file_is_refused_with_what_to_fix() {
+        let base = format!(
+            "listen = \"127.0.0.1:0\"\n[vega]\nallowed_ips = [\"127.0.0.1\"]\nsecret_path = \"{SECRET}\"\n"
+        );
+        let cases = [
+            (
+                format!("{base}[[clients]]\nname = \"a\"\ntoken_sha256 = \"xyz\"\n"),
+                "64 hex digits",
+            ),
+            (base.replace("127.0.0.1:0", "nowhere"), "listen"),
+            (base.replace(SECRET, "short"), "at least 32"),
+            (base.replace("[\"127.0.0.1\"]", "[]"), "no address"),
+            (
+                format!("buffer_per_client = 0\n{base}"),
+                "buffer_per_client",
+            ),
+            (
+                format!(
+                    "{base}[[clients]]\nname = \"a\"\ntoken_sha256 = \"{h}\"\n\
+                     [[clients]]\nname = \"a\"\ntoken_sha256 = \"{h}\"\n",
+                    h = "ab".repeat(32)
+                ),
+                "unique",
+            ),
+        ];
+        for (text, expected) in cases {
+            let error = RelayConfig::from_toml_str(&text).unwrap_err().to_string();
+            assert!(error.contains(expected), "{expected:?} not in {error:?}");
+            assert!(!error.contains(SECRET), "{error}");
+        }
+    }
+}
