@@ -30,6 +30,8 @@ enum Command {
     Users(commands::users::Args),
     /// Find the contact for a number in the directory.
     Lookup(commands::lookup::Args),
+    /// The PBX's own CRM contacts: `contacts sync [--full] [--json]`.
+    Contacts(commands::contacts::Args),
     /// Import contacts from a CSV file into the directory.
     Import(commands::import::Args),
     /// Store, check or remove the account's API key in the OS keyring.
@@ -54,6 +56,7 @@ async fn main() -> std::process::ExitCode {
         Command::History(args) => commands::history::run(&cli.account, args).await,
         Command::Users(args) => commands::users::run(&cli.account, args).await,
         Command::Lookup(args) => commands::lookup::run(&cli.account, args),
+        Command::Contacts(args) => commands::contacts::run(&cli.account, args).await,
         Command::Import(args) => commands::import::run(&cli.account, args),
         Command::Key(args) => commands::key::run(&cli.account, args),
         Command::Sim(args) => commands::sim::run(args).await,

@@ -147,6 +147,150 @@ impl Store {
     }
 }
 
+/// What [`Store::upsert_contact_by_external_id`] did.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Upsert {
+    /// The source's record was new to the directory: a contact was added with this id.
+    Added(i64),
+    /// The directory's contact for the record differed and was rewritten.
+    Updated(i64),
+    /// The directory's contact already said exactly this.
+    Unchanged(i64),
+}
+
+impl Upsert {
+    /// The directory's id of the contact.
+    pub fn id(self) -> i64 {
+        match self {
+            Upsert::Added(id) | Upsert::Updated(id) | Upsert::Unchanged(id) => id,
+        }
+    }
+}
+
+impl Store {
+    /// Adds or updates the contact that mirrors record `external_id` of `source` (e.g.
+    /// `("vega-crm", "7068")`): the first time it is added, later it is rewritten in place (same
+    /// id, numbers replaced), so syncing again never duplicates. A contact deleted from the
+    /// directory by hand is added again.
+    pub fn upsert_contact_by_external_id(
+        &self,
+        source: &str,
+        external_id: &str,
+        contact: &NewContact,
+    ) -> Result<Upsert, StoreError> {
+        let (source, external_id) = (source.trim(), external_id.trim());
+        if source.is_empty() || external_id.is_empty() {
+            return Err(StoreError::Import(format!(
+                "a synced contact needs a source and an id (got {source:?}, {external_id:?})"
+            )));
+        }
+        let mut conn = self.lock();
+        let tx = conn.transaction()?;
+        let existing: Option<i64> = tx
+            .prepare_cached(
+                "SELECT contact_id FROM contact_sources WHERE source = ?1 AND external_id = ?2",
+            )?
+            .query_row([source, external_id], |row| row.get(0))
+            .optional()?;
+        let outcome = match existing {
+            None => {
+                let id = insert_contact(&tx, contact)?;
+                tx.prepare_cached(
+                    "INSERT INTO contact_sources (source, external_id, contact_id)
+                     VALUES (?1, ?2, ?3)",
+                )?
+                .execute(params![source, external_id, id])?;
+                Upsert::Added(id)
+            }
+            Some(id) => {
+                let current = load_contact(&tx, id)?;
+                if current.is_some_and(|current| same_contact(&current, contact)) {
+                    Upsert::Unchanged(id)
+                } else {
+                    update_contact(&tx, id, contact)?;
+                    Upsert::Updated(id)
+                }
+            }
+        };
+        tx.commit()?;
+        Ok(outcome)
+    }
+
+    /// The value a sync of `source` stored last (see [`Store::set_sync_state`]), if any.
+    pub fn sync_state(&self, source: &str) -> Result<Option<String>, StoreError> {
+        Ok(self
+            .lock()
+            .prepare_cached("SELECT value FROM sync_state WHERE source = ?1")?
+            .query_row([source], |row| row.get(0))
+            .optional()?)
+    }
+
+    /// Remembers `value` (e.g. the last modification time seen) for the next sync of `source`.
+    pub fn set_sync_state(&self, source: &str, value: &str) -> Result<(), StoreError> {
+        self.lock()
+            .prepare_cached(
+                "INSERT INTO sync_state (source, value) VALUES (?1, ?2)
+                 ON CONFLICT (source) DO UPDATE SET value = excluded.value",
+            )?
+            .execute([source, value])?;
+        Ok(())
+    }
+}
+
+/// True when storing `new` would change nothing in `current` (text as stored: trimmed, empty
+/// as absent; numbers as a set).
+fn same_contact(current: &Contact, new: &NewContact) -> bool {
+    let mut old_keys: Vec<String> = current.phones.iter().map(PhoneNumber::key).collect();
+    let mut new_keys: Vec<String> = new
+        .phones
+        .iter()
+        .map(PhoneNumber::key)
+        .filter(|k| !k.is_empty())
+        .collect();
+    old_keys.sort();
+    old_keys.dedup();
+    new_keys.sort();
+    new_keys.dedup();
+    current.name == new.name.trim()
+        && current.company.as_deref() == clean(&new.company)
+        && current.responsible.as_deref() == clean(&new.responsible)
+        && current.url.as_deref() == clean(&new.url)
+        && current.notes.as_deref() == clean(&new.notes)
+        && old_keys == new_keys
+}
+
+/// Rewrites contact `id` and replaces its numbers, in the caller's transaction.
+fn update_contact(conn: &Connection, id: i64, contact: &NewContact) -> Result<(), StoreError> {
+    let name = contact.name.trim();
+    let company = clean(&contact.company);
+    conn.prepare_cached(
+        "UPDATE contacts SET name = ?2, company = ?3, responsible = ?4, url = ?5, notes = ?6,
+         name_lc = ?7, company_lc = ?8 WHERE id = ?1",
+    )?
+    .execute(params![
+        id,
+        name,
+        company,
+        clean(&contact.responsible),
+        clean(&contact.url),
+        clean(&contact.notes),
+        fold(name),
+        fold(company.unwrap_or_default()),
+    ])?;
+    conn.prepare_cached("DELETE FROM contact_phones WHERE contact_id = ?1")?
+        .execute([id])?;
+    let mut insert_phone = conn.prepare_cached(
+        "INSERT OR IGNORE INTO contact_phones (contact_id, phone_key, digits) VALUES (?1, ?2, ?3)",
+    )?;
+    for phone in &contact.phones {
+        let key = phone.key();
+        if !key.is_empty() {
+            insert_phone.execute(params![id, key, phone.digits()])?;
+        }
+    }
+    Ok(())
+}
+
 /// The newest contact having a number: the index on (phone_key, contact_id) answers it alone.
 const LOOKUP_SQL: &str =
     "SELECT contact_id FROM contact_phones WHERE phone_key = ?1 ORDER BY contact_id DESC LIMIT 1";
@@ -575,5 +719,40 @@ mod tests {
         assert_eq!(store.search("контакт 0999", 5).unwrap().len(), 5);
         assert_eq!(store.search("компания 999", 200).unwrap().len(), 100);
         assert_eq!(store.search("7", 50).unwrap().len(), 50);
+    }
+
+    #[test]
+    fn upserting_by_external_id_adds_once_then_updates_in_place() {
+        let store = Store::open_in_memory("RU").unwrap();
+        let first = contact("Иван Петров", Some("Acme"), &["+79101234567"]);
+        let added = store
+            .upsert_contact_by_external_id("vega-crm", "7068", &first)
+            .unwrap();
+        assert!(matches!(added, Upsert::Added(_)));
+        assert_eq!(
+            store
+                .upsert_contact_by_external_id("vega-crm", "7068", &first)
+                .unwrap(),
+            Upsert::Unchanged(added.id())
+        );
+        let moved = contact("Иван Петров", Some("Globex"), &["+74957776655"]);
+        assert_eq!(
+            store
+                .upsert_contact_by_external_id("vega-crm", "7068", &moved)
+                .unwrap(),
+            Upsert::Updated(added.id())
+        );
+        assert_eq!(store.contact_count().unwrap(), 1);
+        assert!(store.lookup(&ru("+79101234567")).unwrap().is_none());
+        let found = store.lookup(&ru("8 495 777-66-55")).unwrap().unwrap();
+        assert_eq!(found.company.as_deref(), Some("Globex"));
+        // Another source's record with the same id is another contact.
+        let other = store
+            .upsert_contact_by_external_id("other-crm", "7068", &first)
+            .unwrap();
+        assert!(matches!(other, Upsert::Added(id) if id != added.id()));
+        assert!(store
+            .upsert_contact_by_external_id("vega-crm", " ", &first)
+            .is_err());
     }
 }

@@ -23,7 +23,7 @@ pub mod store;
 pub mod tracker;
 
 pub use config::{AccountConfig, Config};
-pub use directory::{Contact, NewContact};
+pub use directory::{Contact, NewContact, Upsert};
 pub use employee::{find_employee, Employee};
 pub use event::{CallEvent, CallState, ContactInfo, Direction};
 pub use history::CallRecord;

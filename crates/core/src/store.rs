@@ -90,6 +90,21 @@ pub(crate) const MIGRATIONS: &[&str] = &[
     ALTER TABLE calls ADD COLUMN recording TEXT;
     ALTER TABLE calls ADD COLUMN transfer TEXT;
     ALTER TABLE calls ADD COLUMN answered_by TEXT;",
+    // Version 3: contacts synced from a CRM (vega.md B.9, CRM Teler). `contact_sources` ties a
+    // directory contact to its record in the source, so a repeated sync updates rather than
+    // duplicates; `sync_state` keeps each source's "last modification seen" for the next
+    // incremental sync.
+    "CREATE TABLE contact_sources (
+        source      TEXT NOT NULL,
+        external_id TEXT NOT NULL,
+        contact_id  INTEGER NOT NULL REFERENCES contacts (id) ON DELETE CASCADE,
+        PRIMARY KEY (source, external_id)
+    );
+    CREATE INDEX contact_sources_by_contact ON contact_sources (contact_id);
+    CREATE TABLE sync_state (
+        source TEXT PRIMARY KEY,
+        value  TEXT NOT NULL
+    );",
 ];
 
 impl Store {
@@ -199,7 +214,16 @@ mod tests {
         assert!(path.is_file());
         assert_eq!(store.region(), "UA");
         assert_eq!(store.schema_version().unwrap() as usize, MIGRATIONS.len());
-        assert_eq!(tables(&store), ["calls", "contact_phones", "contacts"]);
+        assert_eq!(
+            tables(&store),
+            [
+                "calls",
+                "contact_phones",
+                "contact_sources",
+                "contacts",
+                "sync_state"
+            ]
+        );
         let journal: String = store
             .lock()
             .pragma_query_value(None, "journal_mode", |row| row.get(0))
@@ -253,12 +277,48 @@ mod tests {
             .unwrap();
         }
         let store = Store::open(&path, "RU").unwrap();
-        assert_eq!(store.schema_version().unwrap(), 2);
+        assert_eq!(store.schema_version().unwrap() as usize, MIGRATIONS.len());
         let calls = store.recent_calls(10).unwrap();
         assert_eq!(calls.len(), 1);
         assert_eq!(calls[0].call_id, "old");
         assert_eq!(calls[0].talk_seconds, None);
         assert_eq!(calls[0].recording, None);
+    }
+
+    #[test]
+    fn a_version_2_file_is_upgraded_to_3_and_keeps_its_contacts() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("callpop.sqlite");
+        {
+            let conn = Connection::open(&path).unwrap();
+            conn.execute_batch(MIGRATIONS[0]).unwrap();
+            conn.execute_batch(MIGRATIONS[1]).unwrap();
+            conn.pragma_update(None, "user_version", 2).unwrap();
+            conn.execute(
+                "INSERT INTO contacts (name, name_lc) VALUES ('Иван', 'иван')",
+                [],
+            )
+            .unwrap();
+            conn.execute(
+                "INSERT INTO contact_phones (contact_id, phone_key, digits)
+                 VALUES (1, '+79101234567', '79101234567')",
+                [],
+            )
+            .unwrap();
+        }
+        let store = Store::open(&path, "RU").unwrap();
+        assert_eq!(store.schema_version().unwrap(), 3);
+        let found = store
+            .lookup(&crate::PhoneNumber::parse("+79101234567", "RU"))
+            .unwrap()
+            .unwrap();
+        assert_eq!(found.name, "Иван");
+        assert_eq!(store.sync_state("vega-crm").unwrap(), None);
+        store.set_sync_state("vega-crm", "1700000000000").unwrap();
+        assert_eq!(
+            store.sync_state("vega-crm").unwrap().as_deref(),
+            Some("1700000000000")
+        );
     }
 
     #[test]
@@ -300,6 +360,15 @@ mod tests {
     #[test]
     fn in_memory_store_has_the_schema() {
         let store = Store::open_in_memory("RU").unwrap();
-        assert_eq!(tables(&store), ["calls", "contact_phones", "contacts"]);
+        assert_eq!(
+            tables(&store),
+            [
+                "calls",
+                "contact_phones",
+                "contact_sources",
+                "contacts",
+                "sync_state"
+            ]
+        );
     }
 }

@@ -3,11 +3,14 @@
 use std::time::Duration;
 
 use callpop_core::secrets::Secret;
-use callpop_core::{AccountConfig, CallEvent, CallRecord, Employee, PhoneNumber};
+use callpop_core::{
+    AccountConfig, CallEvent, CallRecord, Employee, PhoneNumber, Store, StoreError,
+};
 use chrono::{DateTime, Utc};
 use tokio::sync::mpsc;
 use tokio_util::sync::CancellationToken;
 
+use crate::vega::crm::{self, SyncError, SyncReport};
 use crate::vega::{ActiveCallsPoller, VegaClient, VegaError, VegaSettings};
 
 /// What can go wrong talking to a provider, in words a user can act on.
@@ -33,6 +36,18 @@ pub enum ProviderError {
     /// Vega said no, or could not be reached.
     #[error(transparent)]
     Vega(#[from] VegaError),
+    /// The local directory could not be read or written.
+    #[error("cannot use the contact directory: {0}")]
+    Store(#[from] StoreError),
+}
+
+impl From<SyncError> for ProviderError {
+    fn from(error: SyncError) -> ProviderError {
+        match error {
+            SyncError::Vega(error) => ProviderError::Vega(error),
+            SyncError::Store(error) => ProviderError::Store(error),
+        }
+    }
 }
 
 enum Backend {
@@ -155,6 +170,44 @@ impl Account {
     pub async fn employees(&self) -> Result<Vec<Employee>, ProviderError> {
         match &self.backend {
             Backend::Vega(client) => Ok(client.employees().await?),
+        }
+    }
+
+    /// Copies the PBX's own CRM contacts into the directory `store` (Vega: CRM Teler, vega.md
+    /// B.9), keyed by the CRM's id so a repeated sync updates instead of duplicating. `since`:
+    /// only contacts modified at or after it (see [`Account::last_contacts_sync`] for where the
+    /// last sync stopped); `None`: every contact. [`ProviderError::Unsupported`] for a provider
+    /// without a CRM.
+    pub async fn sync_contacts(
+        &self,
+        store: &Store,
+        since: Option<DateTime<Utc>>,
+    ) -> Result<SyncReport, ProviderError> {
+        match &self.backend {
+            Backend::Vega(client) => {
+                // Responsible names are a nicety: without B.8 the contacts still sync.
+                let (employees, warning) = match client.employees().await {
+                    Ok(employees) => (employees, None),
+                    Err(error) => (
+                        Vec::new(),
+                        Some(format!("responsible employees left out: {error}")),
+                    ),
+                };
+                let mut report = crm::sync_contacts(client, store, since, &employees).await?;
+                report.warnings.extend(warning);
+                Ok(report)
+            }
+        }
+    }
+
+    /// The latest CRM modification a previous [`Account::sync_contacts`] saw, where an
+    /// incremental sync starts; `None` when contacts were never synced.
+    pub fn last_contacts_sync(
+        &self,
+        store: &Store,
+    ) -> Result<Option<DateTime<Utc>>, ProviderError> {
+        match &self.backend {
+            Backend::Vega(_) => Ok(crm::last_synced(store)?),
         }
     }
 }

@@ -14,7 +14,9 @@
 //! - [`hub`]: [`EventHub`], one numbered, bounded log per client (mini-redis's `Db`: one type,
 //!   a small API, stopped on shutdown or drop). Webhook handlers publish through the
 //!   [`PublishEvents`] trait, the seam where a broker plugs in for several instances;
-//! - [`ws`]: the WebSocket protocol (auth, resume by sequence number, gaps, pings).
+//! - [`ws`]: the WebSocket protocol (auth, resume by sequence number, gaps, pings);
+//! - [`client`]: [`RelayClient`], the desktop's side: reconnects with backoff and jitter,
+//!   resumes from its last sequence number, hands events on like a polling provider.
 //!
 //! Flow: `POST /vega/<secret>` → `VegaWebhooks::handle` → [`PublishEvents::publish`] →
 //! [`EventHub`] logs → each connected client's [`Subscription`] → `{"type":"event",...}`.
@@ -24,11 +26,13 @@
 
 #![warn(missing_docs)]
 
+pub mod client;
 pub mod config;
 pub mod hub;
 pub mod server;
 pub mod ws;
 
+pub use client::RelayClient;
 pub use config::{
     issue_client_token, ClientEntry, ClientToken, ConfigError, RelayConfig, TokenHash, VegaSettings,
 };

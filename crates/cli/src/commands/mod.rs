@@ -1,6 +1,7 @@
 //! One module per subcommand.
 
 pub mod call;
+pub mod contacts;
 pub mod hangup;
 pub mod history;
 pub mod import;

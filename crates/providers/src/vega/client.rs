@@ -401,7 +401,7 @@ impl VegaClient {
         Ok(answer.uuid)
     }
 
-    fn url(&self, path: &str) -> String {
+    pub(super) fn url(&self, path: &str) -> String {
         format!("{}{path}", self.inner.base_url)
     }
 
@@ -656,7 +656,7 @@ impl VegaClient {
 
     /// Sends a request with the session cookie; on 403 authorizes again and retries once
     /// (vega.md B.1: "authorize again and replace the old JSESSIONID with the new one").
-    async fn authorized(
+    pub(super) async fn authorized(
         &self,
         endpoint: &str,
         build: impl Fn(&reqwest::Client) -> RequestBuilder,
@@ -686,7 +686,11 @@ impl VegaClient {
             .map_err(|error| self.transport_error(&error, endpoint))
     }
 
-    async fn body_text(&self, response: Response, endpoint: &str) -> Result<String, VegaError> {
+    pub(super) async fn body_text(
+        &self,
+        response: Response,
+        endpoint: &str,
+    ) -> Result<String, VegaError> {
         response
             .text()
             .await
@@ -694,7 +698,11 @@ impl VegaClient {
     }
 
     /// The body of a 2xx answer; any other status is an [`VegaError::Http`] quoting the body.
-    async fn success_body(&self, response: Response, endpoint: &str) -> Result<String, VegaError> {
+    pub(super) async fn success_body(
+        &self,
+        response: Response,
+        endpoint: &str,
+    ) -> Result<String, VegaError> {
         let status = response.status();
         let text = self.body_text(response, endpoint).await?;
         if status.is_success() {
@@ -707,7 +715,7 @@ impl VegaClient {
         })
     }
 
-    fn parse_json<T: serde::de::DeserializeOwned>(
+    pub(super) fn parse_json<T: serde::de::DeserializeOwned>(
         &self,
         text: &str,
         endpoint: &str,
@@ -717,6 +725,11 @@ impl VegaClient {
             detail: scrub(&error.to_string(), &self.inner.api_key),
             excerpt: excerpt(text, &self.inner.api_key),
         })
+    }
+
+    /// The start of `text`, scrubbed of the API key, for an error message.
+    pub(super) fn excerpt(&self, text: &str) -> String {
+        excerpt(text, &self.inner.api_key)
     }
 
     fn transport_error(&self, error: &reqwest::Error, endpoint: &str) -> VegaError {

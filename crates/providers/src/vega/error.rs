@@ -88,6 +88,12 @@ pub enum VegaError {
         /// Records fetched before giving up.
         records: usize,
     },
+    /// Vega has no such record (`404`, vega.md B.9: "no contact with that id").
+    #[error("Vega has no {what}")]
+    NotFound {
+        /// What was asked for, e.g. `CRM contact 7068`.
+        what: String,
+    },
     /// The settings cannot work.
     #[error("the Vega settings are not usable: {0}")]
     InvalidSettings(String),

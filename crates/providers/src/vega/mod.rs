@@ -6,6 +6,8 @@
 //!   (B.4), the call history (B.5–B.7, every page), users (B.8) and recordings; one shared
 //!   session renewed on `403` by one request at a time, the spec's `GET` form with a remembered
 //!   fallback to the Phonet platform's `POST` + JSON form, a timeout on every request;
+//! - [`crm`]: CRM Teler contacts and notes (B.9), their mapping to directory contacts and the
+//!   incremental sync into the directory;
 //! - [`history`]: finished calls as provider-neutral `CallRecord`s;
 //! - [`diff`]: [`SnapshotDiff`], the pure part: two snapshots of active calls in, `CallEvent`s out;
 //! - [`poller`]: [`ActiveCallsPoller`], which polls and feeds the diff, backing off while Vega fails.
@@ -14,6 +16,7 @@
 //! of calls.
 
 pub mod client;
+pub mod crm;
 pub mod diff;
 mod error;
 pub mod history;

@@ -45,6 +45,8 @@ pub(crate) fn router(state: Arc<SimState>) -> Router {
         // simulator asks for the session, as the rest of /rest does.
         .route("/rest/public/calls/{uuid}/audio", get(recording))
         .route("/rest/user/makeCall", post(make_call))
+        // vega.md B.9: CRM Teler, outside /rest but behind the same session.
+        .merge(super::crm::routes())
         .route("/rest/{*rest}", any(unknown_endpoint))
         .layer(middleware::from_fn_with_state(
             state.clone(),
@@ -57,12 +59,12 @@ pub(crate) fn router(state: Arc<SimState>) -> Router {
 }
 
 /// A plain-text answer: Vega describes its errors in plain text (vega.md B.1, B.2).
-fn text(status: StatusCode, message: impl Into<String>) -> Response {
+pub(super) fn text(status: StatusCode, message: impl Into<String>) -> Response {
     ApiError::new(status, message).into_response()
 }
 
 /// An error answer, turned into a response in one place.
-struct ApiError {
+pub(super) struct ApiError {
     status: StatusCode,
     message: String,
     /// The `Allow` header of a `405`.
@@ -97,7 +99,7 @@ impl IntoResponse for ApiError {
 }
 
 /// Vega's bodies are JSON with `Content-Type: application/json` (vega.md part B).
-fn require_json(headers: &HeaderMap) -> Result<(), ApiError> {
+pub(super) fn require_json(headers: &HeaderMap) -> Result<(), ApiError> {
     let is_json = headers
         .get(header::CONTENT_TYPE)
         .and_then(|v| v.to_str().ok())
@@ -116,7 +118,10 @@ fn require_json(headers: &HeaderMap) -> Result<(), ApiError> {
     }
 }
 
-fn parse_body<'a, T: Deserialize<'a>>(body: &'a [u8], expected: &str) -> Result<T, ApiError> {
+pub(super) fn parse_body<'a, T: Deserialize<'a>>(
+    body: &'a [u8],
+    expected: &str,
+) -> Result<T, ApiError> {
     serde_json::from_slice(body).map_err(|error| {
         ApiError::new(
             StatusCode::BAD_REQUEST,
@@ -251,7 +256,7 @@ fn wire_form(
 }
 
 /// The answer a fault gives, or `None` to answer normally (after a hang).
-async fn fault_answer(state: &SimState, fault: Option<Fault>) -> Option<Response> {
+pub(super) async fn fault_answer(state: &SimState, fault: Option<Fault>) -> Option<Response> {
     match fault? {
         Fault::ServerError => Some(text(
             StatusCode::INTERNAL_SERVER_ERROR,

@@ -10,7 +10,10 @@
 //!   history that every ended scenario adds to (and [`VegaSimHandle::add_history`]), filtered by
 //!   time and direction, at most 50 a page;
 //! - `GET /rest/users` (B.8): the configured employees;
-//! - `GET /rest/public/calls/{uuid}/audio` (A.2 notes): a recording, a small WAV.
+//! - `GET /rest/public/calls/{uuid}/audio` (A.2 notes): a recording, a small WAV;
+//! - `/crm/contacts/v2/...` (B.9): CRM Teler's contacts and notes, seeded with contacts whose
+//!   field labels are Ukrainian and Russian ([`CrmBook`], reachable through
+//!   [`VegaSimHandle::crm`]).
 //!
 //! The endpoints the spec gives as `GET` also take `POST` with a JSON body and times in seconds,
 //! as the Phonet platform's client sends them; [`WireForms::PostJsonOnly`] refuses the `GET` form
@@ -27,6 +30,7 @@
 mod api;
 mod config;
 mod control;
+mod crm;
 pub mod demo;
 mod history;
 mod scenario;
@@ -41,6 +45,7 @@ use tokio::task::JoinHandle;
 use tokio_util::sync::CancellationToken;
 
 pub use config::{Fault, OutgoingTiming, SimEmployee, TimestampUnit, VegaSimConfig, WireForms};
+pub use crm::{CrmBook, SimCrmContact, SimCrmField, SimCrmNote, SimCrmValue};
 pub use history::FinishedCall;
 pub use scenario::{PbxContact, Scenario, ScenarioError};
 pub use state::{CallMade, SimStats};
@@ -180,6 +185,11 @@ impl VegaSimHandle {
     /// Every finished call, in the order they ended or were added.
     pub fn history(&self) -> Vec<FinishedCall> {
         self.state.with_history(<[FinishedCall]>::to_vec)
+    }
+
+    /// CRM Teler's contacts and notes (vega.md B.9): read, change and break them from a test.
+    pub fn crm(&self) -> &CrmBook {
+        &self.state.crm
     }
 
     /// Every `makeCall` accepted so far, oldest first.

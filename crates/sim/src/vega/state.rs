@@ -138,6 +138,8 @@ pub(crate) struct SimState {
     pub runtime: tokio::runtime::Handle,
     /// `http://127.0.0.1:PORT`: where recordings are served (`audioRecUrl`).
     pub base_url: String,
+    /// CRM Teler's contacts and notes (vega.md B.9).
+    pub crm: super::crm::CrmBook,
 }
 
 impl SimState {
@@ -157,6 +159,7 @@ impl SimState {
             shutdown,
             runtime,
             base_url,
+            crm: super::crm::CrmBook::seeded(),
         }
     }
 

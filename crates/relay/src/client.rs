@@ -1,0 +1,226 @@
+//! The desktop's side of the relay: one WebSocket that stays up. It reconnects with backoff and
+//! jitter (also after the machine sleeps: a silent connection is dropped and opened again),
+//! resumes from the last sequence number it saw, so no event is lost and none arrives twice, and
+//! hands each event on exactly like a polling provider does.
+
+use std::time::Duration;
+
+use callpop_core::secrets::Secret;
+use callpop_core::CallEvent;
+use futures_util::StreamExt;
+use rand::Rng;
+use serde::Deserialize;
+use tokio::sync::mpsc;
+use tokio_tungstenite::tungstenite::client::IntoClientRequest;
+use tokio_tungstenite::tungstenite::http::HeaderValue;
+use tokio_tungstenite::tungstenite::Message;
+use tokio_util::sync::CancellationToken;
+
+/// The longest wait between two connection attempts.
+const MAX_BACKOFF: Duration = Duration::from_secs(30);
+/// A connection that says nothing (not even a ping) this long is dead: the relay pings every
+/// 20 s by default, and a laptop waking from sleep holds a socket that will never speak again.
+const SILENCE_LIMIT: Duration = Duration::from_secs(60);
+/// How long opening the connection may take.
+const CONNECT_TIMEOUT: Duration = Duration::from_secs(10);
+
+/// What the relay sends (crate README, "Protocol").
+#[derive(Debug, Deserialize)]
+#[serde(tag = "type", rename_all = "lowercase")]
+enum ServerMessage {
+    Ready { seq: u64 },
+    Event { seq: u64, event: Box<CallEvent> },
+    Gap { from: u64, to: u64 },
+}
+
+/// Why one connection ended.
+#[derive(Debug, thiserror::Error)]
+enum SessionEnd {
+    #[error("cannot connect: {0}")]
+    Connect(String),
+    #[error("the relay refused the client token (401): issue a new one with `callpop-cli relay add-client`")]
+    Unauthorized,
+    #[error("connection lost: {0}")]
+    Lost(String),
+    #[error("the relay was silent for {0:?}")]
+    Silent(Duration),
+    #[error("stopped")]
+    Stopped,
+}
+
+/// A relay connection for one desktop.
+pub struct RelayClient {
+    url: String,
+    token: Secret,
+    last_seq: Option<u64>,
+}
+
+impl std::fmt::Debug for RelayClient {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("RelayClient")
+            .field("url", &self.url)
+            .field("last_seq", &self.last_seq)
+            .finish_non_exhaustive()
+    }
+}
+
+impl RelayClient {
+    /// A client for the relay at `url` (`wss://relay.example.com/ws` or `ws://...`), with the
+    /// token `callpop-cli relay add-client` issued for this desktop.
+    pub fn new(url: &str, token: Secret) -> RelayClient {
+        RelayClient {
+            url: url.to_owned(),
+            token,
+            last_seq: None,
+        }
+    }
+
+    /// The last sequence number received, from which a reconnect resumes.
+    pub fn last_seq(&self) -> Option<u64> {
+        self.last_seq
+    }
+
+    /// Receives events until `shutdown` is cancelled or `events`' receiver is dropped,
+    /// reconnecting with backoff and jitter whenever the connection ends.
+    pub async fn run(mut self, events: mpsc::Sender<CallEvent>, shutdown: CancellationToken) {
+        let mut failures: u32 = 0;
+        loop {
+            match self.session(&events, &shutdown, &mut failures).await {
+                SessionEnd::Stopped => return,
+                end => tracing::warn!("relay {}: {end}", self.url),
+            }
+            failures = failures.saturating_add(1);
+            let wait = backoff(failures);
+            tokio::select! {
+                _ = shutdown.cancelled() => return,
+                _ = events.closed() => return,
+                _ = tokio::time::sleep(wait) => {}
+            }
+        }
+    }
+
+    /// One connection, from opening to its end. `failures` is reset once the relay says ready.
+    async fn session(
+        &mut self,
+        events: &mpsc::Sender<CallEvent>,
+        shutdown: &CancellationToken,
+        failures: &mut u32,
+    ) -> SessionEnd {
+        let mut url = self.url.clone();
+        if let Some(seq) = self.last_seq {
+            url.push_str(if url.contains('?') { "&" } else { "?" });
+            url.push_str(&format!("last_seq={seq}"));
+        }
+        let mut request = match url.as_str().into_client_request() {
+            Ok(request) => request,
+            Err(e) => return SessionEnd::Connect(e.to_string()),
+        };
+        let bearer = match HeaderValue::from_str(&format!("Bearer {}", self.token.expose())) {
+            Ok(value) => value,
+            Err(_) => return SessionEnd::Connect("the client token is not valid text".into()),
+        };
+        request.headers_mut().insert("Authorization", bearer);
+        let connecting =
+            tokio::time::timeout(CONNECT_TIMEOUT, tokio_tungstenite::connect_async(request));
+        let mut socket = tokio::select! {
+            _ = shutdown.cancelled() => return SessionEnd::Stopped,
+            result = connecting => match result {
+                Err(_) => return SessionEnd::Connect(format!("no answer within {CONNECT_TIMEOUT:?}")),
+                Ok(Err(tokio_tungstenite::tungstenite::Error::Http(response)))
+                    if response.status() == 401 => return SessionEnd::Unauthorized,
+                Ok(Err(e)) => return SessionEnd::Connect(e.to_string()),
+                Ok(Ok((socket, _))) => socket,
+            },
+        };
+        loop {
+            let next = tokio::select! {
+                _ = shutdown.cancelled() => {
+                    let _ = socket.close(None).await;
+                    return SessionEnd::Stopped;
+                }
+                _ = events.closed() => return SessionEnd::Stopped,
+                next = tokio::time::timeout(SILENCE_LIMIT, socket.next()) => next,
+            };
+            let message = match next {
+                Err(_) => return SessionEnd::Silent(SILENCE_LIMIT),
+                Ok(None) => return SessionEnd::Lost("closed by the relay".into()),
+                Ok(Some(Err(e))) => return SessionEnd::Lost(e.to_string()),
+                Ok(Some(Ok(message))) => message,
+            };
+            let text = match message {
+                Message::Text(text) => text,
+                // Pings are answered by the library; they count as life all the same.
+                Message::Ping(_) | Message::Pong(_) | Message::Frame(_) => continue,
+                Message::Binary(_) => continue,
+                Message::Close(frame) => {
+                    let why = frame.map(|f| f.reason.to_string()).unwrap_or_default();
+                    return SessionEnd::Lost(format!("closed by the relay {why}"));
+                }
+            };
+            match serde_json::from_str::<ServerMessage>(&text) {
+                Ok(ServerMessage::Ready { seq }) => {
+                    *failures = 0;
+                    tracing::info!("relay {}: connected at sequence {seq}", self.url);
+                }
+                Ok(ServerMessage::Event { seq, event }) => {
+                    if self.last_seq.is_some_and(|last| seq <= last) {
+                        continue; // already handed on before a reconnect
+                    }
+                    if events.send(*event).await.is_err() {
+                        return SessionEnd::Stopped;
+                    }
+                    self.last_seq = Some(seq);
+                }
+                Ok(ServerMessage::Gap { from, to }) => {
+                    tracing::warn!(
+                        "relay {}: events {from}..={to} were lost (relay restarted or this desktop was away too long)",
+                        self.url
+                    );
+                    self.last_seq = Some(to);
+                }
+                Err(e) => tracing::warn!("relay {}: unreadable message ({e})", self.url),
+            }
+        }
+    }
+}
+
+/// 1 s, 2 s, 4 s ... up to [`MAX_BACKOFF`], each with up to 50 % random jitter so a relay
+/// restart is not met by every desktop at the same instant.
+fn backoff(failures: u32) -> Duration {
+    let base = Duration::from_secs(1)
+        .saturating_mul(2u32.saturating_pow(failures.saturating_sub(1).min(5)))
+        .min(MAX_BACKOFF);
+    let jitter = rand::thread_rng().gen_range(0.0..0.5);
+    base.mul_f64(1.0 + jitter).min(MAX_BACKOFF)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn backoff_grows_to_the_cap_with_jitter() {
+        assert!(backoff(1) >= Duration::from_secs(1) && backoff(1) < Duration::from_millis(1500));
+        assert!(backoff(3) >= Duration::from_secs(4));
+        for failures in [10, 100, u32::MAX] {
+            assert!(backoff(failures) <= MAX_BACKOFF);
+            assert!(backoff(failures) >= MAX_BACKOFF / 2);
+        }
+    }
+
+    #[test]
+    fn server_messages_parse() {
+        let event = r#"{"type":"gap","from":3,"to":9}"#;
+        assert!(matches!(
+            serde_json::from_str(event),
+            Ok(ServerMessage::Gap { from: 3, to: 9 })
+        ));
+        assert!(serde_json::from_str::<ServerMessage>(r#"{"type":"other"}"#).is_err());
+    }
+
+    #[test]
+    fn debug_hides_the_token() {
+        let client = RelayClient::new("ws://127.0.0.1:1/ws", Secret::new("cpr_secret_token"));
+        assert!(!format!("{client:?}").contains("cpr_secret_token"));
+    }
+}
