@@ -6,8 +6,9 @@ use std::time::Duration;
 
 use anyhow::Context as _;
 use callpop_core::secrets::{self, Secret};
-use callpop_core::{AccountConfig, Config, Pipeline, Store};
+use callpop_core::{AccountConfig, Config, Pipeline, RelaySettings, Store};
 use callpop_providers::Account;
+use callpop_relay::RelayClient;
 use tauri::{AppHandle, Emitter, Manager};
 use tokio::sync::mpsc;
 use tokio_util::sync::CancellationToken;
@@ -26,6 +27,8 @@ struct Setup {
     key: Secret,
     region: String,
     store: Arc<Store>,
+    /// The relay the events come from, with this desktop's token; `None`: poll the PBX.
+    relay: Option<(RelaySettings, Secret)>,
     /// True when running the built-in demo.
     demo: bool,
 }
@@ -46,6 +49,13 @@ pub fn spawn(app: AppHandle) {
 async fn setup() -> anyhow::Result<Setup> {
     let config = Config::load()?;
     let region = config.region().to_owned();
+    let relay = match config.relay {
+        Some(relay) => {
+            let token = secrets::relay_token(&relay)?;
+            Some((relay, token))
+        }
+        None => None,
+    };
     match config.account {
         Some(account) => {
             let key = secrets::api_key(&account)?;
@@ -57,16 +67,22 @@ async fn setup() -> anyhow::Result<Setup> {
                 key,
                 region,
                 store: Arc::new(store),
+                relay,
                 demo: false,
             })
         }
         None => {
+            anyhow::ensure!(
+                relay.is_none(),
+                "a relay is configured but no [account]: the account is needed for click-to-call and to know who \"me\" is"
+            );
             let demo = demo::Demo::start(&region).await?;
             Ok(Setup {
                 account: demo.account,
                 key: demo.key,
                 region,
                 store: demo.store,
+                relay: None,
                 demo: true,
             })
         }
@@ -88,7 +104,15 @@ async fn run(app: &AppHandle) -> anyhow::Result<()> {
 
     let (events_tx, mut events) = mpsc::channel(256);
     let shutdown = CancellationToken::new();
-    let account = connect(app, &setup, events_tx, &shutdown).await;
+    let account = match &setup.relay {
+        // Relayed events are handled exactly like polled ones; the account is for actions.
+        Some((relay, token)) => {
+            let client = RelayClient::new(&relay.url, token.clone());
+            tauri::async_runtime::spawn(client.run(events_tx, shutdown.clone()));
+            Account::connect(&setup.account, &setup.key, &setup.region)?
+        }
+        None => connect(app, &setup, events_tx, &shutdown).await,
+    };
     *state.account.lock().expect("account lock") = Some(Arc::new(account));
     set_status(app, |s| {
         s.state = "online".into();

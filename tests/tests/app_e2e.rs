@@ -171,8 +171,8 @@ impl AppUnderTest {
         secrets::store_api_key(&account, &Secret::new(api_key))
             .context("storing the key in the keyring")?;
         Config {
-            region: None,
             account: Some(account.clone()),
+            ..Default::default()
         }
         .save_to(&config_path)?;
         let report = Store::open(&data_dir.join("callpop.sqlite3"), "RU")?

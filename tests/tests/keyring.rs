@@ -45,8 +45,8 @@ fn the_key_is_never_written_to_a_file_under_the_config_or_data_dir() {
     let key = "never-in-a-file-3f9a1c";
     secrets::store_api_key(&account, &Secret::new(key)).unwrap();
     callpop_core::Config {
-        region: None,
         account: Some(account.clone()),
+        ..Default::default()
     }
     .save_to(&home.path().join("config.toml"))
     .unwrap();

@@ -74,3 +74,16 @@ pub fn store(config: &Config) -> anyhow::Result<Arc<Store>> {
         .with_context(|| format!("opening {}", path.display()))?;
     Ok(Arc::new(store))
 }
+
+/// The configured account, connected for actions (its key from the keyring).
+pub fn connected_account(
+    config: &Config,
+    account: &AccountConfig,
+) -> anyhow::Result<callpop_providers::Account> {
+    let key = callpop_core::secrets::api_key(account)?;
+    Ok(callpop_providers::Account::connect(
+        account,
+        &key,
+        config.region(),
+    )?)
+}

@@ -34,10 +34,12 @@ enum Command {
     Contacts(commands::contacts::Args),
     /// Import contacts from a CSV file into the directory.
     Import(commands::import::Args),
-    /// Store, check or remove the account's API key in the OS keyring.
+    /// Store, check or remove the account's API key (or, with --relay, the relay token) in the OS keyring.
     Key(commands::key::Args),
     /// Run a PBX simulator on this machine.
     Sim(commands::sim::Args),
+    /// Run the webhook relay (`relay --config relay.toml`), or add a desktop to it.
+    Relay(commands::relay::Args),
 }
 
 #[tokio::main]
@@ -60,6 +62,7 @@ async fn main() -> std::process::ExitCode {
         Command::Import(args) => commands::import::run(&cli.account, args),
         Command::Key(args) => commands::key::run(&cli.account, args),
         Command::Sim(args) => commands::sim::run(args).await,
+        Command::Relay(args) => commands::relay::run(&cli.account, args).await,
     };
     match result {
         Ok(code) => code,

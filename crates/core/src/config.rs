@@ -103,6 +103,24 @@ pub struct Config {
     /// The PBX account; none means the app runs its demo.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub account: Option<AccountConfig>,
+    /// The webhook relay the account's events come from, instead of polling the PBX.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub relay: Option<RelaySettings>,
+}
+
+/// Where this desktop's relay is. Its token lives in the keyring, like every secret.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RelaySettings {
+    /// The relay's WebSocket URL: `wss://relay.example.com/ws`.
+    pub url: String,
+}
+
+impl RelaySettings {
+    /// The name this relay's token is stored under in the keyring.
+    pub fn keyring_user(&self) -> String {
+        format!("relay:{}", self.url)
+    }
 }
 
 impl Config {
@@ -194,6 +212,9 @@ mod tests {
         let config = Config {
             region: Some("UA".into()),
             account: Some(account),
+            relay: Some(RelaySettings {
+                url: "wss://relay.example.com/ws".into(),
+            }),
         };
         config.save_to(&path).unwrap();
         assert_eq!(Config::load_from(&path).unwrap(), config);

@@ -4,12 +4,14 @@
 
 use std::fmt;
 
-use crate::config::AccountConfig;
+use crate::config::{AccountConfig, RelaySettings};
 
 /// The keyring service name all of Callpop's secrets are filed under.
 pub const KEYRING_SERVICE: &str = "callpop";
 /// Overrides the keyring for scripts and CI: the account's API key.
 pub const API_KEY_ENV: &str = "CALLPOP_API_KEY";
+/// Overrides the keyring for scripts and CI: this desktop's relay token.
+pub const RELAY_TOKEN_ENV: &str = "CALLPOP_RELAY_TOKEN";
 
 /// A secret that never shows itself in logs or error messages.
 #[derive(Clone, PartialEq, Eq)]
@@ -37,10 +39,16 @@ impl fmt::Debug for Secret {
 #[derive(Debug, thiserror::Error)]
 pub enum SecretError {
     /// Nothing is stored for this account yet.
-    #[error("no API key stored for {account}: run `callpop-cli key set` (it reads the key from standard input), or set {API_KEY_ENV}")]
+    #[error("no {what} stored for {name}: run `callpop-cli key set{flag}` (it reads it from standard input), or set {env}")]
     Missing {
-        /// The account, as `provider:domain`.
-        account: String,
+        /// What is missing: "API key", "relay token".
+        what: &'static str,
+        /// The keyring entry's name (`provider:domain`, `relay:URL`).
+        name: String,
+        /// The `key set` flag that stores it.
+        flag: &'static str,
+        /// The environment variable that overrides the keyring.
+        env: &'static str,
     },
     /// No keyring service could be reached.
     #[error("the OS keyring is not available ({detail}). On Linux start a Secret Service (gnome-keyring or KeePassXC) in your desktop session, or run inside `dbus-run-session` with `gnome-keyring-daemon --unlock`; Callpop never stores keys in a file")]
@@ -50,8 +58,71 @@ pub enum SecretError {
     },
 }
 
-fn entry(account: &AccountConfig) -> Result<keyring::Entry, SecretError> {
-    keyring::Entry::new(KEYRING_SERVICE, &account.keyring_user()).map_err(unavailable)
+/// One secret Callpop keeps: what it is, its keyring entry, and the variable that overrides it.
+struct Slot {
+    what: &'static str,
+    name: String,
+    flag: &'static str,
+    env: &'static str,
+}
+
+impl Slot {
+    fn api_key(account: &AccountConfig) -> Slot {
+        Slot {
+            what: "API key",
+            name: account.keyring_user(),
+            flag: "",
+            env: API_KEY_ENV,
+        }
+    }
+
+    fn relay_token(relay: &RelaySettings) -> Slot {
+        Slot {
+            what: "relay token",
+            name: relay.keyring_user(),
+            flag: " --relay",
+            env: RELAY_TOKEN_ENV,
+        }
+    }
+
+    fn entry(&self) -> Result<keyring::Entry, SecretError> {
+        keyring::Entry::new(KEYRING_SERVICE, &self.name).map_err(unavailable)
+    }
+
+    fn read(&self) -> Result<Secret, SecretError> {
+        if let Ok(value) = std::env::var(self.env) {
+            if !value.is_empty() {
+                return Ok(Secret(value));
+            }
+        }
+        self.read_keyring()
+    }
+
+    fn read_keyring(&self) -> Result<Secret, SecretError> {
+        match self.entry()?.get_password() {
+            Ok(value) => Ok(Secret(value)),
+            Err(keyring::Error::NoEntry) => Err(SecretError::Missing {
+                what: self.what,
+                name: self.name.clone(),
+                flag: self.flag,
+                env: self.env,
+            }),
+            Err(e) => Err(unavailable(e)),
+        }
+    }
+
+    fn store(&self, value: &Secret) -> Result<(), SecretError> {
+        self.entry()?
+            .set_password(value.expose())
+            .map_err(unavailable)
+    }
+
+    fn delete(&self) -> Result<(), SecretError> {
+        match self.entry()?.delete_credential() {
+            Ok(()) | Err(keyring::Error::NoEntry) => Ok(()),
+            Err(e) => Err(unavailable(e)),
+        }
+    }
 }
 
 fn unavailable(error: keyring::Error) -> SecretError {
@@ -62,38 +133,42 @@ fn unavailable(error: keyring::Error) -> SecretError {
 
 /// The account's API key: `$CALLPOP_API_KEY` when set, else the keyring's.
 pub fn api_key(account: &AccountConfig) -> Result<Secret, SecretError> {
-    if let Ok(key) = std::env::var(API_KEY_ENV) {
-        if !key.is_empty() {
-            return Ok(Secret(key));
-        }
-    }
-    keyring_api_key(account)
+    Slot::api_key(account).read()
 }
 
 /// The account's API key from the keyring only.
 pub fn keyring_api_key(account: &AccountConfig) -> Result<Secret, SecretError> {
-    match entry(account)?.get_password() {
-        Ok(key) => Ok(Secret(key)),
-        Err(keyring::Error::NoEntry) => Err(SecretError::Missing {
-            account: account.keyring_user(),
-        }),
-        Err(e) => Err(unavailable(e)),
-    }
+    Slot::api_key(account).read_keyring()
 }
 
 /// Stores the account's API key in the keyring.
 pub fn store_api_key(account: &AccountConfig, key: &Secret) -> Result<(), SecretError> {
-    entry(account)?
-        .set_password(key.expose())
-        .map_err(unavailable)
+    Slot::api_key(account).store(key)
 }
 
 /// Removes the account's API key from the keyring; removing a missing key is not an error.
 pub fn delete_api_key(account: &AccountConfig) -> Result<(), SecretError> {
-    match entry(account)?.delete_credential() {
-        Ok(()) | Err(keyring::Error::NoEntry) => Ok(()),
-        Err(e) => Err(unavailable(e)),
-    }
+    Slot::api_key(account).delete()
+}
+
+/// This desktop's relay token: `$CALLPOP_RELAY_TOKEN` when set, else the keyring's.
+pub fn relay_token(relay: &RelaySettings) -> Result<Secret, SecretError> {
+    Slot::relay_token(relay).read()
+}
+
+/// This desktop's relay token from the keyring only.
+pub fn keyring_relay_token(relay: &RelaySettings) -> Result<Secret, SecretError> {
+    Slot::relay_token(relay).read_keyring()
+}
+
+/// Stores this desktop's relay token in the keyring.
+pub fn store_relay_token(relay: &RelaySettings, token: &Secret) -> Result<(), SecretError> {
+    Slot::relay_token(relay).store(token)
+}
+
+/// Removes the relay token from the keyring; removing a missing one is not an error.
+pub fn delete_relay_token(relay: &RelaySettings) -> Result<(), SecretError> {
+    Slot::relay_token(relay).delete()
 }
 
 #[cfg(test)]
@@ -110,7 +185,10 @@ mod tests {
     #[test]
     fn missing_key_error_says_what_to_do() {
         let message = SecretError::Missing {
-            account: "vega:d".into(),
+            what: "API key",
+            name: "vega:d".into(),
+            flag: "",
+            env: API_KEY_ENV,
         }
         .to_string();
         assert!(message.contains("callpop-cli key set"), "{message}");

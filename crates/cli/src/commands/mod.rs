@@ -7,6 +7,7 @@ pub mod history;
 pub mod import;
 pub mod key;
 pub mod lookup;
+pub mod relay;
 pub mod sim;
 pub mod users;
 pub mod watch;

@@ -6,6 +6,7 @@ use std::process::ExitCode;
 use callpop_core::secrets;
 use callpop_core::{CallView, Pipeline};
 use callpop_providers::Account;
+use callpop_relay::RelayClient;
 use tokio::sync::mpsc;
 use tokio_util::sync::CancellationToken;
 
@@ -22,13 +23,26 @@ pub struct Args {
 /// Watches until Ctrl-C.
 pub async fn run(flags: &AccountFlags, args: Args) -> anyhow::Result<ExitCode> {
     let config = context::config(flags)?;
-    let account = context::account(&config)?;
-    let key = secrets::api_key(&account)?;
     let mut pipeline = Pipeline::new(context::store(&config)?);
     let (events_tx, mut events) = mpsc::channel(256);
     let shutdown = CancellationToken::new();
-    let _account =
-        Account::start(&account, &key, config.region(), events_tx, shutdown.clone()).await?;
+    // With a relay configured the events come from it (the PBX pushes webhooks there);
+    // otherwise the provider polls the PBX itself.
+    let _account = match &config.relay {
+        Some(relay) => {
+            let token = secrets::relay_token(relay)?;
+            tokio::spawn(RelayClient::new(&relay.url, token).run(events_tx, shutdown.clone()));
+            None
+        }
+        None => {
+            let account = context::account(&config)?;
+            let key = secrets::api_key(&account)?;
+            Some(
+                Account::start(&account, &key, config.region(), events_tx, shutdown.clone())
+                    .await?,
+            )
+        }
+    };
     let mut out = std::io::stdout().lock();
     loop {
         tokio::select! {

@@ -10,10 +10,10 @@
 //!   incremental sync into the directory;
 //! - [`history`]: finished calls as provider-neutral `CallRecord`s;
 //! - [`diff`]: [`SnapshotDiff`], the pure part: two snapshots of active calls in, `CallEvent`s out;
-//! - [`poller`]: [`ActiveCallsPoller`], which polls and feeds the diff, backing off while Vega fails.
-//!
-//! Webhooks (part A) need a public URL and are not used: polling B.3 is how the desktop app learns
-//! of calls.
+//! - [`poller`]: [`ActiveCallsPoller`], which polls and feeds the diff, backing off while Vega fails;
+//! - [`webhook`]: part A, Vega → us (`call.settings`, call events, UTM tags), framework-free
+//!   handlers that the relay (`crates/relay`) mounts: a desktop has no public URL, so it either
+//!   polls B.3 itself or receives the webhooks' events from the relay.
 
 pub mod client;
 pub mod crm;

@@ -1,0 +1,121 @@
+//! `relay`: run the webhook relay, or add a desktop to it.
+
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+use std::sync::Arc;
+
+use anyhow::Context as _;
+use callpop_relay::{issue_client_token, Relay, RelayConfig};
+use tokio_util::sync::CancellationToken;
+
+use crate::context::{self, AccountFlags};
+
+/// Arguments of `relay`.
+#[derive(clap::Args)]
+pub struct Args {
+    /// The relay's TOML config (crates/relay/README.md shows one).
+    #[arg(long, global = true, default_value = "relay.toml")]
+    config: PathBuf,
+    #[command(subcommand)]
+    action: Option<Action>,
+}
+
+#[derive(clap::Subcommand)]
+enum Action {
+    /// Run the relay (the default).
+    Run,
+    /// Add a desktop: prints its token once and keeps only the token's hash in the config.
+    AddClient {
+        /// Who the desktop belongs to.
+        name: String,
+        /// The desktop user's extension: it gets that extension's calls (omit: every call).
+        #[arg(long)]
+        ext: Option<String>,
+        /// A group (department) the user belongs to; repeat for several.
+        #[arg(long = "group")]
+        groups: Vec<String>,
+    },
+}
+
+/// Runs the relay until Ctrl-C, or adds a client.
+pub async fn run(flags: &AccountFlags, args: Args) -> anyhow::Result<ExitCode> {
+    match args.action.unwrap_or(Action::Run) {
+        Action::Run => serve(flags, &args.config).await,
+        Action::AddClient { name, ext, groups } => {
+            add_client(&args.config, &name, ext.as_deref(), &groups)
+        }
+    }
+}
+
+async fn serve(flags: &AccountFlags, path: &Path) -> anyhow::Result<ExitCode> {
+    let relay_config = RelayConfig::load(path)?;
+    let listen = relay_config.listen;
+    // The directory answers the PBX's look-ups; it is the same SQLite file the desktop uses.
+    let config = context::config(flags)?;
+    let store = context::store(&config)?;
+    let employees = match &config.account {
+        Some(account) => match context::connected_account(&config, account) {
+            Ok(pbx) => pbx.employees().await.unwrap_or_else(|e| {
+                tracing::warn!(
+                    "no employee list from the PBX ({e}): responsible employees stay unnamed"
+                );
+                Vec::new()
+            }),
+            Err(e) => {
+                tracing::warn!("{e:#}: responsible employees stay unnamed");
+                Vec::new()
+            }
+        },
+        None => Vec::new(),
+    };
+    let relay = Relay::new(relay_config, Arc::clone(&store), employees)?;
+    let listener = tokio::net::TcpListener::bind(&listen)
+        .await
+        .with_context(|| format!("listening on {listen}"))?;
+    println!(
+        "relay listening on {}; Ctrl-C stops it",
+        listener.local_addr()?
+    );
+    let shutdown = CancellationToken::new();
+    let stop = shutdown.clone();
+    tokio::spawn(async move {
+        let _ = tokio::signal::ctrl_c().await;
+        stop.cancel();
+    });
+    relay.serve(listener, shutdown).await?;
+    Ok(ExitCode::SUCCESS)
+}
+
+fn add_client(
+    path: &Path,
+    name: &str,
+    ext: Option<&str>,
+    groups: &[String],
+) -> anyhow::Result<ExitCode> {
+    // Check the file first: a token for a relay that cannot read its config is no use.
+    RelayConfig::load(path)?;
+    let (token, entry) = issue_client_token(name, ext, groups);
+    #[derive(serde::Serialize)]
+    struct Clients<'a> {
+        clients: [&'a callpop_relay::ClientEntry; 1],
+    }
+    let mut text =
+        std::fs::read_to_string(path).with_context(|| format!("reading {}", path.display()))?;
+    if !text.ends_with('\n') {
+        text.push('\n');
+    }
+    text.push('\n');
+    text.push_str(&toml::to_string(&Clients { clients: [&entry] })?);
+    RelayConfig::from_toml_str(&text)
+        .context("the config with the new client does not read back")?;
+    std::fs::write(path, text).with_context(|| format!("writing {}", path.display()))?;
+    eprintln!(
+        "added {name} to {}; restart the relay to let it in.",
+        path.display()
+    );
+    eprintln!(
+        "Give this token to the desktop (`callpop-cli key set --relay`); it is shown only now:"
+    );
+    println!("{}", token.expose());
+    Ok(ExitCode::SUCCESS)
+}
