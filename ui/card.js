@@ -37,7 +37,8 @@ function render(view) {
     card.dataset.callId = view.call_id;
     card.querySelector(".close").addEventListener("click", () => invoke("close_card", { callId: view.call_id }));
     card.querySelector(".crm").addEventListener("click", () => {
-      const url = calls.get(view.call_id)?.contact?.url;
+      const call = calls.get(view.call_id);
+      const url = call?.contact?.url || call?.new_contact_url;
       if (url) invoke("open_url", { url });
     });
     card.querySelector(".copy").addEventListener("click", async (event) => {
@@ -74,8 +75,8 @@ function render(view) {
   if (view.recent.length) recent.firstChild.textContent = `${t("recent")}: ${recent.firstChild.textContent}`;
 
   const crm = card.querySelector(".crm");
-  crm.hidden = !contact?.url;
-  crm.textContent = t("open_crm");
+  crm.hidden = !contact?.url && !view.new_contact_url;
+  crm.textContent = contact?.url ? t("open_crm") : t("create_contact");
 }
 
 function remove(callId) {

@@ -9,6 +9,9 @@ use callpop_core::secrets::Secret;
 use callpop_core::{AccountConfig, Store};
 use callpop_sim::vega::{demo, VegaSim};
 
+/// The sample CRM's "new contact" form (the sample directory's links point at the same site).
+pub const NEW_CONTACT_URL: &str = "https://crm.example.com/contacts/new?phone={phone}";
+
 /// The first demo call comes a moment after start, once the app is in the tray.
 const FIRST_CALL_AFTER: Duration = Duration::from_secs(3);
 

@@ -6,7 +6,7 @@ use std::time::Duration;
 
 use anyhow::Context as _;
 use callpop_core::secrets::{self, Secret};
-use callpop_core::{AccountConfig, Config, Pipeline, RelaySettings, Store};
+use callpop_core::{AccountConfig, Config, CrmLinks, Pipeline, RelaySettings, Store};
 use callpop_providers::Account;
 use callpop_relay::RelayClient;
 use tauri::{AppHandle, Emitter, Manager};
@@ -29,6 +29,8 @@ struct Setup {
     store: Arc<Store>,
     /// The relay the events come from, with this desktop's token; `None`: poll the PBX.
     relay: Option<(RelaySettings, Secret)>,
+    /// Links into the team's CRM ("create contact").
+    crm: Option<CrmLinks>,
     /// True when running the built-in demo.
     demo: bool,
 }
@@ -68,6 +70,7 @@ async fn setup() -> anyhow::Result<Setup> {
                 region,
                 store: Arc::new(store),
                 relay,
+                crm: config.crm,
                 demo: false,
             })
         }
@@ -83,6 +86,9 @@ async fn setup() -> anyhow::Result<Setup> {
                 region,
                 store: demo.store,
                 relay: None,
+                crm: Some(CrmLinks {
+                    new_contact_url: demo::NEW_CONTACT_URL.to_owned(),
+                }),
                 demo: true,
             })
         }
@@ -120,7 +126,7 @@ async fn run(app: &AppHandle) -> anyhow::Result<()> {
     });
 
     let me = setup.account.user.clone();
-    let mut pipeline = Pipeline::new(setup.store.clone());
+    let mut pipeline = Pipeline::new(setup.store.clone()).with_crm_links(setup.crm.clone());
     while let Some(event) = events.recv().await {
         let Some(view) = pipeline.handle(&event) else {
             continue;

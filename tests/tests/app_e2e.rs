@@ -9,7 +9,7 @@ use std::time::{Duration, Instant};
 
 use anyhow::{bail, Context as _};
 use callpop_core::secrets::{self, Secret};
-use callpop_core::{AccountConfig, Config, Store};
+use callpop_core::{AccountConfig, Config, CrmLinks, Store};
 use callpop_sim::vega::{Scenario, VegaSim, VegaSimConfig, VegaSimHandle};
 use fantoccini::{Client, ClientBuilder, Locator};
 use hyper_util::client::legacy::connect::HttpConnector;
@@ -172,6 +172,9 @@ impl AppUnderTest {
             .context("storing the key in the keyring")?;
         Config {
             account: Some(account.clone()),
+            crm: Some(CrmLinks {
+                new_contact_url: "https://crm.example.com/contacts/new?phone={phone}".into(),
+            }),
             ..Default::default()
         }
         .save_to(&config_path)?;
@@ -282,6 +285,32 @@ async fn incoming_call_pops_a_card_with_the_directory_contact_then_closes_after_
             Duration::from_secs(10),
         )
         .await?;
+
+        // A number nobody knows: the card says so and offers to create the contact.
+        app.sim.play(Scenario::MissedIncoming {
+            customer: "+74951112233".into(),
+            employee: "001".into(),
+            ring_secs: 3.0,
+            pbx_contacts: vec![],
+        })?;
+        wait_for(
+            client,
+            "document.querySelector('.card .name.unknown')",
+            Duration::from_secs(10),
+        )
+        .await?;
+        assert_eq!(text_of(client, ".card .name").await?, "Неизвестный номер");
+        assert_eq!(text_of(client, ".card .number").await?, "+7 495 111-22-33");
+        assert_eq!(text_of(client, ".card .crm").await?, "Создать контакт");
+        save_screenshot(client, "card-unknown-number.png").await?;
+        wait_for(
+            client,
+            "document.querySelector('.card[data-state=missed]')",
+            Duration::from_secs(8),
+        )
+        .await?;
+        assert_eq!(text_of(client, ".card .state").await?, "Пропущенный звонок");
+        save_screenshot(client, "card-missed.png").await?;
         anyhow::Ok(())
     }
     .await;

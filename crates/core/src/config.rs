@@ -106,6 +106,26 @@ pub struct Config {
     /// The webhook relay the account's events come from, instead of polling the PBX.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub relay: Option<RelaySettings>,
+    /// Links into the team's CRM.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub crm: Option<CrmLinks>,
+}
+
+/// Links into the team's CRM, for numbers the directory does not know.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct CrmLinks {
+    /// Opens the CRM's "new contact" form: `{phone}` becomes the number, URL-encoded
+    /// (`https://crm.example.com/contacts/new?phone={phone}`).
+    pub new_contact_url: String,
+}
+
+impl CrmLinks {
+    /// The "create contact" link for `number` (its normalised form, `+79101234567`).
+    pub fn new_contact_link(&self, number: &str) -> String {
+        let encoded: String = form_urlencoded::byte_serialize(number.as_bytes()).collect();
+        self.new_contact_url.replace("{phone}", &encoded)
+    }
 }
 
 /// Where this desktop's relay is. Its token lives in the keyring, like every secret.
@@ -215,12 +235,28 @@ mod tests {
             relay: Some(RelaySettings {
                 url: "wss://relay.example.com/ws".into(),
             }),
+            crm: None,
         };
         config.save_to(&path).unwrap();
         assert_eq!(Config::load_from(&path).unwrap(), config);
         assert_eq!(
             config.account.unwrap().base_url(),
             "https://test4.pbx.vega.ua"
+        );
+    }
+
+    #[test]
+    fn the_new_contact_link_carries_the_number_url_encoded() {
+        let crm = CrmLinks {
+            new_contact_url: "https://crm.example.com/new?phone={phone}".into(),
+        };
+        assert_eq!(
+            crm.new_contact_link("+79101234567"),
+            "https://crm.example.com/new?phone=%2B79101234567"
+        );
+        assert_eq!(
+            crm.new_contact_link("sip:101@pbx"),
+            "https://crm.example.com/new?phone=sip%3A101%40pbx"
         );
     }
 

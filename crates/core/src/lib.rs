@@ -22,7 +22,7 @@ pub mod secrets;
 pub mod store;
 pub mod tracker;
 
-pub use config::{AccountConfig, Config, RelaySettings};
+pub use config::{AccountConfig, Config, CrmLinks, RelaySettings};
 pub use directory::{Contact, NewContact, Upsert};
 pub use employee::{find_employee, Employee};
 pub use event::{CallEvent, CallState, ContactInfo, Direction};

@@ -5,6 +5,7 @@ use std::sync::Arc;
 use chrono::{DateTime, Utc};
 use serde::Serialize;
 
+use crate::config::CrmLinks;
 use crate::event::{CallEvent, CallState, ContactInfo, Direction};
 use crate::history::CallRecord;
 use crate::phone::PhoneNumber;
@@ -59,6 +60,8 @@ pub struct CallView {
     pub recent: Vec<CallRecord>,
     /// Every extension the call rang (all legs of a group call).
     pub extensions: Vec<String>,
+    /// "Create contact" in the CRM, for a number no one knows (when the CRM's link is configured).
+    pub new_contact_url: Option<String>,
 }
 
 impl CallView {
@@ -72,6 +75,7 @@ impl CallView {
 pub struct Pipeline {
     tracker: CallTracker,
     store: Arc<Store>,
+    crm: Option<CrmLinks>,
 }
 
 impl Pipeline {
@@ -80,7 +84,14 @@ impl Pipeline {
         Pipeline {
             tracker: CallTracker::new(),
             store,
+            crm: None,
         }
+    }
+
+    /// The same pipeline offering "create contact" links into this CRM for unknown numbers.
+    pub fn with_crm_links(mut self, crm: Option<CrmLinks>) -> Pipeline {
+        self.crm = crm;
+        self
     }
 
     /// The store the pipeline reads and writes.
@@ -144,7 +155,18 @@ impl Pipeline {
             contact_source,
             recent,
             extensions: call_extensions(call),
+            new_contact_url: self.new_contact_url(call, contact_source),
         }
+    }
+}
+
+impl Pipeline {
+    fn new_contact_url(&self, call: &Call, source: Option<ContactSource>) -> Option<String> {
+        let crm = self.crm.as_ref()?;
+        let customer = call.customer.as_ref().filter(|c| c.e164().is_some())?;
+        // A number in our directory already has its record; the PBX's own contact data does
+        // not mean the team's CRM has it.
+        (source != Some(ContactSource::Directory)).then(|| crm.new_contact_link(&customer.key()))
     }
 }
 
@@ -224,6 +246,21 @@ mod tests {
         assert_eq!(view.contact.unwrap().name.as_deref(), Some("Иван Петров"));
         assert_eq!(view.contact_source, Some(ContactSource::Directory));
         assert_eq!(view.customer.unwrap().e164(), Some("+79101234567"));
+    }
+
+    #[test]
+    fn an_unknown_number_gets_a_create_contact_link_and_a_known_one_does_not() {
+        let crm = CrmLinks {
+            new_contact_url: "https://crm.example.com/new?phone={phone}".into(),
+        };
+        let mut pipeline = Pipeline::new(store_with_ivan()).with_crm_links(Some(crm));
+        let unknown = pipeline.handle(&ring("+74950000000", "c1")).unwrap();
+        assert_eq!(
+            unknown.new_contact_url.as_deref(),
+            Some("https://crm.example.com/new?phone=%2B74950000000")
+        );
+        let known = pipeline.handle(&ring("89101234567", "c2")).unwrap();
+        assert_eq!(known.new_contact_url, None);
     }
 
     #[test]
