@@ -10,6 +10,9 @@ use chrono::{DateTime, Utc};
 use tokio::sync::mpsc;
 use tokio_util::sync::CancellationToken;
 
+use crate::cloudpbx::{
+    CloudPbxClient, CloudPbxError, CloudPbxSettings, HistoryQuery, HistoryType, PbxGroup,
+};
 use crate::vega::crm::{self, SyncError, SyncReport};
 use crate::vega::{ActiveCallsPoller, VegaClient, VegaError, VegaSettings};
 
@@ -17,7 +20,7 @@ use crate::vega::{ActiveCallsPoller, VegaClient, VegaError, VegaSettings};
 #[derive(Debug, thiserror::Error)]
 pub enum ProviderError {
     /// The config names a provider this build does not know.
-    #[error("unknown provider `{0}`: the known providers are: vega")]
+    #[error("unknown provider `{0}`: the known providers are: vega, cloudpbx")]
     UnknownProvider(String),
     /// The action needs "me" (the user's extension) and none is configured.
     #[error("no user (extension) configured: set `user` in the [account] section or pass --user")]
@@ -36,6 +39,9 @@ pub enum ProviderError {
     /// Vega said no, or could not be reached.
     #[error(transparent)]
     Vega(#[from] VegaError),
+    /// The cloud PBX said no, or could not be reached.
+    #[error(transparent)]
+    CloudPbx(#[from] CloudPbxError),
     /// The local directory could not be read or written.
     #[error("cannot use the contact directory: {0}")]
     Store(#[from] StoreError),
@@ -52,6 +58,7 @@ impl From<SyncError> for ProviderError {
 
 enum Backend {
     Vega(VegaClient),
+    CloudPbx(CloudPbxClient),
 }
 
 /// A configured PBX account, ready for actions; its events flow from [`Account::start`].
@@ -84,6 +91,12 @@ impl Account {
                 );
                 tokio::spawn(poller.run(events, shutdown));
             }
+            Backend::CloudPbx(client) => {
+                // No polling in cloud-pbx.md: live calls come through the webhooks (the relay).
+                // Ask once up front so a wrong token or PBX name is reported at start.
+                client.accounts().await?;
+                drop((events, shutdown));
+            }
         }
         Ok(account)
     }
@@ -101,6 +114,15 @@ impl Account {
                     domain: config.domain.clone(),
                     timeout: Duration::from_millis(config.timeout_ms),
                     region: region.to_owned(),
+                },
+                key.expose().to_owned(),
+            )?),
+            // cloud-pbx.md 2: `https://{domain}/sys/crm_api.wcgp`; `base_url`, when set, replaces
+            // `https://{domain}` (scheme and host) and the API path is still appended.
+            "cloudpbx" => Backend::CloudPbx(CloudPbxClient::new(
+                CloudPbxSettings {
+                    base_url: config.base_url(),
+                    timeout: Duration::from_millis(config.timeout_ms),
                 },
                 key.expose().to_owned(),
             )?),
@@ -123,6 +145,7 @@ impl Account {
         let me = self.config.user.as_deref().ok_or(ProviderError::NoUser)?;
         match &self.backend {
             Backend::Vega(client) => Ok(client.make_call(me, &number.key()).await?),
+            Backend::CloudPbx(client) => Ok(client.make_call(me, number).await?),
         }
     }
 
@@ -156,6 +179,27 @@ impl Account {
                 records.sort_by_key(|record| record.ended_at.unwrap_or(record.started_at));
                 Ok(records)
             }
+            Backend::CloudPbx(client) => {
+                // cloud-pbx.md 5.4: `type=missed` for missed calls, `start`/`end` in UTC.
+                let query = HistoryQuery {
+                    start: Some(since),
+                    end: Some(until),
+                    kind: if missed_only {
+                        HistoryType::Missed
+                    } else {
+                        HistoryType::All
+                    },
+                    ..HistoryQuery::default()
+                };
+                let mut records: Vec<CallRecord> = client
+                    .history(&query)
+                    .await?
+                    .iter()
+                    .map(|row| row.call_record(&self.region))
+                    .collect();
+                records.sort_by_key(|record| record.ended_at.unwrap_or(record.started_at));
+                Ok(records)
+            }
         }
     }
 
@@ -163,6 +207,7 @@ impl Account {
     pub async fn hangup(&self, call_id: &str) -> Result<(), ProviderError> {
         match &self.backend {
             Backend::Vega(client) => Ok(client.hangup(call_id).await?),
+            Backend::CloudPbx(_) => Err(self.unsupported("hang-up")),
         }
     }
 
@@ -170,6 +215,7 @@ impl Account {
     pub async fn employees(&self) -> Result<Vec<Employee>, ProviderError> {
         match &self.backend {
             Backend::Vega(client) => Ok(client.employees().await?),
+            Backend::CloudPbx(client) => Ok(client.employees().await?),
         }
     }
 
@@ -197,6 +243,7 @@ impl Account {
                 report.warnings.extend(warning);
                 Ok(report)
             }
+            Backend::CloudPbx(_) => Err(self.unsupported("a CRM contacts sync")),
         }
     }
 
@@ -208,6 +255,59 @@ impl Account {
     ) -> Result<Option<DateTime<Utc>>, ProviderError> {
         match &self.backend {
             Backend::Vega(_) => Ok(crm::last_synced(store)?),
+            Backend::CloudPbx(_) => Err(self.unsupported("a CRM contacts sync")),
+        }
+    }
+
+    /// Turns Do-Not-Disturb on or off for "me" (cloud-pbx.md 5.7).
+    pub async fn set_dnd(&self, on: bool) -> Result<(), ProviderError> {
+        let me = self.config.user.as_deref().ok_or(ProviderError::NoUser)?;
+        match &self.backend {
+            Backend::CloudPbx(client) => Ok(client.set_dnd(me, on).await?),
+            Backend::Vega(_) => Err(self.unsupported("Do-Not-Disturb")),
+        }
+    }
+
+    /// Whether "me" is in Do-Not-Disturb (cloud-pbx.md 5.8).
+    pub async fn dnd(&self) -> Result<bool, ProviderError> {
+        let me = self.config.user.as_deref().ok_or(ProviderError::NoUser)?;
+        match &self.backend {
+            Backend::CloudPbx(client) => Ok(client.get_dnd(me).await?),
+            Backend::Vega(_) => Err(self.unsupported("Do-Not-Disturb")),
+        }
+    }
+
+    /// The PBX's departments (cloud-pbx.md 5.2); all of them, not only "me"'s.
+    pub async fn groups(&self) -> Result<Vec<PbxGroup>, ProviderError> {
+        match &self.backend {
+            Backend::CloudPbx(client) => Ok(client.groups(None).await?),
+            Backend::Vega(_) => Err(self.unsupported("departments")),
+        }
+    }
+
+    /// "Me" receives calls of department `group` (all my departments when `None`) or not
+    /// (cloud-pbx.md 5.5).
+    pub async fn subscribe(&self, group: Option<&str>, on: bool) -> Result<(), ProviderError> {
+        let me = self.config.user.as_deref().ok_or(ProviderError::NoUser)?;
+        match &self.backend {
+            Backend::CloudPbx(client) => Ok(client.subscribe_on_calls(me, group, on).await?),
+            Backend::Vega(_) => Err(self.unsupported("department subscriptions")),
+        }
+    }
+
+    /// Whether "me" receives calls of department `group` (cloud-pbx.md 5.6).
+    pub async fn subscription(&self, group: &str) -> Result<bool, ProviderError> {
+        let me = self.config.user.as_deref().ok_or(ProviderError::NoUser)?;
+        match &self.backend {
+            Backend::CloudPbx(client) => Ok(client.subscription_status(me, group).await?),
+            Backend::Vega(_) => Err(self.unsupported("department subscriptions")),
+        }
+    }
+
+    fn unsupported(&self, action: &'static str) -> ProviderError {
+        ProviderError::Unsupported {
+            provider: self.config.provider.clone(),
+            action,
         }
     }
 }

@@ -12,5 +12,9 @@
 //! which are clearly not part of Vega's API. Faults (server errors, garbage, hangs, expired
 //! sessions) can be injected to test a client's recovery. [`vega::demo`] plays a varied call every
 //! few seconds, with numbers from a sample contact directory that ships with the crate.
+//!
+//! [`cloudpbx`] serves the cloud PBX's CRM API (`crm_api.wcgp`) and plays calls into a CRM by
+//! POSTing its `contact`, `event` and `history` requests.
 
+pub mod cloudpbx;
 pub mod vega;

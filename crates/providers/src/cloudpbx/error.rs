@@ -1,0 +1,155 @@
+//! What can go wrong talking to the cloud PBX, in words a user can act on. No message ever
+//! carries the token: quoted answers are cut short and scrubbed of it.
+
+use std::time::Duration;
+
+/// How many characters of an answer an error quotes.
+const EXCERPT_CHARS: usize = 200;
+
+/// A failed request to the cloud PBX (`crm_api.wcgp`).
+#[derive(Debug, thiserror::Error)]
+pub enum CloudPbxError {
+    /// cloud-pbx.md 2: `401 {error: "Invalid token"}`.
+    #[error(
+        "the cloud PBX rejected the API token (HTTP 401 to `{command}`); copy the token again from \
+         the PBX web cabinet (API integration settings)"
+    )]
+    Unauthorized {
+        /// The `cmd` that was sent.
+        command: String,
+    },
+    /// cloud-pbx.md 2: `400 {error: "Invalid parameters"}`.
+    #[error("the cloud PBX refused the parameters of `{command}` (HTTP 400: {detail})")]
+    InvalidParameters {
+        /// The `cmd` that was sent.
+        command: String,
+        /// The PBX's answer, shortened.
+        detail: String,
+    },
+    /// A wrong PBX name or path answers `301` (public clients of this API).
+    #[error(
+        "the cloud PBX redirected `{command}` (HTTP 301{}): the PBX name (domain) or the API \
+         address is wrong; check `domain` / `base_url` in the [account] section",
+        location.as_deref().map(|l| format!(" to {l}")).unwrap_or_default()
+    )]
+    WrongAddress {
+        /// The `cmd` that was sent.
+        command: String,
+        /// Where the PBX pointed, if it said.
+        location: Option<String>,
+    },
+    /// A 5xx: the PBX failed, not us.
+    #[error("the cloud PBX failed on `{command}` (HTTP {status}: {body}); try again later")]
+    Server {
+        /// The `cmd` that was sent.
+        command: String,
+        /// The status code.
+        status: u16,
+        /// The start of the answer.
+        body: String,
+    },
+    /// Any other unexpected status.
+    #[error("the cloud PBX answered HTTP {status} to `{command}`: {body}")]
+    Http {
+        /// The `cmd` that was sent.
+        command: String,
+        /// The status code.
+        status: u16,
+        /// The start of the answer.
+        body: String,
+    },
+    /// The answer is not the JSON cloud-pbx.md describes.
+    #[error(
+        "the cloud PBX's answer to `{command}` is not the JSON its API describes ({detail}); it \
+         begins: {excerpt:?}"
+    )]
+    NotJson {
+        /// The `cmd` that was sent.
+        command: String,
+        /// What is wrong with it.
+        detail: String,
+        /// The start of the answer.
+        excerpt: String,
+    },
+    /// The `history` CSV (cloud-pbx.md 5.4) has a line that cannot be read.
+    #[error("the cloud PBX's call history (CSV) line {line} cannot be read: {detail}")]
+    BadCsv {
+        /// 1-based line number in the answer.
+        line: usize,
+        /// What is wrong with it.
+        detail: String,
+    },
+    /// No answer within the timeout.
+    #[error(
+        "the cloud PBX did not answer `{command}` within {} s; check the network, or raise the timeout",
+        timeout.as_secs_f64()
+    )]
+    Timeout {
+        /// The `cmd` that was sent.
+        command: String,
+        /// The timeout in force.
+        timeout: Duration,
+    },
+    /// The connection failed (DNS, refused, TLS, reset).
+    #[error("cannot reach the cloud PBX at {url}: {detail}; check the address and the network")]
+    Network {
+        /// Where the request went.
+        url: String,
+        /// What failed.
+        detail: String,
+    },
+    /// The settings cannot work.
+    #[error("the cloud PBX settings are not usable: {0}")]
+    InvalidSettings(String),
+    /// A request's arguments are unusable (an empty number to call...).
+    #[error("{0}")]
+    InvalidInput(String),
+}
+
+/// At most [`EXCERPT_CHARS`] characters of `text`, with `secret` (when not empty) replaced.
+pub(crate) fn excerpt(text: &str, secret: &str) -> String {
+    let scrubbed = scrub(text.trim(), secret);
+    let mut chars = scrubbed.chars();
+    let short: String = chars.by_ref().take(EXCERPT_CHARS).collect();
+    if chars.next().is_some() {
+        format!("{short}…")
+    } else {
+        short
+    }
+}
+
+/// `text` with every occurrence of `secret` replaced by `***`.
+pub(crate) fn scrub(text: &str, secret: &str) -> String {
+    if secret.is_empty() {
+        text.to_owned()
+    } else {
+        text.replace(secret, "***")
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn excerpts_are_short_and_never_show_the_token() {
+        let text = format!("bad token tok-123 {}", "x".repeat(500));
+        let short = excerpt(&text, "tok-123");
+        assert!(!short.contains("tok-123"));
+        assert!(short.starts_with("bad token ***"));
+        assert_eq!(short.chars().count(), EXCERPT_CHARS + 1);
+    }
+
+    #[test]
+    fn a_refused_key_is_not_a_network_error() {
+        let unauthorized = CloudPbxError::Unauthorized {
+            command: "accounts".into(),
+        }
+        .to_string();
+        assert!(
+            unauthorized.contains("rejected the API token"),
+            "{unauthorized}"
+        );
+        assert!(!unauthorized.contains("cannot reach"));
+    }
+}
