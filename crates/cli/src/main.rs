@@ -36,6 +36,12 @@ enum Command {
     Import(commands::import::Args),
     /// Store, check or remove the account's API key (or, with --relay, the relay token) in the OS keyring.
     Key(commands::key::Args),
+    /// Do-Not-Disturb for my phone: `dnd on|off|status`.
+    Dnd(commands::dnd::Args),
+    /// The PBX's departments and whether I receive their calls.
+    Groups(commands::groups::Args),
+    /// Receive a department's calls, or stop: `subscribe GROUP on|off`.
+    Subscribe(commands::subscribe::Args),
     /// Run a PBX simulator on this machine.
     Sim(commands::sim::Args),
     /// Run the webhook relay (`relay --config relay.toml`), or add a desktop to it.
@@ -61,6 +67,9 @@ async fn main() -> std::process::ExitCode {
         Command::Contacts(args) => commands::contacts::run(&cli.account, args).await,
         Command::Import(args) => commands::import::run(&cli.account, args),
         Command::Key(args) => commands::key::run(&cli.account, args),
+        Command::Dnd(args) => commands::dnd::run(&cli.account, args).await,
+        Command::Groups(args) => commands::groups::run(&cli.account, args).await,
+        Command::Subscribe(args) => commands::subscribe::run(&cli.account, args).await,
         Command::Sim(args) => commands::sim::run(args).await,
         Command::Relay(args) => commands::relay::run(&cli.account, args).await,
     };

@@ -2,6 +2,8 @@
 
 pub mod call;
 pub mod contacts;
+pub mod dnd;
+pub mod groups;
 pub mod hangup;
 pub mod history;
 pub mod import;
@@ -9,5 +11,6 @@ pub mod key;
 pub mod lookup;
 pub mod relay;
 pub mod sim;
+pub mod subscribe;
 pub mod users;
 pub mod watch;
