@@ -56,6 +56,10 @@ pub struct RelayConfig {
     pub pong_timeout_secs: u64,
     /// The Vega webhooks (vega.md part A).
     pub vega: VegaSettings,
+    /// The cloud PBX's webhooks (cloud-pbx.md 4), at `POST /cloudpbx`; absent: that route
+    /// answers 404.
+    #[serde(default)]
+    pub cloudpbx: Option<CloudPbxSettings>,
     /// The desktops allowed to connect.
     #[serde(default)]
     pub clients: Vec<ClientEntry>,
@@ -75,6 +79,23 @@ pub struct VegaSettings {
     /// Longest accepted body, in bytes.
     #[serde(default = "default_max_body")]
     pub max_body_bytes: usize,
+}
+
+/// The cloud PBX's webhook settings.
+#[derive(Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct CloudPbxSettings {
+    /// The key the PBX sends in `crm_token` (generated here, entered in the PBX's web cabinet).
+    pub crm_token: String,
+}
+
+impl fmt::Debug for CloudPbxSettings {
+    // Never prints the token.
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("CloudPbxSettings")
+            .field("crm_token", &"***")
+            .finish()
+    }
 }
 
 impl fmt::Debug for VegaSettings {

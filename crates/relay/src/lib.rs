@@ -34,7 +34,8 @@ pub mod ws;
 
 pub use client::RelayClient;
 pub use config::{
-    issue_client_token, ClientEntry, ClientToken, ConfigError, RelayConfig, TokenHash, VegaSettings,
+    issue_client_token, ClientEntry, ClientToken, CloudPbxSettings, ConfigError, RelayConfig,
+    TokenHash, VegaSettings,
 };
 pub use hub::{Delivery, EventHub, PublishEvents, Subscription};
 pub use server::Relay;

@@ -10,6 +10,7 @@ use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use axum::{Json, Router};
 use callpop_core::{Employee, Store};
+use callpop_providers::cloudpbx::{self, CloudPbxWebhooks};
 use callpop_providers::vega::webhook::{
     VegaWebhooks, WebhookError, WebhookGuard, WebhookReply, WebhookRequest,
 };
@@ -34,6 +35,8 @@ pub(crate) struct AppState {
     pub(crate) vega: Arc<Mutex<VegaWebhooks>>,
     /// A copy of the guard inside `vega`, to refuse strangers before reading their body.
     pub(crate) vega_guard: WebhookGuard,
+    /// The cloud PBX's handler (dedupe state inside, like Vega's), when configured.
+    pub(crate) cloudpbx: Option<Arc<Mutex<CloudPbxWebhooks>>>,
     pub(crate) store: Arc<Store>,
     pub(crate) employees: Arc<Vec<Employee>>,
     /// WebSocket sessions allowed at once. Each holds a socket, a task and a buffer; without a
@@ -65,6 +68,13 @@ impl Relay {
             None,
         );
         let hub = EventHub::new(&config.clients, config.buffer_per_client);
+        let cloudpbx = match &config.cloudpbx {
+            Some(settings) => Some(Arc::new(Mutex::new(
+                CloudPbxWebhooks::new(&settings.crm_token, &config.region)
+                    .map_err(ConfigError::Invalid)?,
+            ))),
+            None => None,
+        };
         Ok(Relay {
             state: AppState {
                 connections: Arc::new(Semaphore::new(config.max_connections)),
@@ -73,6 +83,7 @@ impl Relay {
                 hub,
                 vega: Arc::new(Mutex::new(webhooks)),
                 vega_guard: guard,
+                cloudpbx,
                 store,
                 employees: Arc::new(employees),
             },
@@ -97,6 +108,7 @@ impl Relay {
     pub fn router(&self) -> Router {
         let webhooks = Router::new()
             .route("/vega/{*rest}", post(vega_webhook))
+            .route("/cloudpbx", post(cloudpbx_webhook))
             .layer(TimeoutLayer::with_status_code(
                 StatusCode::REQUEST_TIMEOUT,
                 self.state.config.request_timeout(),
@@ -215,6 +227,63 @@ async fn vega_webhook(
                 StatusCode::INTERNAL_SERVER_ERROR,
                 "Internal error: the webhook could not be handled",
             )
+        }
+    }
+}
+
+/// The cloud PBX's single entry point (cloud-pbx.md 2): `event`, `contact` and `history`, each
+/// carrying `crm_token`, which `CloudPbxWebhooks::handle` checks in constant time.
+async fn cloudpbx_webhook(
+    State(app): State<AppState>,
+    ConnectInfo(peer): ConnectInfo<SocketAddr>,
+    request: Request,
+) -> Response {
+    let Some(cloudpbx) = app.cloudpbx.clone() else {
+        return not_found().await;
+    };
+    let (parts, body) = request.into_parts();
+    let limit = cloudpbx::webhook::MAX_BODY_BYTES;
+    if declared_length(&parts.headers).is_some_and(|size| size > limit) {
+        return json_error(StatusCode::PAYLOAD_TOO_LARGE, "Payload too large");
+    }
+    // One byte over the limit is enough for the handler to answer 413.
+    let body = match read_at_most(body, limit + 1).await {
+        Ok(bytes) => bytes,
+        Err(message) => return json_error(StatusCode::BAD_REQUEST, &message),
+    };
+    let webhook = WebhookRequest {
+        remote_ip: peer.ip(),
+        path: parts.uri.path().to_owned(),
+        content_type: parts
+            .headers
+            .get(header::CONTENT_TYPE)
+            .and_then(|value| value.to_str().ok())
+            .map(str::to_owned),
+        body,
+    };
+    let handled = tokio::task::spawn_blocking(move || {
+        let mut webhooks = cloudpbx.lock().unwrap_or_else(|p| p.into_inner());
+        let outcome = webhooks.handle(&webhook, &app.store, &app.employees, chrono::Utc::now());
+        if !outcome.events.is_empty() {
+            app.publisher.publish(outcome.events);
+        }
+        // cloud-pbx.md 4.1: the call as the PBX recorded it, kept in the shared history.
+        if let Some(record) = &outcome.record {
+            if let Err(e) = app.store.record_call(record) {
+                tracing::warn!(
+                    "cloud PBX history for call {} not saved: {e}",
+                    record.call_id
+                );
+            }
+        }
+        outcome.reply
+    })
+    .await;
+    match handled {
+        Ok(reply) => write_reply(reply),
+        Err(error) => {
+            tracing::error!("cloud PBX webhook handler failed: {error}");
+            json_error(StatusCode::INTERNAL_SERVER_ERROR, "Internal error")
         }
     }
 }
