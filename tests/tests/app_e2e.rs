@@ -159,7 +159,7 @@ impl AppUnderTest {
             app.display()
         );
         let domain = format!("{test}-{}.pbx.vega.ua", std::process::id());
-        let api_key = "e2e-api-key-for-the-simulator";
+        let api_key = "e2e-simulator-key";
         let sim = VegaSim::start("127.0.0.1:0", VegaSimConfig::new(&domain, api_key)).await?;
         let home = tempfile::tempdir()?;
         let config_path = home.path().join("config.toml");
