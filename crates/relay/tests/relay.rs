@@ -19,40 +19,9 @@ use tokio_util::sync::CancellationToken;
 
 const SECRET: &str = "9f2c4e1a7b3d5f608192a3b4c5d6e7f8";
 
-/// vega.md A.1's request, verbatim.
-const SPEC_SETTINGS_REQUEST: &str =
-    r#"{ "request": "call.settings", "otherLegNum": "+380442246595", "trunkNum": "0800218500" }"#;
-
-/// vega.md A.2's example, verbatim.
-const SPEC_DIAL: &str = r#"{
-  "event": "call.dial",
-  "accountDomain": "qwerty.pbx.vega.ua",
-  "uuid": "47a968893984475b8c20e29dec144ce1d",
-  "parentUuid": null,
-  "dialAt": 1431686100,
-  "bridgeAt": null,
-  "lgDirection": 2,
-  "leg": { "id": 36, "ext": "001", "displayName": "Іван Іванов" },
-  "leg2": null,
-  "otherLegs": [ {
-      "id": 1,
-      "name": "Анастасія Березкіна",
-      "num": "+380000000000",
-      "companyName": "Тестова компанія",
-      "url": "http://pbx.vega.ua/contacts/1" } ],
-  "trunkNum": "+380442246595",
-  "trunkName": "www.pbx.vega.ua"
-}"#;
-
-/// vega.md A.3's example, verbatim.
-const SPEC_UTM: &str = r#"[ {
-  "utmSource": "google", "utmMedium": "cpc", "utmCampaign": "(not set)",
-  "utmContent": "(not set)", "utmTerm": "(not set)",
-  "googleClientId": "1340605716.1544986520", "clientIp": "91.243.203.133",
-  "referer": "https://www.google.com/", "otherLegNum": "+380505826633",
-  "trunkSource": "380991280042", "label": "callcatcher\n firstcall",
-  "callDate": 1549954944251, "callStart": 1549954873000,
-  "callParentUuid": "005f1dfae76d4c379e1d4095c07a76a2" } ]"#;
+use callpop_providers::vega::examples::{
+    DIAL as SPEC_DIAL, SETTINGS_REQUEST as SPEC_SETTINGS_REQUEST, UTM as SPEC_UTM,
+};
 
 /// Guards every wait on the network, so a broken relay fails the test instead of hanging it.
 /// Not a performance bound: a healthy relay answers in milliseconds.

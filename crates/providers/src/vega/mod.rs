@@ -19,6 +19,7 @@ pub mod client;
 pub mod crm;
 pub mod diff;
 mod error;
+pub mod examples;
 pub mod history;
 pub mod poller;
 pub mod time;

@@ -342,28 +342,7 @@ fn optional_integer<'de, D: Deserializer<'de>>(deserializer: D) -> Result<Option
 mod tests {
     use super::*;
 
-    /// vega.md B.3's example, verbatim.
-    const SPEC_EXAMPLE: &str = r#"[
-  { "uuid": "47a968893984475b8c20e29dec144ce1", "parentUuid": null, "lastEvent": "call.dial",
-    "dialAt": 1431686100, "bridgeAt": null, "lgDirection": 2,
-    "leg": { "id": 36, "ext": "001", "displayName": "Іван Іванов" }, "leg2": null,
-    "otherLegs": [ { "id": "6137", "name": "Telecom company", "num": "+380442249895",
-                     "companyName": null,
-                     "url": "https://self.pbx.vega.ua/features/crm/contacts/edit.jsp#/?id=6137" } ],
-    "trunkNum": "+380442246595", "trunkName": "+380442246595" },
-  { "uuid": "562aa0bd8d9842cd95e4a581443f2e86", "parentUuid": null, "lastEvent": "call.bridge",
-    "dialAt": 1431686088, "bridgeAt": 1431686100, "lgDirection": 4,
-    "leg": { "id": 36, "ext": "001", "displayName": "Іван Іванов" }, "leg2": null,
-    "otherLegs": [ { "id": "6137", "name": "Telecom company", "num": "+380442249895",
-                     "companyName": null,
-                     "url": "https://self.pbx.vega.ua/features/crm/contacts/edit.jsp#/?id=6137" } ],
-    "trunkNum": "+380442246595", "trunkName": "+380442246595" },
-  { "uuid": "68333cd7aa94421e89dbc8acfe5027bb", "parentUuid": null, "lastEvent": "call.bridge",
-    "dialAt": 1431686001, "bridgeAt": 1431686019, "lgDirection": 1,
-    "leg":  { "id": 36, "ext": "001", "displayName": "Іван Іванов" },
-    "leg2": { "id": 27, "ext": "002", "displayName": "Петро Петров" },
-    "otherLegs": null, "trunkNum": "+380442246595", "trunkName": "+380442246595" }
-]"#;
+    use crate::vega::examples::ACTIVE_CALLS as SPEC_EXAMPLE;
 
     fn utc(text: &str) -> DateTime<Utc> {
         text.parse().unwrap()

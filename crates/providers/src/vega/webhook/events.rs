@@ -316,26 +316,7 @@ mod tests {
     use super::*;
     use callpop_core::{ContactInfo, PhoneNumber};
 
-    /// vega.md A.2's example, verbatim (its 33-character uuid included).
-    const SPEC_DIAL: &str = r#"{
-  "event": "call.dial",
-  "accountDomain": "qwerty.pbx.vega.ua",
-  "uuid": "47a968893984475b8c20e29dec144ce1d",
-  "parentUuid": null,
-  "dialAt": 1431686100,
-  "bridgeAt": null,
-  "lgDirection": 2,
-  "leg": { "id": 36, "ext": "001", "displayName": "Іван Іванов" },
-  "leg2": null,
-  "otherLegs": [ {
-      "id": 1,
-      "name": "Анастасія Березкіна",
-      "num": "+380000000000",
-      "companyName": "Тестова компанія",
-      "url": "http://pbx.vega.ua/contacts/1" } ],
-  "trunkNum": "+380442246595",
-  "trunkName": "www.pbx.vega.ua"
-}"#;
+    use crate::vega::examples::DIAL as SPEC_DIAL;
 
     fn at(text: &str) -> DateTime<Utc> {
         text.parse().unwrap()

@@ -292,8 +292,7 @@ mod tests {
     use super::*;
     use callpop_core::NewContact;
 
-    /// vega.md A.1's request, verbatim.
-    const SPEC_REQUEST: &str = r#"{ "request": "call.settings", "otherLegNum": "+380442246595", "trunkNum": "0800218500" }"#;
+    use crate::vega::examples::SETTINGS_REQUEST as SPEC_REQUEST;
 
     #[test]
     fn the_spec_request_parses_as_json_with_or_without_a_content_type() {

@@ -153,15 +153,7 @@ fn timestamp(object: &Map<String, Value>, name: &str) -> Option<DateTime<Utc>> {
 mod tests {
     use super::*;
 
-    /// vega.md A.3's example, verbatim.
-    const SPEC_UTM: &str = r#"[ {
-  "utmSource": "google", "utmMedium": "cpc", "utmCampaign": "(not set)",
-  "utmContent": "(not set)", "utmTerm": "(not set)",
-  "googleClientId": "1340605716.1544986520", "clientIp": "91.243.203.133",
-  "referer": "https://www.google.com/", "otherLegNum": "+380505826633",
-  "trunkSource": "380991280042", "label": "callcatcher\n firstcall",
-  "callDate": 1549954944251, "callStart": 1549954873000,
-  "callParentUuid": "005f1dfae76d4c379e1d4095c07a76a2" } ]"#;
+    use crate::vega::examples::UTM as SPEC_UTM;
 
     #[test]
     fn the_spec_example_parses_field_for_field() {
