@@ -12,6 +12,11 @@ cargo clippy --workspace --all-targets --quiet -- -D warnings
 # The end-to-end tests drive the built app binary.
 cargo build --workspace --all-targets --quiet
 
+# The real Asterisk for the Asterisk tests (a chroot, needs root; without it those tests say
+# loudly that they were skipped). Started once here, reused by every test.
+CALLPOP_PBX_LAB="$(scripts/pbx-lab.sh)"
+export CALLPOP_PBX_LAB
+
 # A private D-Bus session with an unlocked gnome-keyring (the Secret Service the keyring tests
 # and the app use) whose keyring file lives in a fresh directory, and a private X display for the
 # app's windows.

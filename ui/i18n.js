@@ -14,6 +14,10 @@ const TEXTS = {
     search: "Search contacts by name, company or number", recent_calls: "Recent calls",
     contacts: "Contacts", no_calls: "No calls yet.", no_contacts: "Nothing found.", call: "Call",
     dir_in: "in", dir_out: "out", dir_internal: "internal",
+    dnd: "Do not disturb", group_calls: "Department calls", pick_me: "Who am I?", history: "Calls",
+    f_all: "All", f_incoming: "Incoming", f_outgoing: "Outgoing", f_missed: "Missed", f_not_called_back: "To call back",
+    no_calls_here: "No such calls.", call_back: "Call back", play_recording: "Play the recording",
+    load_from_pbx: "Load from the PBX", loaded_calls: "Loaded {n} calls from the PBX.", calling_now: "Calling: your phone rings first.", calling_number: "Calling {number}: your phone rings first.",
   },
   ru: {
     ringing_in: "Входящий звонок", ringing_out: "Исходящий звонок", ringing_internal: "Внутренний звонок",
@@ -29,6 +33,10 @@ const TEXTS = {
     search: "Поиск по имени, компании или номеру", recent_calls: "Последние звонки",
     contacts: "Контакты", no_calls: "Звонков пока нет.", no_contacts: "Ничего не найдено.", call: "Позвонить",
     dir_in: "вход.", dir_out: "исх.", dir_internal: "внутр.",
+    dnd: "Не беспокоить", group_calls: "Звонки отделов", pick_me: "Кто я?", history: "Звонки",
+    f_all: "Все", f_incoming: "Входящие", f_outgoing: "Исходящие", f_missed: "Пропущенные", f_not_called_back: "Перезвонить",
+    no_calls_here: "Таких звонков нет.", call_back: "Перезвонить", play_recording: "Слушать запись",
+    load_from_pbx: "Загрузить из АТС", loaded_calls: "Загружено звонков из АТС: {n}.", calling_now: "Звоним: сначала зазвонит ваш телефон.", calling_number: "Звоним на {number}: сначала зазвонит ваш телефон.",
   },
 };
 

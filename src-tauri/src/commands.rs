@@ -1,13 +1,18 @@
 //! What the web UI may ask of the app. Each command is a thin call into the library crates.
 
-use callpop_core::{CallRecord, CallView, Contact, PhoneNumber};
+use callpop_core::{filter_calls, CallFilter, CallRecord, CallView, Config, Contact, PhoneNumber};
 use tauri::{AppHandle, State};
 
-use crate::card;
+use crate::presence::{self, Presence};
 use crate::state::{AppState, Status};
+use crate::{card, runtime};
 
 /// Contacts the search box shows at most.
 const SEARCH_LIMIT: usize = 50;
+/// Calls the history view looks through.
+const HISTORY_LIMIT: usize = 500;
+/// How far back "Load from the PBX" reaches.
+const PBX_HISTORY_DAYS: i64 = 7;
 
 /// The calls on the card now (the card asks once when it loads, then follows events).
 #[tauri::command]
@@ -55,11 +60,114 @@ pub fn status(state: State<'_, AppState>) -> Status {
     state.status.lock().expect("status lock").clone()
 }
 
-/// The latest calls, newest first.
+/// The latest calls, newest first, that `filter` keeps (all, in, out, missed, not called back).
 #[tauri::command]
-pub fn recent_calls(state: State<'_, AppState>) -> Result<Vec<CallRecord>, String> {
+pub fn call_history(
+    state: State<'_, AppState>,
+    filter: Option<CallFilter>,
+) -> Result<Vec<CallRecord>, String> {
     let store = state.store().ok_or("the directory is not open yet")?;
-    store.recent_calls(50).map_err(|e| e.to_string())
+    let calls = store
+        .recent_calls(HISTORY_LIMIT)
+        .map_err(|e| e.to_string())?;
+    Ok(filter_calls(calls, filter.unwrap_or_default()))
+}
+
+/// Copies the last week of the PBX's own call history into ours; returns how many calls.
+#[tauri::command]
+pub async fn sync_history(state: State<'_, AppState>) -> Result<usize, String> {
+    let account = state.account.lock().expect("account lock").clone();
+    let account = account.ok_or("not connected to a PBX yet")?;
+    let store = state.store().ok_or("the directory is not open yet")?;
+    let until = chrono::Utc::now();
+    let since = until - chrono::Duration::days(PBX_HISTORY_DAYS);
+    let calls = account
+        .history(since, until, false)
+        .await
+        .map_err(|e| e.to_string())?;
+    store.import_history(&calls).map_err(|e| e.to_string())
+}
+
+/// DND and department subscriptions, as the PBX last said.
+#[tauri::command]
+pub fn presence(app: AppHandle) -> Presence {
+    presence::current(&app)
+}
+
+/// Reads DND and the department subscriptions back from the PBX now.
+#[tauri::command]
+pub async fn refresh_presence(app: AppHandle) -> Presence {
+    presence::refresh(&app).await;
+    presence::current(&app)
+}
+
+/// Turns Do-Not-Disturb on or off on the PBX; answers with what the PBX says afterwards.
+#[tauri::command]
+pub async fn set_dnd(app: AppHandle, on: bool) -> Result<Presence, String> {
+    presence::set_dnd(&app, on).await
+}
+
+/// Receive a department's calls or not; answers with what the PBX says afterwards.
+#[tauri::command]
+pub async fn set_group_subscription(
+    app: AppHandle,
+    group: String,
+    on: bool,
+) -> Result<Presence, String> {
+    presence::set_group(&app, &group, on).await
+}
+
+/// An employee as the "me" picker lists them.
+#[derive(serde::Serialize)]
+pub struct EmployeeRow {
+    /// What identifies them as "me" on this PBX (the account's `user`).
+    pub user: String,
+    /// Their name.
+    pub name: String,
+    /// Their extension, when the PBX gives one.
+    pub ext: Option<String>,
+    /// True for the one configured as "me".
+    pub me: bool,
+}
+
+/// The PBX's employees, to pick "me" from.
+#[tauri::command]
+pub async fn employees(state: State<'_, AppState>) -> Result<Vec<EmployeeRow>, String> {
+    let account = state.account.lock().expect("account lock").clone();
+    let account = account.ok_or("not connected to a PBX yet")?;
+    let me = account.config().user.clone();
+    let employees = account.employees().await.map_err(|e| e.to_string())?;
+    Ok(employees
+        .into_iter()
+        .map(|employee| {
+            let user = account.user_of(&employee);
+            EmployeeRow {
+                me: me.as_deref() == Some(user.as_str()),
+                user,
+                name: employee.name,
+                ext: employee.ext,
+            }
+        })
+        .collect())
+}
+
+/// Makes `user` "me": saved in the config file, then the app reconnects as them.
+#[tauri::command]
+pub fn set_me(app: AppHandle, user: String) -> Result<(), String> {
+    let user = user.trim();
+    if user.is_empty() {
+        return Err("pick an employee".into());
+    }
+    let path = Config::default_path().map_err(|e| e.to_string())?;
+    let mut config = Config::load_from(&path).map_err(|e| e.to_string())?;
+    let account = config
+        .account
+        .as_mut()
+        .ok_or("the demo's \"me\" is fixed: configure an account first")?;
+    account.user = Some(user.to_owned());
+    config.save_to(&path).map_err(|e| e.to_string())?;
+    runtime::restart(&app);
+    Ok(())
 }
 
 /// A number as the contact list shows it and dials it.

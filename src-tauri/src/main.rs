@@ -13,6 +13,8 @@
 mod card;
 mod commands;
 mod demo;
+mod links;
+mod presence;
 mod runtime;
 mod state;
 mod tray;
@@ -28,14 +30,35 @@ fn main() {
         .init();
 
     let result = tauri::Builder::default()
+        // First, so a second launch hands over its `tel:` link and exits before anything else.
+        .plugin(
+            tauri_plugin_single_instance::Builder::new()
+                .dbus_id(links::instance_id())
+                .callback(|app, args, _cwd| {
+                    let numbers = links::numbers_in(&args);
+                    if numbers.is_empty() {
+                        tray::open_main_window(app);
+                    }
+                    links::dial_all(app, numbers);
+                })
+                .build(),
+        )
         .manage(state::AppState::default())
+        .manage(std::sync::Arc::new(presence::RefreshSignal::default()))
         .invoke_handler(tauri::generate_handler![
             commands::current_calls,
             commands::close_card,
             commands::open_url,
             commands::call_number,
             commands::status,
-            commands::recent_calls,
+            commands::call_history,
+            commands::sync_history,
+            commands::presence,
+            commands::refresh_presence,
+            commands::set_dnd,
+            commands::set_group_subscription,
+            commands::employees,
+            commands::set_me,
             commands::search_contacts,
             commands::ui_locale,
         ])
@@ -45,9 +68,11 @@ fn main() {
             tray::create(app.handle())?;
             runtime::spawn(app.handle().clone());
             // Started from the desktop's menu rather than at login: show the window too.
-            if std::env::args().any(|arg| arg == "--open") {
+            let args: Vec<String> = std::env::args().collect();
+            if args.iter().any(|arg| arg == "--open") {
                 tray::open_main_window(app.handle());
             }
+            links::dial_all(app.handle(), links::numbers_in(&args));
             Ok(())
         })
         .build(tauri::generate_context!());

@@ -6,18 +6,23 @@ use std::time::Duration;
 
 use anyhow::Context as _;
 use callpop_core::secrets::{self, Secret};
-use callpop_core::{AccountConfig, Config, CrmLinks, Pipeline, RelaySettings, Store};
+use callpop_core::{
+    find_employee, AccountConfig, AutoContacts, CallView, Config, CrmLinks, Employee, Pipeline,
+    RelaySettings, Store,
+};
 use callpop_providers::Account;
 use callpop_relay::RelayClient;
 use tauri::{AppHandle, Emitter, Manager};
-use tokio::sync::mpsc;
+use tokio::sync::{mpsc, watch};
 use tokio_util::sync::CancellationToken;
 
 use crate::state::{AppState, Status};
-use crate::{card, demo, tray};
+use crate::{card, demo, links, presence, tray};
 
 /// Event telling the main window that the status changed.
 pub const STATUS_EVENT: &str = "status";
+/// How long the employee list may take before the card goes on without names.
+const EMPLOYEES_WAIT: Duration = Duration::from_secs(10);
 /// The longest wait between two attempts to reach the PBX.
 const MAX_RETRY_DELAY: Duration = Duration::from_secs(30);
 
@@ -31,21 +36,47 @@ struct Setup {
     relay: Option<(RelaySettings, Secret)>,
     /// Links into the team's CRM ("create contact").
     crm: Option<CrmLinks>,
+    /// Unknown numbers added to the directory after missed / outgoing calls.
+    auto_contacts: Option<AutoContacts>,
     /// True when running the built-in demo.
     demo: bool,
 }
 
-/// Starts the runtime in the background; errors show in the tray and the main window.
+/// Starts the runtime in the background; errors show in the tray and the main window. It starts
+/// over, with the config as it is then, each time [`restart`] is called.
 pub fn spawn(app: AppHandle) {
     tauri::async_runtime::spawn(async move {
-        if let Err(e) = run(&app).await {
-            tracing::error!("{e:#}");
+        let restart = app.state::<AppState>().restart.clone();
+        loop {
+            let shutdown = CancellationToken::new();
+            tokio::select! {
+                result = run(&app, shutdown.clone()) => {
+                    if let Err(e) = result {
+                        tracing::error!("{e:#}");
+                        set_status(&app, |s| {
+                            s.state = "error".into();
+                            s.error = Some(format!("{e:#}"));
+                        });
+                    }
+                    restart.notified().await;
+                }
+                _ = restart.notified() => {}
+            }
+            shutdown.cancel();
+            let state = app.state::<AppState>();
+            *state.account.lock().expect("account lock") = None;
+            *state.presence.lock().expect("presence lock") = Default::default();
             set_status(&app, |s| {
-                s.state = "error".into();
-                s.error = Some(format!("{e:#}"));
+                s.state = "starting".into();
+                s.error = None;
             });
         }
     });
+}
+
+/// Makes the runtime start over with the config as it is now.
+pub fn restart(app: &AppHandle) {
+    app.state::<AppState>().restart.notify_one();
 }
 
 async fn setup() -> anyhow::Result<Setup> {
@@ -71,6 +102,7 @@ async fn setup() -> anyhow::Result<Setup> {
                 store: Arc::new(store),
                 relay,
                 crm: config.crm,
+                auto_contacts: config.auto_contacts,
                 demo: false,
             })
         }
@@ -89,13 +121,14 @@ async fn setup() -> anyhow::Result<Setup> {
                 crm: Some(CrmLinks {
                     new_contact_url: demo::NEW_CONTACT_URL.to_owned(),
                 }),
+                auto_contacts: None,
                 demo: true,
             })
         }
     }
 }
 
-async fn run(app: &AppHandle) -> anyhow::Result<()> {
+async fn run(app: &AppHandle, shutdown: CancellationToken) -> anyhow::Result<()> {
     let setup = setup().await?;
     let state = app.state::<AppState>();
     *state.store.lock().expect("store lock") = Some(setup.store.clone());
@@ -109,35 +142,116 @@ async fn run(app: &AppHandle) -> anyhow::Result<()> {
     });
 
     let (events_tx, mut events) = mpsc::channel(256);
-    let shutdown = CancellationToken::new();
     let account = match &setup.relay {
         // Relayed events are handled exactly like polled ones; the account is for actions.
         Some((relay, token)) => {
             let client = RelayClient::new(&relay.url, token.clone());
+            tauri::async_runtime::spawn(follow_relay(
+                app.clone(),
+                relay.url.clone(),
+                client.connection(),
+                shutdown.clone(),
+            ));
             tauri::async_runtime::spawn(client.run(events_tx, shutdown.clone()));
             Account::connect(&setup.account, &setup.key, &setup.region)?
         }
         None => connect(app, &setup, events_tx, &shutdown).await,
     };
     *state.account.lock().expect("account lock") = Some(Arc::new(account));
-    set_status(app, |s| {
-        s.state = "online".into();
-        s.error = None;
-    });
+    if setup.relay.is_none() {
+        set_status(app, |s| {
+            s.state = "online".into();
+            s.error = None;
+        });
+    }
+    tauri::async_runtime::spawn(presence::keep_fresh(app.clone(), shutdown.clone()));
+    links::dial_pending(app);
+
+    // Names for the card ("answered by Daria"); a PBX that cannot list them just leaves them out.
+    let employees = {
+        let account = state.account.lock().expect("account lock").clone();
+        match account {
+            Some(account) => {
+                match tokio::time::timeout(EMPLOYEES_WAIT, account.employees()).await {
+                    Ok(Ok(employees)) => employees,
+                    Ok(Err(e)) => {
+                        tracing::info!("no employee names for the card: {e}");
+                        Vec::new()
+                    }
+                    Err(_) => Vec::new(),
+                }
+            }
+            None => Vec::new(),
+        }
+    };
 
     let me = setup.account.user.clone();
-    let mut pipeline = Pipeline::new(setup.store.clone()).with_crm_links(setup.crm.clone());
-    while let Some(event) = events.recv().await {
-        let Some(view) = pipeline.handle(&event) else {
+    let mut pipeline = Pipeline::new(setup.store.clone())
+        .with_crm_links(setup.crm.clone())
+        .with_auto_contacts(setup.auto_contacts.clone());
+    loop {
+        let event = tokio::select! {
+            _ = shutdown.cancelled() => break,
+            event = events.recv() => match event {
+                Some(event) => event,
+                None => break,
+            },
+        };
+        let Some(mut view) = pipeline.handle(&event) else {
             continue;
         };
+        name_employee(&mut view, &employees);
         // With "me" configured only my calls pop up; without it, every call of the account.
         if me.as_deref().is_none_or(|me| view.involves(me)) {
             card::show_update(app, view);
         }
     }
-    shutdown.cancel();
     Ok(())
+}
+
+/// Fills in the name of the employee on the call (who answered, who was rung) from the PBX's
+/// list, when the event did not carry it.
+fn name_employee(view: &mut CallView, employees: &[Employee]) {
+    if view.employee_name.is_some() {
+        return;
+    }
+    let Some(who) = view.employee.as_deref() else {
+        return;
+    };
+    view.employee_name = employees
+        .iter()
+        .find(|e| e.id == who || e.ext.as_deref() == Some(who))
+        .or_else(|| find_employee(employees, who))
+        .map(|e| e.name.clone());
+}
+
+/// Shows the relay connection as the status (events come only while it is up), and re-reads
+/// DND and the departments after each reconnect: they may have changed on the phone meanwhile.
+async fn follow_relay(
+    app: AppHandle,
+    url: String,
+    mut connection: watch::Receiver<bool>,
+    shutdown: CancellationToken,
+) {
+    loop {
+        let connected = *connection.borrow_and_update();
+        set_status(&app, |s| {
+            if connected {
+                s.state = "online".into();
+                s.error = None;
+            } else if s.state == "online" {
+                s.state = "error".into();
+                s.error = Some(format!("the relay {url} cannot be reached; reconnecting"));
+            }
+        });
+        if connected {
+            presence::request_refresh(&app);
+        }
+        tokio::select! {
+            _ = shutdown.cancelled() => return,
+            changed = connection.changed() => if changed.is_err() { return },
+        }
+    }
 }
 
 /// Connects, retrying with backoff while the PBX cannot be reached; the status says why.

@@ -7,6 +7,9 @@ use callpop_core::{CallView, Store};
 use callpop_providers::Account;
 use serde::Serialize;
 use tauri::{AppHandle, WebviewUrl, WebviewWindowBuilder};
+use tokio::sync::Notify;
+
+use crate::presence::Presence;
 
 /// How the connection to the PBX is doing, as the tray and the main window show it.
 #[derive(Debug, Clone, Default, Serialize)]
@@ -34,6 +37,12 @@ pub struct AppState {
     pub store: Mutex<Option<Arc<Store>>>,
     /// Connection status.
     pub status: Mutex<Status>,
+    /// DND and department subscriptions, as the PBX last said.
+    pub presence: Mutex<Presence>,
+    /// Numbers `tel:` / `callto:` links asked to call before the PBX was connected.
+    pub pending_dials: Mutex<Vec<String>>,
+    /// Wakes the runtime to start over with the config as it is now (after "me" changed).
+    pub restart: Arc<Notify>,
 }
 
 impl AppState {

@@ -1,19 +1,25 @@
 //! The tray icon and its menu. On Linux a tray icon gets no click events, so everything the tray
-//! offers is in its menu.
+//! offers is in its menu: the connection status, Do-Not-Disturb, the departments whose calls "me"
+//! receives, Open and Quit.
+//!
+//! The menu is drawn from [`AppState`] each time the status or the presence changes, so it always
+//! shows what the PBX last said (a checkbox ticked by a click is redrawn from the PBX's answer).
 
 use tauri::image::Image;
-use tauri::menu::{Menu, MenuItem, PredefinedMenuItem};
+use tauri::menu::{CheckMenuItem, IsMenuItem, Menu, MenuItem, PredefinedMenuItem, Submenu};
 use tauri::tray::TrayIconBuilder;
 use tauri::{AppHandle, Manager, Wry};
 
-use crate::state::Status;
+use crate::presence::{self, Presence};
+use crate::state::{AppState, Status};
 
 const TRAY_ID: &str = "callpop";
 const ICON_ONLINE: &[u8] = include_bytes!("../../icons/tray-online.png");
 const ICON_OFFLINE: &[u8] = include_bytes!("../../icons/tray-offline.png");
-
-/// The menu item that shows the connection status; kept to update its text.
-struct StatusItem(MenuItem<Wry>);
+const ICON_DND: &[u8] = include_bytes!("../../icons/tray-dnd.png");
+/// Menu ids; a department's toggle is `GROUP_PREFIX` + its id.
+const DND_ID: &str = "dnd";
+const GROUP_PREFIX: &str = "group:";
 
 /// Tray texts in the OS language.
 struct Texts {
@@ -23,6 +29,8 @@ struct Texts {
     demo: &'static str,
     online: &'static str,
     error: &'static str,
+    dnd: &'static str,
+    groups: &'static str,
 }
 
 fn texts() -> Texts {
@@ -35,6 +43,8 @@ fn texts() -> Texts {
             demo: "Демо-режим",
             online: "На связи",
             error: "Нет связи",
+            dnd: "Не беспокоить",
+            groups: "Звонки отделов",
         }
     } else {
         Texts {
@@ -44,33 +54,113 @@ fn texts() -> Texts {
             demo: "Demo mode",
             online: "Online",
             error: "Offline",
+            dnd: "Do not disturb",
+            groups: "Department calls",
         }
     }
 }
 
 /// Creates the tray icon with its menu.
 pub fn create(app: &AppHandle) -> tauri::Result<()> {
-    let t = texts();
-    let status = MenuItem::with_id(app, "status", t.starting, false, None::<&str>)?;
-    let open = MenuItem::with_id(app, "open", t.open, true, None::<&str>)?;
-    let quit = MenuItem::with_id(app, "quit", t.quit, true, None::<&str>)?;
-    let menu = Menu::with_items(
-        app,
-        &[&status, &PredefinedMenuItem::separator(app)?, &open, &quit],
-    )?;
+    let menu = build_menu(app, &Status::default(), &Presence::default())?;
     TrayIconBuilder::with_id(TRAY_ID)
         .icon(Image::from_bytes(ICON_OFFLINE)?)
         .tooltip("Callpop")
         .menu(&menu)
         .show_menu_on_left_click(true)
-        .on_menu_event(|app, event| match event.id.as_ref() {
-            "open" => open_main_window(app),
-            "quit" => app.exit(0),
-            _ => {}
-        })
+        .on_menu_event(|app, event| on_menu(app, event.id.as_ref()))
         .build(app)?;
-    app.manage(StatusItem(status));
     Ok(())
+}
+
+fn on_menu(app: &AppHandle, id: &str) {
+    match id {
+        "open" => open_main_window(app),
+        "quit" => app.exit(0),
+        DND_ID => {
+            let on = !presence::current(app).dnd.unwrap_or(false);
+            let app = app.clone();
+            tauri::async_runtime::spawn(async move {
+                if let Err(e) = presence::set_dnd(&app, on).await {
+                    tracing::warn!("cannot change Do-Not-Disturb: {e}");
+                }
+            });
+        }
+        _ => {
+            if let Some(group) = id.strip_prefix(GROUP_PREFIX) {
+                let on = !presence::current(app)
+                    .groups
+                    .iter()
+                    .any(|g| g.id == group && g.on);
+                let (app, group) = (app.clone(), group.to_owned());
+                tauri::async_runtime::spawn(async move {
+                    if let Err(e) = presence::set_group(&app, &group, on).await {
+                        tracing::warn!("cannot change the department subscription: {e}");
+                    }
+                });
+            }
+        }
+    }
+}
+
+/// The menu for this status and presence.
+fn build_menu(app: &AppHandle, status: &Status, presence: &Presence) -> tauri::Result<Menu<Wry>> {
+    let t = texts();
+    // Menu labels are one line; a long error is cut, the main window shows it whole.
+    let label: String = status_label(&t, status).chars().take(80).collect();
+    let status_item = MenuItem::with_id(app, "status", label, false, None::<&str>)?;
+    let dnd_text = match &presence.dnd_unavailable {
+        Some(_) => format!("{} —", t.dnd),
+        None => t.dnd.to_owned(),
+    };
+    let dnd = CheckMenuItem::with_id(
+        app,
+        DND_ID,
+        dnd_text,
+        presence.dnd.is_some(),
+        presence.dnd == Some(true),
+        None::<&str>,
+    )?;
+    let open = MenuItem::with_id(app, "open", t.open, true, None::<&str>)?;
+    let quit = MenuItem::with_id(app, "quit", t.quit, true, None::<&str>)?;
+    let separator = PredefinedMenuItem::separator(app)?;
+    let separator2 = PredefinedMenuItem::separator(app)?;
+
+    let mut group_items = Vec::new();
+    for group in &presence.groups {
+        group_items.push(CheckMenuItem::with_id(
+            app,
+            format!("{GROUP_PREFIX}{}", group.id),
+            &group.name,
+            true,
+            group.on,
+            None::<&str>,
+        )?);
+    }
+    let groups = Submenu::with_id(app, "groups", t.groups, !group_items.is_empty())?;
+    for item in &group_items {
+        groups.append(item)?;
+    }
+
+    let mut items: Vec<&dyn IsMenuItem<Wry>> = vec![&status_item, &separator, &dnd];
+    if presence.groups_unavailable.is_none() {
+        items.push(&groups);
+    }
+    items.extend([&separator2 as &dyn IsMenuItem<Wry>, &open, &quit]);
+    Menu::with_items(app, &items)
+}
+
+fn status_label(t: &Texts, status: &Status) -> String {
+    match status.state.as_str() {
+        "online" if status.demo => format!("{} · {}", t.online, t.demo),
+        "online" => format!(
+            "{} · {}",
+            t.online,
+            status.account.clone().unwrap_or_default()
+        ),
+        "error" => format!("{}: {}", t.error, status.error.clone().unwrap_or_default()),
+        _ => t.starting.to_owned(),
+    }
 }
 
 /// Shows the main window and brings it forward.
@@ -85,30 +175,42 @@ pub fn open_main_window(app: &AppHandle) {
 
 /// Reflects the connection status in the tray's icon, tooltip and menu.
 pub fn show_status(app: &AppHandle, status: &Status) {
+    let presence = presence::current(app);
+    render(app, status, &presence);
+}
+
+/// Reflects DND and the department toggles in the tray's icon and menu.
+pub fn show_presence(app: &AppHandle, presence: &Presence) {
+    let status = app
+        .state::<AppState>()
+        .status
+        .lock()
+        .expect("status lock")
+        .clone();
+    render(app, &status, presence);
+}
+
+fn render(app: &AppHandle, status: &Status, presence: &Presence) {
     let t = texts();
-    let (icon, label) = match status.state.as_str() {
-        "online" if status.demo => (ICON_ONLINE, format!("{} · {}", t.online, t.demo)),
-        "online" => (
-            ICON_ONLINE,
-            format!(
-                "{} · {}",
-                t.online,
-                status.account.clone().unwrap_or_default()
-            ),
-        ),
-        "error" => (
-            ICON_OFFLINE,
-            format!("{}: {}", t.error, status.error.clone().unwrap_or_default()),
-        ),
-        _ => (ICON_OFFLINE, t.starting.to_owned()),
+    let online = status.state == "online";
+    let icon = match (online, presence.dnd) {
+        (true, Some(true)) => ICON_DND,
+        (true, _) => ICON_ONLINE,
+        (false, _) => ICON_OFFLINE,
     };
-    if let Some(tray) = app.tray_by_id(TRAY_ID) {
-        let _ = Image::from_bytes(icon).and_then(|image| tray.set_icon(Some(image)));
-        let _ = tray.set_tooltip(Some(format!("Callpop — {label}")));
+    let mut tooltip = format!("Callpop — {}", status_label(&t, status));
+    if online && presence.dnd == Some(true) {
+        tooltip.push_str(&format!(" · {}", t.dnd));
     }
-    if let Some(item) = app.try_state::<StatusItem>() {
-        // Menu labels are one line; a long error is cut, the main window shows it whole.
-        let short: String = label.chars().take(80).collect();
-        let _ = item.0.set_text(short);
+    let Some(tray) = app.tray_by_id(TRAY_ID) else {
+        return;
+    };
+    let _ = Image::from_bytes(icon).and_then(|image| tray.set_icon(Some(image)));
+    let _ = tray.set_tooltip(Some(tooltip));
+    match build_menu(app, status, presence) {
+        Ok(menu) => {
+            let _ = tray.set_menu(Some(menu));
+        }
+        Err(e) => tracing::warn!("cannot redraw the tray menu: {e}"),
     }
 }

@@ -1,1 +1,3 @@
-//! End-to-end tests live in `tests/`; this crate has no code of its own.
+//! Shared helpers of the end-to-end tests in `tests/`.
+
+pub mod webdriver;

@@ -2,143 +2,20 @@
 //! the Vega simulator on 127.0.0.1. `scripts/test.sh` runs it (inside `xvfb-run` and a D-Bus
 //! session with gnome-keyring); plain `cargo test` leaves it out because it needs those.
 
-use std::net::TcpListener;
-use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
-use anyhow::{bail, Context as _};
+use anyhow::Context as _;
 use callpop_core::secrets::{self, Secret};
 use callpop_core::{AccountConfig, Config, CrmLinks, Store};
 use callpop_sim::vega::{Scenario, VegaSim, VegaSimConfig, VegaSimHandle};
-use fantoccini::{Client, ClientBuilder, Locator};
-use hyper_util::client::legacy::connect::HttpConnector;
+use callpop_tests::webdriver::{
+    connect, free_port, save_desktop_screenshot, save_screenshot, start_driver, switch_to, text_of,
+    wait_for, workspace_dir, Driver,
+};
+use fantoccini::{Client, Locator};
 
 const DIRECTORY_CSV: &str = "ФИО;Компания;Телефон;Ответственный;Ссылка\n\
     Смирнов Алексей;ООО «Северный ветер»;8 (910) 123-45-67;Іван Іванов;https://crm.example.com/contacts/17\n";
-
-fn workspace_dir() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR"))
-        .parent()
-        .expect("workspace root")
-        .to_owned()
-}
-
-fn screenshot_dir() -> PathBuf {
-    let dir = workspace_dir().join("target/screenshots");
-    std::fs::create_dir_all(&dir).expect("create target/screenshots");
-    dir
-}
-
-fn free_port() -> u16 {
-    TcpListener::bind("127.0.0.1:0")
-        .expect("bind a free port")
-        .local_addr()
-        .unwrap()
-        .port()
-}
-
-/// `tauri-driver`, killed when dropped.
-struct Driver(Child);
-
-impl Drop for Driver {
-    fn drop(&mut self) {
-        let _ = self.0.kill();
-        let _ = self.0.wait();
-    }
-}
-
-fn start_driver(port: u16, config: &Path, data_dir: &Path, locale: &str) -> anyhow::Result<Driver> {
-    let child = Command::new("tauri-driver")
-        .args([
-            "--port",
-            &port.to_string(),
-            "--native-port",
-            &free_port().to_string(),
-        ])
-        .env("CALLPOP_CONFIG", config)
-        .env("CALLPOP_DATA_DIR", data_dir)
-        .env("CALLPOP_LOCALE", locale)
-        .stdout(Stdio::null())
-        .spawn()
-        .context("starting tauri-driver (scripts/setup.sh installs it with cargo install)")?;
-    Ok(Driver(child))
-}
-
-async fn connect(port: u16, app: &Path, args: &[&str]) -> anyhow::Result<Client> {
-    let mut caps = serde_json::Map::new();
-    caps.insert(
-        "tauri:options".into(),
-        serde_json::json!({ "application": app, "args": args }),
-    );
-    let deadline = Instant::now() + Duration::from_secs(20);
-    loop {
-        match ClientBuilder::new(HttpConnector::new())
-            .capabilities(caps.clone())
-            .connect(&format!("http://127.0.0.1:{port}"))
-            .await
-        {
-            Ok(client) => return Ok(client),
-            Err(e) if Instant::now() < deadline => {
-                let _ = e;
-                tokio::time::sleep(Duration::from_millis(200)).await;
-            }
-            Err(e) => bail!("no WebDriver session: {e}"),
-        }
-    }
-}
-
-/// Switches to the window whose title is `title`.
-async fn switch_to(client: &Client, title: &str) -> anyhow::Result<()> {
-    let deadline = Instant::now() + Duration::from_secs(15);
-    while Instant::now() < deadline {
-        for handle in client.windows().await? {
-            client.switch_to_window(handle).await?;
-            if client.title().await? == title {
-                return Ok(());
-            }
-        }
-        tokio::time::sleep(Duration::from_millis(200)).await;
-    }
-    bail!("no window titled {title:?}")
-}
-
-/// Waits until `script` (a JS expression) is truthy, returning its value.
-async fn wait_for(
-    client: &Client,
-    script: &str,
-    within: Duration,
-) -> anyhow::Result<serde_json::Value> {
-    let deadline = Instant::now() + within;
-    loop {
-        let value = client.execute(&format!("return {script};"), vec![]).await?;
-        if !(value.is_null() || value == false || value == "") {
-            return Ok(value);
-        }
-        if Instant::now() > deadline {
-            bail!("timed out waiting for `{script}`");
-        }
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
-}
-
-/// The text of the first element matching `selector` (empty when there is none).
-async fn text_of(client: &Client, selector: &str) -> anyhow::Result<String> {
-    let script = "return document.querySelector(arguments[0])?.textContent ?? '';";
-    let value = client
-        .execute(script, vec![serde_json::json!(selector)])
-        .await?;
-    Ok(value.as_str().unwrap_or_default().to_owned())
-}
-
-fn save_desktop_screenshot(name: &str) {
-    // The whole X display, tray and card as a person sees them; best effort (imagemagick).
-    let path = screenshot_dir().join(name);
-    let _ = Command::new("import")
-        .args(["-window", "root"])
-        .arg(&path)
-        .status();
-}
 
 /// The real app on a simulated Vega account whose key is in the real OS keyring, with a
 /// one-contact directory, driven through WebDriver. Cleans up when dropped.
@@ -147,7 +24,7 @@ struct AppUnderTest {
     client: Client,
     account: AccountConfig,
     _driver: Driver,
-    _home: tempfile::TempDir,
+    home: tempfile::TempDir,
 }
 
 impl AppUnderTest {
@@ -190,7 +67,7 @@ impl AppUnderTest {
             client,
             account,
             _driver: driver,
-            _home: home,
+            home,
         })
     }
 
@@ -203,11 +80,6 @@ impl AppUnderTest {
         let _ = secrets::delete_api_key(&self.account);
         result
     }
-}
-
-async fn save_screenshot(client: &Client, name: &str) -> anyhow::Result<()> {
-    std::fs::write(screenshot_dir().join(name), client.screenshot().await?)?;
-    Ok(())
 }
 
 #[tokio::test(flavor = "multi_thread")]
@@ -360,6 +232,32 @@ async fn main_window_shows_the_connection_finds_contacts_and_calls_them() -> any
         assert_eq!(made.len(), 1, "one makeCall");
         assert_eq!(made[0].leg_ext, "001");
         assert_eq!(made[0].other_leg_num, "+79101234567");
+
+        // A `tel:` link opened elsewhere starts Callpop again: the second instance hands the
+        // link to this one and exits; this one places the call.
+        let second = std::process::Command::new(workspace_dir().join("target/debug/callpop"))
+            .arg("tel:+7%20495%20111-22-33")
+            .env("CALLPOP_CONFIG", app.home.path().join("config.toml"))
+            .env("CALLPOP_DATA_DIR", app.home.path().join("data"))
+            .status()
+            .context("starting a second instance")?;
+        assert!(
+            second.success(),
+            "the second instance exits cleanly: {second}"
+        );
+        let deadline = Instant::now() + Duration::from_secs(10);
+        while app.sim.calls_made().len() < 2 && Instant::now() < deadline {
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+        let made = app.sim.calls_made();
+        assert_eq!(made.len(), 2, "the link placed one more call: {made:?}");
+        assert_eq!(made[1].other_leg_num, "+74951112233");
+        wait_for(
+            client,
+            "document.querySelector('#banner.info')?.textContent.includes('+7 495 111-22-33')",
+            Duration::from_secs(5),
+        )
+        .await?;
         anyhow::Ok(())
     }
     .await;

@@ -42,6 +42,8 @@ enum Command {
     Groups(commands::groups::Args),
     /// Receive a department's calls, or stop: `subscribe GROUP on|off`.
     Subscribe(commands::subscribe::Args),
+    /// The Autodialer: send contacts to a campaign, one robot call, results.
+    Autodial(commands::autodialer::Args),
     /// Run a PBX simulator on this machine.
     Sim(commands::sim::Args),
     /// Run the webhook relay (`relay --config relay.toml`), or add a desktop to it.
@@ -70,6 +72,7 @@ async fn main() -> std::process::ExitCode {
         Command::Dnd(args) => commands::dnd::run(&cli.account, args).await,
         Command::Groups(args) => commands::groups::run(&cli.account, args).await,
         Command::Subscribe(args) => commands::subscribe::run(&cli.account, args).await,
+        Command::Autodial(args) => commands::autodialer::run(&cli.account, args).await,
         Command::Sim(args) => commands::sim::run(args).await,
         Command::Relay(args) => commands::relay::run(&cli.account, args).await,
     };

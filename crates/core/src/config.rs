@@ -56,6 +56,14 @@ pub struct AccountConfig {
     /// How long one request to the PBX may take.
     #[serde(default = "default_timeout_ms")]
     pub timeout_ms: u64,
+    /// The user name the PBX's API logs in with, where it is not the key itself (Asterisk: the
+    /// manager.conf user; its secret is the account's API key).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub login: Option<String>,
+    /// The dialplan context click-to-call dials the customer from (Asterisk; `internal` when
+    /// unset, FreePBX: `from-internal`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub dial_context: Option<String>,
 }
 
 fn default_poll_interval_ms() -> u64 {
@@ -76,6 +84,8 @@ impl AccountConfig {
             user: None,
             poll_interval_ms: default_poll_interval_ms(),
             timeout_ms: default_timeout_ms(),
+            login: None,
+            dial_context: None,
         }
     }
 
@@ -109,6 +119,48 @@ pub struct Config {
     /// Links into the team's CRM.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub crm: Option<CrmLinks>,
+    /// Unknown numbers added to the directory after a missed or outgoing call.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub auto_contacts: Option<crate::auto_contact::AutoContacts>,
+    /// The Autodialer (robot calls by a scenario); none: the `autodial` commands are off.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub autodialer: Option<AutodialerSettings>,
+}
+
+/// Where the Autodialer is (`shared/providers/autodialer.md`). Its key lives in the keyring
+/// ([`crate::secrets::autodialer_key`]): the API puts it in the URL's path and the body, never here.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct AutodialerSettings {
+    /// Scheme and host (and any path before the key): `https://site.url`. Requests go to
+    /// `{base_url}/{key}/make`, `.../newcall`, `.../cdr`.
+    pub base_url: String,
+    /// The scenario (`generationtype`) used when a command names none.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub campaign: Option<String>,
+    /// How long one request may take.
+    #[serde(default = "default_autodialer_timeout_ms")]
+    pub timeout_ms: u64,
+}
+
+fn default_autodialer_timeout_ms() -> u64 {
+    10_000
+}
+
+impl AutodialerSettings {
+    /// Settings for `base_url` with no default scenario and the default timeout.
+    pub fn new(base_url: &str) -> AutodialerSettings {
+        AutodialerSettings {
+            base_url: base_url.trim().trim_end_matches('/').to_owned(),
+            campaign: None,
+            timeout_ms: default_autodialer_timeout_ms(),
+        }
+    }
+
+    /// The name the key is stored under in the keyring.
+    pub fn keyring_user(&self) -> String {
+        format!("autodialer:{}", self.base_url.trim().trim_end_matches('/'))
+    }
 }
 
 /// Links into the team's CRM, for numbers the directory does not know.
@@ -236,6 +288,12 @@ mod tests {
                 url: "wss://relay.example.com/ws".into(),
             }),
             crm: None,
+            auto_contacts: Some(crate::AutoContacts {
+                on_missed: true,
+                on_outgoing: false,
+                responsible: Some("Дарья".into()),
+            }),
+            autodialer: None,
         };
         config.save_to(&path).unwrap();
         assert_eq!(Config::load_from(&path).unwrap(), config);
@@ -258,6 +316,26 @@ mod tests {
             crm.new_contact_link("sip:101@pbx"),
             "https://crm.example.com/new?phone=sip%3A101%40pbx"
         );
+    }
+
+    #[test]
+    fn the_autodialer_section_is_optional_and_defaults_its_timeout() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("config.toml");
+        std::fs::write(&path, "[autodialer]\nbase_url = \"https://site.url/\"\n").unwrap();
+        let config = Config::load_from(&path).unwrap();
+        let autodialer = config.autodialer.clone().unwrap();
+        assert_eq!(autodialer.timeout_ms, 10_000);
+        assert_eq!(autodialer.campaign, None);
+        assert_eq!(autodialer.keyring_user(), "autodialer:https://site.url");
+        config.save_to(&path).unwrap();
+        assert_eq!(Config::load_from(&path).unwrap(), config);
+        std::fs::write(&path, "region = \"RU\"\n").unwrap();
+        assert_eq!(Config::load_from(&path).unwrap().autodialer, None);
+        // The key has no place in the file either.
+        std::fs::write(&path, "[autodialer]\nbase_url = \"x\"\nkey = \"k\"\n").unwrap();
+        let message = Config::load_from(&path).unwrap_err().to_string();
+        assert!(message.contains("key"), "{message}");
     }
 
     #[test]

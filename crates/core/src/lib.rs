@@ -10,8 +10,11 @@
 //! however its number was written. Settings live in a TOML file ([`Config`]); secrets never do:
 //! they live in the OS keyring ([`secrets`]).
 
+pub mod auto_contact;
+pub mod call_filter;
 pub mod config;
 pub mod csv_import;
+pub mod dial_link;
 pub mod directory;
 pub mod employee;
 pub mod event;
@@ -22,7 +25,9 @@ pub mod secrets;
 pub mod store;
 pub mod tracker;
 
-pub use config::{AccountConfig, Config, CrmLinks, RelaySettings};
+pub use auto_contact::AutoContacts;
+pub use call_filter::{filter_calls, CallFilter};
+pub use config::{AccountConfig, AutodialerSettings, Config, CrmLinks, RelaySettings};
 pub use directory::{Contact, NewContact, Upsert};
 pub use employee::{find_employee, Employee};
 pub use event::{CallEvent, CallState, ContactInfo, Direction};

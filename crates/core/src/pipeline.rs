@@ -5,6 +5,7 @@ use std::sync::Arc;
 use chrono::{DateTime, Utc};
 use serde::Serialize;
 
+use crate::auto_contact::AutoContacts;
 use crate::config::CrmLinks;
 use crate::event::{CallEvent, CallState, ContactInfo, Direction};
 use crate::history::CallRecord;
@@ -76,6 +77,7 @@ pub struct Pipeline {
     tracker: CallTracker,
     store: Arc<Store>,
     crm: Option<CrmLinks>,
+    auto_contacts: AutoContacts,
 }
 
 impl Pipeline {
@@ -85,7 +87,15 @@ impl Pipeline {
             tracker: CallTracker::new(),
             store,
             crm: None,
+            auto_contacts: AutoContacts::default(),
         }
+    }
+
+    /// The same pipeline adding unknown numbers to the directory after the calls these settings
+    /// name (a missed call, an outgoing call).
+    pub fn with_auto_contacts(mut self, settings: Option<AutoContacts>) -> Pipeline {
+        self.auto_contacts = settings.unwrap_or_default();
+        self
     }
 
     /// The same pipeline offering "create contact" links into this CRM for unknown numbers.
@@ -104,11 +114,37 @@ impl Pipeline {
     /// without its contact is better than no card.
     pub fn handle(&mut self, event: &CallEvent) -> Option<CallView> {
         let call = self.tracker.apply(event)?;
+        self.add_unknown_number(&call);
         let view = self.view(&call);
         if let Err(e) = self.store.record_call(&record_of(&call, &view)) {
             tracing::warn!("could not save call {} to history: {e}", call.id);
         }
         Some(view)
+    }
+
+    /// The extra scenario: an unknown number becomes a contact once its call is over.
+    fn add_unknown_number(&self, call: &Call) {
+        let Some(contact) = self.auto_contacts.contact_for(call) else {
+            return;
+        };
+        let known = match self.store.lookup(&contact.phones[0]) {
+            Ok(found) => found.is_some(),
+            Err(e) => {
+                tracing::warn!("directory look-up failed: {e}");
+                return;
+            }
+        };
+        if known {
+            return;
+        }
+        match self.store.add_contact(&contact) {
+            Ok(_) => tracing::info!(
+                "added {} to the directory after call {}",
+                contact.name,
+                call.id
+            ),
+            Err(e) => tracing::warn!("could not add {} to the directory: {e}", contact.name),
+        }
     }
 
     fn view(&self, call: &Call) -> CallView {
@@ -286,5 +322,74 @@ mod tests {
             pipeline.handle(&ring("+79101234567", "second")).is_none(),
             "duplicate"
         );
+    }
+
+    fn auto_contacts(on_missed: bool, on_outgoing: bool) -> Option<AutoContacts> {
+        Some(AutoContacts {
+            on_missed,
+            on_outgoing,
+            responsible: Some("Дарья".into()),
+        })
+    }
+
+    #[test]
+    fn a_missed_call_from_an_unknown_number_adds_a_contact_for_the_chosen_responsible() {
+        let store = store_with_ivan();
+        let mut pipeline =
+            Pipeline::new(store.clone()).with_auto_contacts(auto_contacts(true, false));
+        let number = PhoneNumber::parse("+74951112233", "RU");
+        let ringing = pipeline.handle(&ring("+74951112233", "m1")).unwrap();
+        assert_eq!(
+            ringing.contact_source,
+            Some(ContactSource::Pbx),
+            "not yet while it rings"
+        );
+        assert!(store.lookup(&number).unwrap().is_none());
+
+        let mut missed = ring("+74951112233", "m1");
+        missed.state = CallState::Missed;
+        let view = pipeline.handle(&missed).unwrap();
+        let added = store
+            .lookup(&number)
+            .unwrap()
+            .expect("the number is in the directory");
+        assert_eq!(added.name, "PBX name", "named as the PBX knew it");
+        assert_eq!(added.responsible.as_deref(), Some("Дарья"));
+        assert_eq!(view.contact_source, Some(ContactSource::Directory));
+        assert_eq!(store.contact_count().unwrap(), 2);
+
+        // The next missed call from the same number does not add it twice.
+        let mut again = ring("+74951112233", "m2");
+        again.state = CallState::Missed;
+        pipeline.handle(&again);
+        assert_eq!(store.contact_count().unwrap(), 2);
+    }
+
+    #[test]
+    fn an_outgoing_call_adds_only_when_asked_and_an_answered_incoming_call_never() {
+        let store = store_with_ivan();
+        let mut pipeline =
+            Pipeline::new(store.clone()).with_auto_contacts(auto_contacts(true, false));
+        let mut outgoing = ring("+74950000001", "o1");
+        outgoing.direction = Direction::Out;
+        outgoing.pbx_contact = None;
+        outgoing.state = CallState::Ended;
+        pipeline.handle(&outgoing);
+        let mut answered = ring("+74950000002", "a1");
+        answered.state = CallState::Answered;
+        pipeline.handle(&answered);
+        answered.state = CallState::Ended;
+        pipeline.handle(&answered);
+        assert_eq!(store.contact_count().unwrap(), 1, "nothing added");
+
+        let mut pipeline =
+            Pipeline::new(store.clone()).with_auto_contacts(auto_contacts(false, true));
+        outgoing.call_id = "o2".into();
+        pipeline.handle(&outgoing);
+        let added = store
+            .lookup(&PhoneNumber::parse("+74950000001", "RU"))
+            .unwrap()
+            .expect("added after the outgoing call");
+        assert_eq!(added.name, "+7 495 000-00-01", "no name known: the number");
     }
 }

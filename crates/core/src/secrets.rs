@@ -4,7 +4,7 @@
 
 use std::fmt;
 
-use crate::config::{AccountConfig, RelaySettings};
+use crate::config::{AccountConfig, AutodialerSettings, RelaySettings};
 
 /// The keyring service name all of Callpop's secrets are filed under.
 pub const KEYRING_SERVICE: &str = "callpop";
@@ -12,6 +12,8 @@ pub const KEYRING_SERVICE: &str = "callpop";
 pub const API_KEY_ENV: &str = "CALLPOP_API_KEY";
 /// Overrides the keyring for scripts and CI: this desktop's relay token.
 pub const RELAY_TOKEN_ENV: &str = "CALLPOP_RELAY_TOKEN";
+/// Overrides the keyring for scripts and CI: the Autodialer's key.
+pub const AUTODIALER_KEY_ENV: &str = "CALLPOP_AUTODIALER_KEY";
 
 /// A secret that never shows itself in logs or error messages.
 #[derive(Clone, PartialEq, Eq)]
@@ -82,6 +84,16 @@ impl Slot {
             name: relay.keyring_user(),
             flag: " --relay",
             env: RELAY_TOKEN_ENV,
+        }
+    }
+
+    fn autodialer_key(autodialer: &AutodialerSettings) -> Slot {
+        Slot {
+            what: "Autodialer key",
+            name: autodialer.keyring_user(),
+            // `callpop-cli autodial key set` stores it too.
+            flag: " --autodialer",
+            env: AUTODIALER_KEY_ENV,
         }
     }
 
@@ -169,6 +181,29 @@ pub fn store_relay_token(relay: &RelaySettings, token: &Secret) -> Result<(), Se
 /// Removes the relay token from the keyring; removing a missing one is not an error.
 pub fn delete_relay_token(relay: &RelaySettings) -> Result<(), SecretError> {
     Slot::relay_token(relay).delete()
+}
+
+/// The Autodialer's key: `$CALLPOP_AUTODIALER_KEY` when set, else the keyring's.
+pub fn autodialer_key(autodialer: &AutodialerSettings) -> Result<Secret, SecretError> {
+    Slot::autodialer_key(autodialer).read()
+}
+
+/// The Autodialer's key from the keyring only.
+pub fn keyring_autodialer_key(autodialer: &AutodialerSettings) -> Result<Secret, SecretError> {
+    Slot::autodialer_key(autodialer).read_keyring()
+}
+
+/// Stores the Autodialer's key in the keyring.
+pub fn store_autodialer_key(
+    autodialer: &AutodialerSettings,
+    key: &Secret,
+) -> Result<(), SecretError> {
+    Slot::autodialer_key(autodialer).store(key)
+}
+
+/// Removes the Autodialer's key from the keyring; removing a missing key is not an error.
+pub fn delete_autodialer_key(autodialer: &AutodialerSettings) -> Result<(), SecretError> {
+    Slot::autodialer_key(autodialer).delete()
 }
 
 #[cfg(test)]

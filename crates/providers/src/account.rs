@@ -10,9 +10,12 @@ use chrono::{DateTime, Utc};
 use tokio::sync::mpsc;
 use tokio_util::sync::CancellationToken;
 
+use crate::asterisk::{AmiCallWatcher, AmiClient, AmiSettings, AsteriskError, DEFAULT_CONTEXT};
 use crate::cloudpbx::{
     CloudPbxClient, CloudPbxError, CloudPbxSettings, HistoryQuery, HistoryType, PbxGroup,
 };
+use crate::mcn::{McnClient, McnError, McnSettings, MissedCallsPoller};
+use crate::telediscount::{TelediscountClient, TelediscountError, TelediscountSettings};
 use crate::vega::crm::{self, SyncError, SyncReport};
 use crate::vega::{ActiveCallsPoller, VegaClient, VegaError, VegaSettings};
 
@@ -20,7 +23,7 @@ use crate::vega::{ActiveCallsPoller, VegaClient, VegaError, VegaSettings};
 #[derive(Debug, thiserror::Error)]
 pub enum ProviderError {
     /// The config names a provider this build does not know.
-    #[error("unknown provider `{0}`: the known providers are: vega, cloudpbx")]
+    #[error("unknown provider `{0}`: the known providers are: vega, cloudpbx, asterisk, telediscount, mcn")]
     UnknownProvider(String),
     /// The action needs "me" (the user's extension) and none is configured.
     #[error("no user (extension) configured: set `user` in the [account] section or pass --user")]
@@ -42,6 +45,15 @@ pub enum ProviderError {
     /// The cloud PBX said no, or could not be reached.
     #[error(transparent)]
     CloudPbx(#[from] CloudPbxError),
+    /// Telediscount said no, or could not be reached.
+    #[error(transparent)]
+    Telediscount(#[from] TelediscountError),
+    /// MCN Telecom said no, or could not be reached.
+    #[error(transparent)]
+    Mcn(#[from] McnError),
+    /// Asterisk's manager interface said no, or could not be reached.
+    #[error(transparent)]
+    Asterisk(#[from] AsteriskError),
     /// The local directory could not be read or written.
     #[error("cannot use the contact directory: {0}")]
     Store(#[from] StoreError),
@@ -59,6 +71,28 @@ impl From<SyncError> for ProviderError {
 enum Backend {
     Vega(VegaClient),
     CloudPbx(CloudPbxClient),
+    Telediscount(TelediscountClient),
+    Mcn(McnClient),
+    Asterisk(AmiClient),
+}
+
+/// What an account's provider offers, so the app can show the rest disabled, with the reason.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+pub struct Capabilities {
+    /// Click-to-call.
+    pub click_to_call: bool,
+    /// The PBX's own call history.
+    pub history: bool,
+    /// Ending a call in progress.
+    pub hangup: bool,
+    /// The list of employees ("me" is picked from it).
+    pub employees: bool,
+    /// The PBX's own CRM contacts, synced into the directory.
+    pub contacts_sync: bool,
+    /// Do-Not-Disturb.
+    pub dnd: bool,
+    /// Department calls one can subscribe to.
+    pub departments: bool,
 }
 
 /// A configured PBX account, ready for actions; its events flow from [`Account::start`].
@@ -97,6 +131,32 @@ impl Account {
                 client.accounts().await?;
                 drop((events, shutdown));
             }
+            Backend::Telediscount(client) => {
+                // telediscount.md: nothing to poll; live calls come through the `income` /
+                // `call_finished` webhooks (the relay). Check the key up front.
+                client.check_key().await?;
+                drop((events, shutdown));
+            }
+            Backend::Mcn(client) => {
+                // mcn-telecom.md: the article has no events: poll `call_log` for missed calls
+                // (live cards come from the webhooks, through the relay). Picking the virtual PBX
+                // first reports a wrong token or account number at start.
+                client.vpbx_id().await?;
+                let poller = MissedCallsPoller::new(
+                    client.clone(),
+                    Duration::from_millis(config.poll_interval_ms),
+                    region,
+                );
+                tokio::spawn(poller.run(events, shutdown));
+            }
+            Backend::Asterisk(client) => {
+                // Log in once up front so a wrong secret is reported at start; the watcher then
+                // reconnects on its own for as long as it runs.
+                client.check().await?;
+                let watcher =
+                    AmiCallWatcher::new(client.settings().clone(), config.user.as_deref(), region);
+                tokio::spawn(watcher.run(events, shutdown));
+            }
         }
         Ok(account)
     }
@@ -126,6 +186,23 @@ impl Account {
                 },
                 key.expose().to_owned(),
             )?),
+            // AMI: `base_url` `tcp://HOST:PORT` (or `domain` = HOST), `login` = manager.conf
+            // user, the API key = its secret.
+            "asterisk" => Backend::Asterisk(AmiClient::new(
+                AmiSettings::from_account(config, key)?,
+                config.dial_context.as_deref().unwrap_or(DEFAULT_CONTEXT),
+            )),
+            // `base_url` replaces https://my.telediscount.ru; `user` = the SIP account (SIP/…).
+            "telediscount" => Backend::Telediscount(TelediscountClient::new(
+                TelediscountSettings::from_account(config),
+                key.expose().to_owned(),
+            )?),
+            // `domain` = the personal account number (or `account_id/vpbx_id`); `base_url`
+            // replaces https://api.mcn.ru/v2/rest; `user` = the extension (`abon`).
+            "mcn" => Backend::Mcn(McnClient::new(
+                McnSettings::from_account(config),
+                key.expose().to_owned(),
+            )?),
             other => return Err(ProviderError::UnknownProvider(other.to_owned())),
         };
         Ok(Account {
@@ -140,12 +217,68 @@ impl Account {
         &self.config
     }
 
+    /// What this account's provider offers; the matching methods answer
+    /// [`ProviderError::Unsupported`] for the rest.
+    pub fn capabilities(&self) -> Capabilities {
+        let all = Capabilities {
+            click_to_call: true,
+            history: true,
+            hangup: true,
+            employees: true,
+            contacts_sync: true,
+            dnd: true,
+            departments: true,
+        };
+        match &self.backend {
+            Backend::Vega(_) => Capabilities {
+                dnd: false,
+                departments: false,
+                ..all
+            },
+            Backend::CloudPbx(_) => Capabilities {
+                hangup: false,
+                contacts_sync: false,
+                ..all
+            },
+            Backend::Telediscount(_) | Backend::Mcn(_) => Capabilities {
+                hangup: false,
+                employees: false,
+                contacts_sync: false,
+                dnd: false,
+                departments: false,
+                ..all
+            },
+            Backend::Asterisk(_) => Capabilities {
+                history: false,
+                contacts_sync: false,
+                departments: false,
+                ..all
+            },
+        }
+    }
+
     /// Click-to-call: the PBX rings the user's phone, then `number`. Returns the PBX's call id.
     pub async fn make_call(&self, number: &PhoneNumber) -> Result<String, ProviderError> {
         let me = self.config.user.as_deref().ok_or(ProviderError::NoUser)?;
         match &self.backend {
             Backend::Vega(client) => Ok(client.make_call(me, &number.key()).await?),
             Backend::CloudPbx(client) => Ok(client.make_call(me, number).await?),
+            Backend::Telediscount(client) => Ok(client
+                .outcome(me, number)
+                .await?
+                .call_id
+                .unwrap_or_default()),
+            Backend::Mcn(client) => Ok(client
+                .outbound_call(
+                    me,
+                    number,
+                    crate::mcn::DEFAULT_TIMEOUT_FROM,
+                    crate::mcn::DEFAULT_TIMEOUT_TO,
+                )
+                .await?
+                .call_id
+                .unwrap_or_default()),
+            Backend::Asterisk(client) => Ok(client.originate(me, number).await?),
         }
     }
 
@@ -179,6 +312,12 @@ impl Account {
                 records.sort_by_key(|record| record.ended_at.unwrap_or(record.started_at));
                 Ok(records)
             }
+            Backend::Telediscount(client) => Ok(client
+                .history(since, until, missed_only, &self.region)
+                .await?),
+            Backend::Mcn(client) => Ok(client
+                .history(since, until, missed_only, &self.region)
+                .await?),
             Backend::CloudPbx(client) => {
                 // cloud-pbx.md 5.4: `type=missed` for missed calls, `start`/`end` in UTC.
                 let query = HistoryQuery {
@@ -200,6 +339,11 @@ impl Account {
                 records.sort_by_key(|record| record.ended_at.unwrap_or(record.started_at));
                 Ok(records)
             }
+            // AMI has no query for past calls: CDRs arrive only live, as `Cdr` events.
+            Backend::Asterisk(_) => {
+                Err(self
+                    .unsupported("a call history query (AMI only pushes CDRs live, as calls end)"))
+            }
         }
     }
 
@@ -208,6 +352,8 @@ impl Account {
         match &self.backend {
             Backend::Vega(client) => Ok(client.hangup(call_id).await?),
             Backend::CloudPbx(_) => Err(self.unsupported("hang-up")),
+            Backend::Telediscount(_) | Backend::Mcn(_) => Err(self.unsupported("hang-up")),
+            Backend::Asterisk(client) => Ok(client.hangup(call_id).await?),
         }
     }
 
@@ -216,6 +362,9 @@ impl Account {
         match &self.backend {
             Backend::Vega(client) => Ok(client.employees().await?),
             Backend::CloudPbx(client) => Ok(client.employees().await?),
+            // Neither spec has a user list (telediscount.md, mcn-telecom.md).
+            Backend::Telediscount(_) | Backend::Mcn(_) => Err(self.unsupported("an employee list")),
+            Backend::Asterisk(client) => Ok(client.endpoints().await?),
         }
     }
 
@@ -244,6 +393,10 @@ impl Account {
                 Ok(report)
             }
             Backend::CloudPbx(_) => Err(self.unsupported("a CRM contacts sync")),
+            Backend::Telediscount(_) | Backend::Mcn(_) => {
+                Err(self.unsupported("a CRM contacts sync"))
+            }
+            Backend::Asterisk(_) => Err(self.unsupported("a CRM contacts sync")),
         }
     }
 
@@ -256,6 +409,10 @@ impl Account {
         match &self.backend {
             Backend::Vega(_) => Ok(crm::last_synced(store)?),
             Backend::CloudPbx(_) => Err(self.unsupported("a CRM contacts sync")),
+            Backend::Telediscount(_) | Backend::Mcn(_) => {
+                Err(self.unsupported("a CRM contacts sync"))
+            }
+            Backend::Asterisk(_) => Err(self.unsupported("a CRM contacts sync")),
         }
     }
 
@@ -264,7 +421,9 @@ impl Account {
         let me = self.config.user.as_deref().ok_or(ProviderError::NoUser)?;
         match &self.backend {
             Backend::CloudPbx(client) => Ok(client.set_dnd(me, on).await?),
+            Backend::Asterisk(client) => Ok(client.set_dnd(me, on).await?),
             Backend::Vega(_) => Err(self.unsupported("Do-Not-Disturb")),
+            Backend::Telediscount(_) | Backend::Mcn(_) => Err(self.unsupported("Do-Not-Disturb")),
         }
     }
 
@@ -273,7 +432,9 @@ impl Account {
         let me = self.config.user.as_deref().ok_or(ProviderError::NoUser)?;
         match &self.backend {
             Backend::CloudPbx(client) => Ok(client.get_dnd(me).await?),
+            Backend::Asterisk(client) => Ok(client.dnd(me).await?),
             Backend::Vega(_) => Err(self.unsupported("Do-Not-Disturb")),
+            Backend::Telediscount(_) | Backend::Mcn(_) => Err(self.unsupported("Do-Not-Disturb")),
         }
     }
 
@@ -282,6 +443,27 @@ impl Account {
         match &self.backend {
             Backend::CloudPbx(client) => Ok(client.groups(None).await?),
             Backend::Vega(_) => Err(self.unsupported("departments")),
+            Backend::Telediscount(_) | Backend::Mcn(_) => Err(self.unsupported("departments")),
+            Backend::Asterisk(_) => Err(self.unsupported("departments")),
+        }
+    }
+
+    /// The departments "me" belongs to (cloud-pbx.md 5.2 with `user`): the ones whose calls "me"
+    /// can choose to receive.
+    pub async fn my_groups(&self) -> Result<Vec<PbxGroup>, ProviderError> {
+        let me = self.config.user.as_deref().ok_or(ProviderError::NoUser)?;
+        match &self.backend {
+            Backend::CloudPbx(client) => Ok(client.groups(Some(me)).await?),
+            _ => Err(self.unsupported("departments")),
+        }
+    }
+
+    /// What identifies `employee` as "me" (the account's `user`) on this PBX: Vega routes and
+    /// reports calls by extension; the cloud PBX and the others by the employee's id (login).
+    pub fn user_of(&self, employee: &Employee) -> String {
+        match &self.backend {
+            Backend::Vega(_) => employee.ext.clone().unwrap_or_else(|| employee.id.clone()),
+            _ => employee.id.clone(),
         }
     }
 
@@ -292,6 +474,10 @@ impl Account {
         match &self.backend {
             Backend::CloudPbx(client) => Ok(client.subscribe_on_calls(me, group, on).await?),
             Backend::Vega(_) => Err(self.unsupported("department subscriptions")),
+            Backend::Telediscount(_) | Backend::Mcn(_) => {
+                Err(self.unsupported("department subscriptions"))
+            }
+            Backend::Asterisk(_) => Err(self.unsupported("department subscriptions")),
         }
     }
 
@@ -301,6 +487,10 @@ impl Account {
         match &self.backend {
             Backend::CloudPbx(client) => Ok(client.subscription_status(me, group).await?),
             Backend::Vega(_) => Err(self.unsupported("department subscriptions")),
+            Backend::Telediscount(_) | Backend::Mcn(_) => {
+                Err(self.unsupported("department subscriptions"))
+            }
+            Backend::Asterisk(_) => Err(self.unsupported("department subscriptions")),
         }
     }
 

@@ -8,11 +8,25 @@
 //! - [`vega`]: Vega PBX (REST polling, webhooks, CRM Teler);
 //! - [`cloudpbx`]: the CommuniGate-based cloud PBX's CRM API (`crm_api.wcgp`): commands to the
 //!   PBX, and its `event` / `contact` / `history` webhooks;
+//! - [`telediscount`]: Telediscount (`outcome`, `get_calls`, `get_record`; `income` /
+//!   `call_finished` GET webhooks);
+//! - [`mcn`]: MCN Telecom's virtual PBX (`call_log` history and missed-call polling,
+//!   recordings, `outbound_call`, call webhooks);
+//! - [`tokenless_guard`]: secret path + IP allow-list for PBXs whose webhooks carry no token;
+//! - [`asterisk`]: Asterisk / FreePBX over AMI (events, Originate, presence DND, CDR events,
+//!   a caller-name answer for the dialplan);
+//! - [`autodialer`]: the Autodialer (robot calls by a scenario): `make` in batches, `newcall`,
+//!   `cdr` into history, and its completion webhook;
 //! - [`webhook`]: the framework-free request and reply every provider's webhook handlers share.
 
 pub mod account;
+pub mod asterisk;
+pub mod autodialer;
 pub mod cloudpbx;
+pub mod mcn;
+pub mod telediscount;
+pub mod tokenless_guard;
 pub mod vega;
 pub mod webhook;
 
-pub use account::{Account, ProviderError};
+pub use account::{Account, Capabilities, ProviderError};

@@ -10,7 +10,7 @@ use callpop_core::CallEvent;
 use futures_util::StreamExt;
 use rand::Rng;
 use serde::Deserialize;
-use tokio::sync::mpsc;
+use tokio::sync::{mpsc, watch};
 use tokio_tungstenite::tungstenite::client::IntoClientRequest;
 use tokio_tungstenite::tungstenite::http::HeaderValue;
 use tokio_tungstenite::tungstenite::Message;
@@ -53,6 +53,8 @@ pub struct RelayClient {
     url: String,
     token: Secret,
     last_seq: Option<u64>,
+    /// True while the relay has said "ready" on the current connection.
+    connected: watch::Sender<bool>,
 }
 
 impl std::fmt::Debug for RelayClient {
@@ -72,7 +74,15 @@ impl RelayClient {
             url: url.to_owned(),
             token,
             last_seq: None,
+            connected: watch::Sender::new(false),
         }
+    }
+
+    /// Follows the connection: `true` once the relay said ready, `false` when the connection
+    /// ends. A desktop uses it to show "offline" and to re-read state the PBX may have changed
+    /// meanwhile (Do-Not-Disturb...) after each reconnect.
+    pub fn connection(&self) -> watch::Receiver<bool> {
+        self.connected.subscribe()
     }
 
     /// The last sequence number received, from which a reconnect resumes.
@@ -85,7 +95,9 @@ impl RelayClient {
     pub async fn run(mut self, events: mpsc::Sender<CallEvent>, shutdown: CancellationToken) {
         let mut failures: u32 = 0;
         loop {
-            match self.session(&events, &shutdown, &mut failures).await {
+            let end = self.session(&events, &shutdown, &mut failures).await;
+            self.connected.send_replace(false);
+            match end {
                 SessionEnd::Stopped => return,
                 end => tracing::warn!("relay {}: {end}", self.url),
             }
@@ -161,6 +173,7 @@ impl RelayClient {
                 Ok(ServerMessage::Ready { seq }) => {
                     *failures = 0;
                     tracing::info!("relay {}: connected at sequence {seq}", self.url);
+                    self.connected.send_replace(true);
                 }
                 Ok(ServerMessage::Event { seq, event }) => {
                     if self.last_seq.is_some_and(|last| seq <= last) {

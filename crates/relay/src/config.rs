@@ -10,9 +10,10 @@
 
 use std::fmt;
 use std::net::SocketAddr;
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::time::Duration;
 
+use callpop_providers::tokenless_guard::TokenlessGuard;
 use callpop_providers::vega::webhook::{
     CallSettingsOptions, GuardConfigError, WebhookGuard, DEFAULT_MAX_BODY_BYTES,
 };
@@ -54,15 +55,72 @@ pub struct RelayConfig {
     /// How long a pinged client has to answer before it is dropped, in seconds.
     #[serde(default = "default_pong_timeout")]
     pub pong_timeout_secs: u64,
-    /// The Vega webhooks (vega.md part A).
-    pub vega: VegaSettings,
+    /// The Vega webhooks (vega.md part A), at `POST /vega/{secret}/`; absent: that route
+    /// answers 404.
+    #[serde(default)]
+    pub vega: Option<VegaSettings>,
     /// The cloud PBX's webhooks (cloud-pbx.md 4), at `POST /cloudpbx`; absent: that route
     /// answers 404.
     #[serde(default)]
     pub cloudpbx: Option<CloudPbxSettings>,
+    /// Telediscount's `income` / `call_finished` (telediscount.md), at
+    /// `GET /telediscount/{secret}/income` and `.../call_finished`.
+    #[serde(default)]
+    pub telediscount: Option<TokenlessSettings>,
+    /// MCN Telecom's call webhooks (mcn-telecom.md, public usage), at `/mcn/{secret}`.
+    #[serde(default)]
+    pub mcn: Option<TokenlessSettings>,
+    /// The Autodialer's completion webhook (autodialer.md), at `/autodialer/{secret}`.
+    #[serde(default)]
+    pub autodialer: Option<TokenlessSettings>,
+    /// Asterisk's caller-name look-up for the dialplan's `CURL()`, at
+    /// `GET /asterisk/caller-name?number=...&token=...`.
+    #[serde(default)]
+    pub asterisk: Option<AsteriskSettings>,
+    /// HTTPS: the certificate and key files; absent, the relay speaks plain HTTP (behind a
+    /// TLS-terminating proxy that keeps the peer address, or on a LAN).
+    #[serde(default)]
+    pub tls: Option<TlsSettings>,
+    /// How many webhook requests one address may make.
+    #[serde(default)]
+    pub rate_limit: RateLimitSettings,
     /// The desktops allowed to connect.
     #[serde(default)]
     pub clients: Vec<ClientEntry>,
+}
+
+/// The relay's certificate and private key, PEM files (what certbot writes: `fullchain.pem`
+/// and `privkey.pem`). Relative paths are taken from the relay's working directory.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct TlsSettings {
+    /// The certificate chain, the server's own certificate first.
+    pub cert_path: PathBuf,
+    /// The private key (PKCS#8, PKCS#1 or SEC1).
+    pub key_path: PathBuf,
+}
+
+/// The per-source limit on the webhook routes: each peer address gets `burst` requests at
+/// once, refilled at `per_second`. The PBX sends every call's webhooks from one address, so the
+/// limit is set above a busy office's peak and only stops floods.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RateLimitSettings {
+    /// Requests per second, sustained, from one address.
+    #[serde(default = "default_rate_per_second")]
+    pub per_second: u32,
+    /// Requests one address may make at once before the sustained rate applies.
+    #[serde(default = "default_rate_burst")]
+    pub burst: u32,
+}
+
+impl Default for RateLimitSettings {
+    fn default() -> RateLimitSettings {
+        RateLimitSettings {
+            per_second: default_rate_per_second(),
+            burst: default_rate_burst(),
+        }
+    }
 }
 
 /// How Vega's webhooks are accepted and answered.
@@ -79,6 +137,53 @@ pub struct VegaSettings {
     /// Longest accepted body, in bytes.
     #[serde(default = "default_max_body")]
     pub max_body_bytes: usize,
+}
+
+/// A provider that sends no token (Telediscount, MCN, the Autodialer): only its own addresses
+/// may call, and only on a path with the unguessable segment.
+#[derive(Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct TokenlessSettings {
+    /// The provider's addresses or CIDR blocks (none of their specs publishes them: ask them).
+    pub allowed_ips: Vec<String>,
+    /// The unguessable path segment (`callpop-cli relay` prints a fresh one on request; at
+    /// least 32 URL-safe characters).
+    pub secret_path: String,
+}
+
+impl TokenlessSettings {
+    /// The guard these settings describe, for `provider`.
+    pub fn guard(&self, provider: &'static str) -> Result<TokenlessGuard, ConfigError> {
+        TokenlessGuard::new(provider, &self.allowed_ips, &self.secret_path)
+            .map_err(|e| ConfigError::Invalid(format!("[{provider}]: {e}")))
+    }
+}
+
+impl fmt::Debug for TokenlessSettings {
+    // Never prints the secret path segment.
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("TokenlessSettings")
+            .field("allowed_ips", &self.allowed_ips)
+            .field("secret_path", &"***")
+            .finish()
+    }
+}
+
+/// Asterisk's caller-name look-up.
+#[derive(Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct AsteriskSettings {
+    /// The token the dialplan's URL carries (`&token=...`), compared in constant time.
+    pub lookup_token: String,
+}
+
+impl fmt::Debug for AsteriskSettings {
+    // Never prints the token.
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("AsteriskSettings")
+            .field("lookup_token", &"***")
+            .finish()
+    }
 }
 
 /// The cloud PBX's webhook settings.
@@ -259,6 +364,14 @@ pub enum ConfigError {
     /// Two clients share a name, a name is empty, or a number is zero.
     #[error("the relay config: {0}")]
     Invalid(String),
+    /// The `[tls]` certificate or key cannot be used.
+    #[error("the relay config's [tls] section: {path}: {problem}")]
+    Tls {
+        /// The file at fault.
+        path: String,
+        /// What is wrong with it, and what to do.
+        problem: String,
+    },
 }
 
 impl RelayConfig {
@@ -291,13 +404,33 @@ impl RelayConfig {
 
     /// Checks what serde cannot: the guard, unique client names, non-zero limits.
     pub fn check(&self) -> Result<(), ConfigError> {
-        self.vega.guard()?;
+        if let Some(vega) = &self.vega {
+            vega.guard()?;
+        }
+        for (provider, settings) in [
+            ("telediscount", &self.telediscount),
+            ("mcn", &self.mcn),
+            ("autodialer", &self.autodialer),
+        ] {
+            if let Some(settings) = settings {
+                settings.guard(provider)?;
+            }
+        }
+        if let Some(asterisk) = &self.asterisk {
+            if asterisk.lookup_token.trim().chars().count() < 16 {
+                return Err(ConfigError::Invalid(
+                    "[asterisk] lookup_token must be at least 16 characters".into(),
+                ));
+            }
+        }
         for (what, value) in [
             ("buffer_per_client", self.buffer_per_client as u64),
             ("max_connections", self.max_connections as u64),
             ("request_timeout_secs", self.request_timeout_secs),
             ("ping_interval_secs", self.ping_interval_secs),
             ("pong_timeout_secs", self.pong_timeout_secs),
+            ("rate_limit.per_second", self.rate_limit.per_second.into()),
+            ("rate_limit.burst", self.rate_limit.burst.into()),
         ] {
             if value == 0 {
                 return Err(ConfigError::Invalid(format!("{what} must be at least 1")));
@@ -372,6 +505,14 @@ fn default_ping_interval() -> u64 {
 
 fn default_pong_timeout() -> u64 {
     10
+}
+
+fn default_rate_per_second() -> u32 {
+    100
+}
+
+fn default_rate_burst() -> u32 {
+    200
 }
 
 fn default_max_body() -> usize {
@@ -463,6 +604,11 @@ mod tests {
                 format!("buffer_per_client = 0\n{base}"),
                 "buffer_per_client",
             ),
+            (
+                format!("{base}[rate_limit]\nburst = 0\n"),
+                "rate_limit.burst",
+            ),
+            (format!("{base}[tls]\ncert_path = \"c.pem\"\n"), "key_path"),
             (
                 format!(
                     "{base}[[clients]]\nname = \"a\"\ntoken_sha256 = \"{h}\"\n\

@@ -52,14 +52,24 @@ pub enum Delivery {
         seq: u64,
         /// The event.
         event: Arc<CallEvent>,
+        /// The event as JSON, encoded once when published and shared by every client's log
+        /// (with thousands of clients, encoding per delivery was most of the relay's work).
+        json: Arc<str>,
     },
+}
+
+/// One published event, shared by the logs of every client it concerns.
+#[derive(Debug)]
+struct Published {
+    event: Arc<CallEvent>,
+    json: Arc<str>,
 }
 
 /// One client's log.
 #[derive(Debug)]
 struct ClientLog {
     ext: Option<String>,
-    events: VecDeque<(u64, Arc<CallEvent>)>,
+    events: VecDeque<(u64, Arc<Published>)>,
     /// The number the next event gets.
     next_seq: u64,
     /// The newest number issued, for sessions waiting for more.
@@ -158,15 +168,26 @@ impl EventHub {
 
     /// Appends `event` to the log of every client it concerns.
     pub fn publish_one(&self, event: CallEvent) {
-        let event = Arc::new(event);
+        let json = match serde_json::to_string(&event) {
+            Ok(json) => Arc::from(json),
+            Err(error) => {
+                // CallEvent is plain data: cannot happen, but an event is not worth a panic.
+                tracing::error!("event {} not published: {error}", event.call_id);
+                return;
+            }
+        };
+        let published = Arc::new(Published {
+            event: Arc::new(event),
+            json,
+        });
         let mut state = self.shared.lock();
         for log in state.clients.values_mut() {
-            if !log.wants(&event) {
+            if !log.wants(&published.event) {
                 continue;
             }
             let seq = log.next_seq;
             log.next_seq += 1;
-            log.events.push_back((seq, Arc::clone(&event)));
+            log.events.push_back((seq, Arc::clone(&published)));
             while log.events.len() > self.shared.capacity {
                 log.events.pop_front();
             }
@@ -253,6 +274,15 @@ impl Subscription {
         }
     }
 
+    /// The next delivery if one is ready now, without waiting (to send a backlog in one
+    /// write); `None` when there is none yet or the hub has shut down.
+    pub fn try_next(&mut self) -> Option<Delivery> {
+        if self.shared.shutdown.is_cancelled() {
+            return None;
+        }
+        self.poll_log()
+    }
+
     fn poll_log(&mut self) -> Option<Delivery> {
         let state = self.shared.lock();
         let log = state.clients.get(&self.client)?;
@@ -278,11 +308,12 @@ impl Subscription {
         }
         // Numbers in a log are consecutive, so the next one's place is arithmetic.
         let index = usize::try_from(self.cursor + 1 - first).ok()?;
-        let (seq, event) = log.events.get(index)?;
+        let (seq, published) = log.events.get(index)?;
         self.cursor = *seq;
         Some(Delivery::Event {
             seq: *seq,
-            event: Arc::clone(event),
+            event: Arc::clone(&published.event),
+            json: Arc::clone(&published.json),
         })
     }
 }
@@ -327,7 +358,10 @@ mod tests {
             .iter()
             .map(|d| match d {
                 Delivery::Gap { from, to } => format!("gap {from}-{to}"),
-                Delivery::Event { seq, event } => format!("{seq}:{}", event.call_id),
+                Delivery::Event { seq, event, json } => {
+                    assert!(json.contains(&event.call_id));
+                    format!("{seq}:{}", event.call_id)
+                }
             })
             .collect()
     }

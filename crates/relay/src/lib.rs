@@ -9,8 +9,12 @@
 //!   desktops allowed in ([`ClientEntry`]: a name, an extension, groups and only the *hash* of
 //!   the client's token, which [`issue_client_token`] makes);
 //! - [`server`]: [`Relay`], the axum routes: `POST /vega/{*rest}` (vega.md part A; the peer
-//!   address comes from the socket, the body is read up to the guard's limit), `GET /healthz`,
-//!   `GET /ws`. [`Relay::serve`] runs them until a [`CancellationToken`] is cancelled;
+//!   address comes from the socket, the body is read up to the guard's limit), `POST /cloudpbx`,
+//!   `GET /healthz`, `GET /ws`. [`Relay::serve`] runs them, over HTTP or HTTPS, until a
+//!   [`CancellationToken`] is cancelled; every webhook route is listed in one function and sits
+//!   behind the per-source rate limit (`rate_limit`, governor) and the request timeout;
+//! - [`tls`]: HTTPS with rustls (ring): the PEM certificate and key from the config, and the
+//!   listener that does the handshakes;
 //! - [`hub`]: [`EventHub`], one numbered, bounded log per client (mini-redis's `Db`: one type,
 //!   a small API, stopped on shutdown or drop). Webhook handlers publish through the
 //!   [`PublishEvents`] trait, the seam where a broker plugs in for several instances;
@@ -29,13 +33,16 @@
 pub mod client;
 pub mod config;
 pub mod hub;
+mod rate_limit;
 pub mod server;
+pub mod tls;
+mod tokenless;
 pub mod ws;
 
 pub use client::RelayClient;
 pub use config::{
-    issue_client_token, ClientEntry, ClientToken, CloudPbxSettings, ConfigError, RelayConfig,
-    TokenHash, VegaSettings,
+    issue_client_token, AsteriskSettings, ClientEntry, ClientToken, CloudPbxSettings, ConfigError,
+    RateLimitSettings, RelayConfig, TlsSettings, TokenHash, TokenlessSettings, VegaSettings,
 };
 pub use hub::{Delivery, EventHub, PublishEvents, Subscription};
 pub use server::Relay;

@@ -7,7 +7,8 @@ use axum::body::Body;
 use axum::extract::{ConnectInfo, Request, State};
 use axum::http::{header, HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
-use axum::routing::{get, post};
+use axum::routing::{any, get, post};
+use axum::serve::ListenerExt;
 use axum::{Json, Router};
 use callpop_core::{Employee, Store};
 use callpop_providers::cloudpbx::{self, CloudPbxWebhooks};
@@ -17,12 +18,14 @@ use callpop_providers::vega::webhook::{
 use http_body_util::BodyExt;
 use tokio::net::TcpListener;
 use tokio::sync::Semaphore;
+use tokio_rustls::rustls::ServerConfig;
 use tokio_util::sync::CancellationToken;
 use tower_http::timeout::TimeoutLayer;
 
 use crate::config::{ConfigError, RelayConfig};
 use crate::hub::{EventHub, PublishEvents};
-use crate::ws;
+use crate::rate_limit::{self, WebhookRateLimit};
+use crate::{tls, tokenless, ws};
 
 /// What every handler shares.
 #[derive(Clone)]
@@ -32,9 +35,18 @@ pub(crate) struct AppState {
     pub(crate) publisher: Arc<dyn PublishEvents>,
     /// `VegaWebhooks` keeps the live calls and the duplicate filter (vega.md A.2), so requests
     /// take turns at it; the work under the lock is a parse and one indexed SQLite look-up.
-    pub(crate) vega: Arc<Mutex<VegaWebhooks>>,
-    /// A copy of the guard inside `vega`, to refuse strangers before reading their body.
-    pub(crate) vega_guard: WebhookGuard,
+    /// With it, a copy of its guard, to refuse strangers before reading their body. `None`:
+    /// no `[vega]` section.
+    pub(crate) vega: Option<(Arc<Mutex<VegaWebhooks>>, WebhookGuard)>,
+    /// Telediscount's handler (dedupe state inside), when configured.
+    pub(crate) telediscount:
+        Option<Arc<Mutex<callpop_providers::telediscount::TelediscountWebhooks>>>,
+    /// MCN Telecom's handler, when configured.
+    pub(crate) mcn: Option<Arc<Mutex<callpop_providers::mcn::McnWebhooks>>>,
+    /// The Autodialer's completion webhook, when configured.
+    pub(crate) autodialer: Option<Arc<callpop_providers::autodialer::AutodialerWebhook>>,
+    /// The token Asterisk's dialplan look-up carries, when configured.
+    pub(crate) asterisk_token: Option<callpop_core::secrets::Secret>,
     /// The cloud PBX's handler (dedupe state inside, like Vega's), when configured.
     pub(crate) cloudpbx: Option<Arc<Mutex<CloudPbxWebhooks>>>,
     pub(crate) store: Arc<Store>,
@@ -43,11 +55,30 @@ pub(crate) struct AppState {
     /// bound, anyone able to open connections (even ones that never authenticate: the hello
     /// wait) could exhaust file descriptors and memory and lock the real desktops out.
     pub(crate) connections: Arc<Semaphore>,
+    /// The per-source limit on the webhook routes.
+    pub(crate) rate_limit: Arc<WebhookRateLimit>,
 }
 
-/// One relay instance: the Vega webhook routes, the WebSocket endpoint and the hub between them.
+/// One relay instance: the webhook routes, the WebSocket endpoint and the hub between them.
 pub struct Relay {
     state: AppState,
+    /// HTTPS when the config has a `[tls]` section.
+    tls: Option<Arc<ServerConfig>>,
+}
+
+/// Every provider's webhook route, in one place: a new provider adds its line here and gets
+/// the rate limit and the request timeout with the others.
+fn webhook_routes() -> Router<AppState> {
+    Router::new()
+        .route("/vega/{*rest}", post(vega_webhook))
+        .route("/cloudpbx", post(cloudpbx_webhook))
+        .route("/telediscount/{*rest}", get(tokenless::telediscount))
+        .route("/mcn/{*rest}", any(tokenless::mcn))
+        .route("/autodialer/{*rest}", any(tokenless::autodialer))
+        .route(
+            "/asterisk/caller-name",
+            get(tokenless::asterisk_caller_name),
+        )
 }
 
 impl Relay {
@@ -59,14 +90,24 @@ impl Relay {
         employees: Vec<Employee>,
     ) -> Result<Relay, ConfigError> {
         config.check()?;
-        let guard = config.vega.guard()?;
-        // The relay serves every extension, so no "my" extension (see VegaWebhookEvents::new).
-        let webhooks = VegaWebhooks::new(
-            guard.clone(),
-            config.vega.call_settings(),
-            &config.region,
-            None,
-        );
+        // Read now: a wrong certificate path is a start-up error naming the file.
+        let tls = config.tls.as_ref().map(tls::server_config).transpose()?;
+        let vega = match &config.vega {
+            Some(vega) => {
+                let guard = vega.guard()?;
+                // The relay serves every extension, so no "my" extension (see
+                // VegaWebhookEvents::new).
+                let webhooks =
+                    VegaWebhooks::new(guard.clone(), vega.call_settings(), &config.region, None);
+                Some((Arc::new(Mutex::new(webhooks)), guard))
+            }
+            None => None,
+        };
+        let tokenless = tokenless::TokenlessHandlers::from_config(&config)?;
+        let asterisk_token = config
+            .asterisk
+            .as_ref()
+            .map(|a| callpop_core::secrets::Secret::new(a.lookup_token.trim()));
         let hub = EventHub::new(&config.clients, config.buffer_per_client);
         let cloudpbx = match &config.cloudpbx {
             Some(settings) => Some(Arc::new(Mutex::new(
@@ -76,13 +117,18 @@ impl Relay {
             None => None,
         };
         Ok(Relay {
+            tls,
             state: AppState {
                 connections: Arc::new(Semaphore::new(config.max_connections)),
+                rate_limit: Arc::new(WebhookRateLimit::new(config.rate_limit)),
                 config: Arc::new(config),
                 publisher: Arc::new(hub.clone()),
                 hub,
-                vega: Arc::new(Mutex::new(webhooks)),
-                vega_guard: guard,
+                vega,
+                telediscount: tokenless.telediscount,
+                mcn: tokenless.mcn,
+                autodialer: tokenless.autodialer,
+                asterisk_token,
                 cloudpbx,
                 store,
                 employees: Arc::new(employees),
@@ -103,15 +149,25 @@ impl Relay {
         &self.state.hub
     }
 
+    /// True when [`serve`](Self::serve) speaks HTTPS (the config has a `[tls]` section).
+    pub fn uses_tls(&self) -> bool {
+        self.tls.is_some()
+    }
+
     /// The routes, for embedding or for `tower::ServiceExt::oneshot`. Serve them with
-    /// `into_make_service_with_connect_info::<SocketAddr>()`: the webhook guard needs the peer.
+    /// `into_make_service_with_connect_info::<SocketAddr>()`: the webhook guard and the rate
+    /// limit need the peer.
     pub fn router(&self) -> Router {
-        let webhooks = Router::new()
-            .route("/vega/{*rest}", post(vega_webhook))
-            .route("/cloudpbx", post(cloudpbx_webhook))
+        // The rate limit is the outer layer: a flood is refused before the timeout's clock,
+        // the guard or the body reader spend anything on it.
+        let webhooks = webhook_routes()
             .layer(TimeoutLayer::with_status_code(
                 StatusCode::REQUEST_TIMEOUT,
                 self.state.config.request_timeout(),
+            ))
+            .layer(axum::middleware::from_fn_with_state(
+                Arc::clone(&self.state.rate_limit),
+                rate_limit::limit_webhooks,
             ));
         Router::new()
             .merge(webhooks)
@@ -121,27 +177,49 @@ impl Relay {
             .with_state(self.state.clone())
     }
 
-    /// Serves on `listener` until `shutdown` is cancelled; then the WebSocket sessions are
-    /// closed ("going away") and in-flight requests finish.
+    /// Serves on `listener` (HTTPS when the config has `[tls]`, else HTTP) until `shutdown` is
+    /// cancelled; then the WebSocket sessions are closed ("going away") and in-flight requests
+    /// finish.
     pub async fn serve(
         self,
         listener: TcpListener,
         shutdown: CancellationToken,
     ) -> std::io::Result<()> {
         let hub = self.state.hub.clone();
-        let app = self.router();
-        if let Ok(addr) = listener.local_addr() {
-            tracing::info!(%addr, "relay listening");
-        }
-        axum::serve(
-            listener,
-            app.into_make_service_with_connect_info::<SocketAddr>(),
-        )
-        .with_graceful_shutdown(async move {
+        let app = self
+            .router()
+            .into_make_service_with_connect_info::<SocketAddr>();
+        let stopped = async move {
             shutdown.cancelled().await;
             hub.shutdown();
-        })
-        .await
+        };
+        let addr = listener.local_addr()?;
+        // `tap_io` sets TCP_NODELAY (events are small messages that must not wait for Nagle's
+        // algorithm); it also makes axum hand the listener's peer address to `ConnectInfo`,
+        // which for TLS is still the TCP socket's.
+        match self.tls {
+            None => {
+                tracing::info!(%addr, "relay listening (HTTP)");
+                let listener = listener.tap_io(|tcp| no_delay(tcp));
+                axum::serve(listener, app)
+                    .with_graceful_shutdown(stopped)
+                    .await
+            }
+            Some(config) => {
+                tracing::info!(%addr, "relay listening (HTTPS)");
+                let listener = tls::TlsListener::new(listener, config)?
+                    .tap_io(|stream| no_delay(stream.get_ref().0));
+                axum::serve(listener, app)
+                    .with_graceful_shutdown(stopped)
+                    .await
+            }
+        }
+    }
+}
+
+fn no_delay(tcp: &tokio::net::TcpStream) {
+    if let Err(error) = tcp.set_nodelay(true) {
+        tracing::debug!("TCP_NODELAY not set: {error}");
     }
 }
 
@@ -149,7 +227,7 @@ async fn healthz() -> Json<serde_json::Value> {
     Json(serde_json::json!({ "ok": true }))
 }
 
-async fn not_found() -> Response {
+pub(crate) async fn not_found() -> Response {
     json_error(StatusCode::NOT_FOUND, "Not found")
 }
 
@@ -158,7 +236,7 @@ pub(crate) fn json_error(status: StatusCode, message: &str) -> Response {
     (status, Json(serde_json::json!({ "error": message }))).into_response()
 }
 
-fn write_reply(reply: WebhookReply) -> Response {
+pub(crate) fn write_reply(reply: WebhookReply) -> Response {
     let status = StatusCode::from_u16(reply.status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
     (
         status,
@@ -190,11 +268,14 @@ async fn vega_webhook(
             .map(str::to_owned),
         body: Vec::new(),
     };
+    let Some((vega, guard)) = app.vega.clone() else {
+        return not_found().await;
+    };
     // Address and secret first, on an empty body: a stranger's body is never read.
-    if let Err(error) = app.vega_guard.check(&webhook) {
+    if let Err(error) = guard.check(&webhook) {
         return write_reply(error.reply());
     }
-    let limit = app.vega_guard.max_body_bytes();
+    let limit = guard.max_body_bytes();
     if let Some(size) = declared_length(&parts.headers).filter(|size| *size > limit) {
         return write_reply(WebhookError::TooLarge { size, limit }.reply());
     }
@@ -209,7 +290,7 @@ async fn vega_webhook(
 
     // The look-up is synchronous SQLite: kept off the async workers.
     let handled = tokio::task::spawn_blocking(move || {
-        let mut webhooks = app.vega.lock().unwrap_or_else(|p| p.into_inner());
+        let mut webhooks = vega.lock().unwrap_or_else(|p| p.into_inner());
         let outcome = webhooks.handle(&webhook, &app.store, &app.employees, chrono::Utc::now());
         // Published under the lock, so events reach the hub in the order Vega's requests
         // were handled.
@@ -288,7 +369,7 @@ async fn cloudpbx_webhook(
     }
 }
 
-fn declared_length(headers: &HeaderMap) -> Option<usize> {
+pub(crate) fn declared_length(headers: &HeaderMap) -> Option<usize> {
     headers
         .get(header::CONTENT_LENGTH)?
         .to_str()
@@ -299,7 +380,7 @@ fn declared_length(headers: &HeaderMap) -> Option<usize> {
 }
 
 /// The body, stopping once `cap` bytes are in (what the client sends beyond is not read).
-async fn read_at_most(mut body: Body, cap: usize) -> Result<Vec<u8>, String> {
+pub(crate) async fn read_at_most(mut body: Body, cap: usize) -> Result<Vec<u8>, String> {
     let mut out = Vec::new();
     while out.len() < cap {
         let Some(frame) = body.frame().await else {

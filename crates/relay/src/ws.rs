@@ -26,6 +26,7 @@ use axum::extract::ws::{CloseFrame, Message, Utf8Bytes, WebSocket, WebSocketUpgr
 use axum::extract::{Query, State};
 use axum::http::{header, HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
+use futures_util::SinkExt;
 use serde::Deserialize;
 use tokio::sync::OwnedSemaphorePermit;
 
@@ -38,8 +39,13 @@ const POLICY_VIOLATION: u16 = 1008;
 const GOING_AWAY: u16 = 1001;
 /// Largest message a client may send: hellos and pongs are tiny.
 const MAX_CLIENT_MESSAGE: usize = 4 * 1024;
-/// How long one message may take to go out before the client counts as stuck.
+/// How long one message (or one batch) may take to go out before the client counts as stuck.
 const SEND_TIMEOUT: Duration = Duration::from_secs(10);
+/// Most messages written before one flush.
+const MAX_BATCH: usize = 64;
+/// Initial read buffer of a session: clients send only hellos and pongs, and tungstenite's
+/// default (128 KiB) per connection would be most of the relay's memory with 10k desktops.
+const READ_BUFFER: usize = 4 * 1024;
 
 /// Query string of `/ws`.
 #[derive(Debug, Deserialize)]
@@ -101,6 +107,7 @@ pub(crate) async fn connect(
     };
     upgrade
         .max_message_size(MAX_CLIENT_MESSAGE)
+        .read_buffer_size(READ_BUFFER)
         .on_upgrade(move |socket| session(app, socket, client.map(|c| (c, last_seq)), permit))
 }
 
@@ -208,7 +215,7 @@ async fn pump(
                     close(socket, GOING_AWAY, "the relay is shutting down").await;
                     return "relay shutting down";
                 };
-                if send(socket, encode(&delivery)).await.is_err() {
+                if send_backlog(socket, delivery, subscription).await.is_err() {
                     return "send failed or timed out";
                 }
             }
@@ -235,13 +242,37 @@ async fn pump(
     }
 }
 
+/// Sends `first` and whatever else is ready (up to [`MAX_BATCH`]) with one flush: a client
+/// that fell behind catches up in a few writes instead of one per event.
+async fn send_backlog(
+    socket: &mut WebSocket,
+    first: Delivery,
+    subscription: &mut Subscription,
+) -> Result<(), ()> {
+    let batch = async {
+        socket.feed(Message::Text(encode(&first).into())).await?;
+        for _ in 1..MAX_BATCH {
+            let Some(next) = subscription.try_next() else {
+                break;
+            };
+            socket.feed(Message::Text(encode(&next).into())).await?;
+        }
+        socket.flush().await
+    };
+    match tokio::time::timeout(SEND_TIMEOUT, batch).await {
+        Ok(Ok(())) => Ok(()),
+        _ => Err(()),
+    }
+}
+
 fn encode(delivery: &Delivery) -> String {
     match delivery {
         Delivery::Gap { from, to } => {
             serde_json::json!({ "type": "gap", "from": from, "to": to }).to_string()
         }
-        Delivery::Event { seq, event } => {
-            serde_json::json!({ "type": "event", "seq": seq, "event": &**event }).to_string()
+        // The event's JSON was encoded once for every client (hub.rs).
+        Delivery::Event { seq, json, .. } => {
+            format!(r#"{{"type":"event","seq":{seq},"event":{json}}}"#)
         }
     }
 }

@@ -15,6 +15,17 @@
 //!
 //! [`cloudpbx`] serves the cloud PBX's CRM API (`crm_api.wcgp`) and plays calls into a CRM by
 //! POSTing its `contact`, `event` and `history` requests.
+//!
+//! [`telediscount`] serves Telediscount's `outcome` / `get_calls` / `get_record` and plays calls
+//! as its `income` / `call_finished` GETs; [`mcn`] serves MCN Telecom's vpbx list, `call_log`,
+//! recordings and `outbound_call` under `/v2/rest`, and plays calls as its JSON webhooks.
+//!
+//! [`autodialer`] serves the Autodialer's `make`, `newcall` and `cdr`, "dials" the records it
+//! takes (at once when they have no time window, as the spec warns) and POSTs the completion
+//! webhook for each call.
 
+pub mod autodialer;
 pub mod cloudpbx;
+pub mod mcn;
+pub mod telediscount;
 pub mod vega;

@@ -1,5 +1,6 @@
 //! One module per subcommand.
 
+pub mod autodialer;
 pub mod call;
 pub mod contacts;
 pub mod dnd;

@@ -23,7 +23,9 @@ pub struct Args {
 /// Watches until Ctrl-C.
 pub async fn run(flags: &AccountFlags, args: Args) -> anyhow::Result<ExitCode> {
     let config = context::config(flags)?;
-    let mut pipeline = Pipeline::new(context::store(&config)?).with_crm_links(config.crm.clone());
+    let mut pipeline = Pipeline::new(context::store(&config)?)
+        .with_crm_links(config.crm.clone())
+        .with_auto_contacts(config.auto_contacts.clone());
     let (events_tx, mut events) = mpsc::channel(256);
     let shutdown = CancellationToken::new();
     // With a relay configured the events come from it (the PBX pushes webhooks there);

@@ -94,6 +94,9 @@ pub struct CloudPbxSimConfig {
     pub csv_header: bool,
     /// The history at start.
     pub history: Vec<SimHistoryRow>,
+    /// The pause between two requests of a played call (zero: back to back), so a person or a
+    /// test watching a desktop sees each state of the call.
+    pub pace: std::time::Duration,
 }
 
 impl Default for CloudPbxSimConfig {
@@ -133,6 +136,7 @@ impl Default for CloudPbxSimConfig {
             ],
             csv_header: true,
             history: Vec::new(),
+            pace: std::time::Duration::ZERO,
         }
     }
 }
@@ -279,6 +283,22 @@ impl CloudPbxSimHandle {
     /// Whether `user` is in DND.
     pub fn dnd(&self, user: &str) -> bool {
         self.state.live().dnd.get(user).copied().unwrap_or(false)
+    }
+
+    /// Whether `user` receives the calls of department `group` (everyone does until they
+    /// unsubscribe).
+    pub fn subscribed(&self, user: &str, group: &str) -> bool {
+        !self
+            .state
+            .live()
+            .unsubscribed
+            .contains(&(user.to_owned(), group.to_owned()))
+    }
+
+    /// Turns `user`'s DND on or off the way the desk phone or the PBX's web panel would: no
+    /// CRM is told; a client sees it only by asking `get_dnd`.
+    pub fn set_dnd_on_phone(&self, user: &str, on: bool) {
+        self.state.live().dnd.insert(user.to_owned(), on);
     }
 
     /// How many requests each `cmd` got (as sent), `?` for none.

@@ -225,7 +225,10 @@ pub(super) async fn run(
         }
     };
     let mut deliveries = Vec::new();
-    for fields in plan {
+    for (step, fields) in plan.into_iter().enumerate() {
+        if step > 0 && !state.config.pace.is_zero() {
+            tokio::time::sleep(state.config.pace).await;
+        }
         let fields: Vec<(String, String)> =
             fields.into_iter().map(|(k, v)| (k.to_owned(), v)).collect();
         let cmd = fields[0].1.clone();

@@ -1,0 +1,114 @@
+//! What can go wrong talking to MCN Telecom's API, in words a user can act on. No message
+//! carries the token.
+
+use std::time::Duration;
+
+/// How many characters of an answer an error quotes.
+const EXCERPT_CHARS: usize = 200;
+
+/// A failed request to MCN Telecom.
+#[derive(Debug, thiserror::Error)]
+pub enum McnError {
+    /// `401` / `403` (public usage: a Bearer token from the cabinet's "API" page).
+    #[error(
+        "MCN Telecom rejected the API token (HTTP {status} to `{call}`); create a token again \
+         in the personal account, menu \"API\""
+    )]
+    Unauthorized {
+        /// The call made.
+        call: &'static str,
+        /// 401 or 403.
+        status: u16,
+    },
+    /// `404`: a wrong account number, virtual PBX, call or recording.
+    #[error("MCN Telecom has no {what} (`{call}` answered 404)")]
+    NotFound {
+        /// The call made.
+        call: &'static str,
+        /// What was looked for.
+        what: String,
+    },
+    /// The account has no active virtual PBX (article: `GET /account/{account_id}/vpbx`).
+    #[error("MCN Telecom account {account_id} has no active virtual PBX")]
+    NoVpbx {
+        /// The account number.
+        account_id: String,
+    },
+    /// Another `4xx`: MCN refused the request.
+    #[error("MCN Telecom refused `{call}` (HTTP {status}: {detail})")]
+    Refused {
+        /// The call made.
+        call: &'static str,
+        /// The status code.
+        status: u16,
+        /// MCN's words, shortened.
+        detail: String,
+    },
+    /// A 5xx.
+    #[error("MCN Telecom failed on `{call}` (HTTP {status}: {body}); try again later")]
+    Server {
+        /// The call made.
+        call: &'static str,
+        /// The status code.
+        status: u16,
+        /// The start of the answer.
+        body: String,
+    },
+    /// The answer is not the JSON expected.
+    #[error("MCN Telecom's answer to `{call}` is not the JSON expected ({detail}); it begins: {excerpt:?}")]
+    NotJson {
+        /// The call made.
+        call: &'static str,
+        /// What is wrong.
+        detail: String,
+        /// The start of the answer.
+        excerpt: String,
+    },
+    /// A recording larger than the client accepts.
+    #[error("the recording is larger than {limit} bytes; download it from the personal account")]
+    TooLarge {
+        /// The limit.
+        limit: usize,
+    },
+    /// No answer within the timeout.
+    #[error(
+        "MCN Telecom did not answer `{call}` within {} s; check the network, or raise the timeout",
+        timeout.as_secs_f64()
+    )]
+    Timeout {
+        /// The call made.
+        call: &'static str,
+        /// The timeout in force.
+        timeout: Duration,
+    },
+    /// The connection failed.
+    #[error("cannot reach MCN Telecom at {url}: {detail}; check the address and the network")]
+    Network {
+        /// The base URL.
+        url: String,
+        /// What failed.
+        detail: String,
+    },
+    /// The settings cannot work.
+    #[error("the MCN Telecom settings are not usable: {0}")]
+    InvalidSettings(String),
+    /// A request's arguments are unusable.
+    #[error("{0}")]
+    InvalidInput(String),
+}
+
+/// At most [`EXCERPT_CHARS`] characters of `text`, with `secret` replaced.
+pub(crate) fn excerpt(text: &str, secret: &str) -> String {
+    let scrubbed = if secret.is_empty() {
+        text.trim().to_owned()
+    } else {
+        text.trim().replace(secret, "***")
+    };
+    let mut chars = scrubbed.chars();
+    let short: String = chars.by_ref().take(EXCERPT_CHARS).collect();
+    if chars.next().is_some() {
+        format!("{short}…")
+    } else {
+        short
+    }
+}

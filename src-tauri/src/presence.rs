@@ -1,0 +1,190 @@
+//! "Me"'s availability on the PBX: Do-Not-Disturb and the departments whose calls "me" receives.
+//!
+//! The PBX is the source of truth: a change made on the desk phone or in the PBX's web panel must
+//! show here too. So the state is read back from the PBX at start, after every reconnect, after
+//! every change made here, and every few minutes; the tray and the main window only ever show
+//! what the PBX last said. A provider that does not offer an action leaves it disabled, with the
+//! provider's reason.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use callpop_providers::{Account, ProviderError};
+use serde::Serialize;
+use tauri::{AppHandle, Emitter, Manager};
+use tokio::sync::Notify;
+use tokio_util::sync::CancellationToken;
+
+use crate::state::AppState;
+use crate::tray;
+
+/// Event telling the main window that the presence changed.
+pub const PRESENCE_EVENT: &str = "presence";
+/// How often the state is read back from the PBX when nothing else asks for it.
+const REFRESH_EVERY: Duration = Duration::from_secs(180);
+
+/// One department's "receive its calls" toggle.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct GroupToggle {
+    /// The PBX's id of the department.
+    pub id: String,
+    /// Its name, for people.
+    pub name: String,
+    /// True when "me" receives its calls.
+    pub on: bool,
+}
+
+/// What the PBX last said about "me"'s availability.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+pub struct Presence {
+    /// Do-Not-Disturb; `None` until the PBX answered (or when it cannot say).
+    pub dnd: Option<bool>,
+    /// Why DND cannot be used here (the provider does not offer it, no "me"...).
+    pub dnd_unavailable: Option<String>,
+    /// "Me"'s departments with their toggles.
+    pub groups: Vec<GroupToggle>,
+    /// Why department toggles cannot be used here.
+    pub groups_unavailable: Option<String>,
+    /// The last error talking to the PBX about presence, if the last attempt failed.
+    pub error: Option<String>,
+}
+
+/// Wakes the refresher early (after a reconnect, after a change).
+#[derive(Default)]
+pub struct RefreshSignal(pub Notify);
+
+/// Reads DND and the department subscriptions back from the PBX, now and then: at once, every
+/// [`REFRESH_EVERY`], and whenever [`request_refresh`] is called. Ends with `shutdown`.
+pub async fn keep_fresh(app: AppHandle, shutdown: CancellationToken) {
+    let signal = app.state::<Arc<RefreshSignal>>().inner().clone();
+    loop {
+        refresh(&app).await;
+        tokio::select! {
+            _ = shutdown.cancelled() => return,
+            _ = tokio::time::sleep(REFRESH_EVERY) => {}
+            _ = signal.0.notified() => {}
+        }
+    }
+}
+
+/// Asks the refresher to read the state back now.
+pub fn request_refresh(app: &AppHandle) {
+    if let Some(signal) = app.try_state::<Arc<RefreshSignal>>() {
+        signal.0.notify_one();
+    }
+}
+
+/// Reads the state from the PBX and shows it.
+pub async fn refresh(app: &AppHandle) {
+    let Some(account) = current_account(app) else {
+        return;
+    };
+    let previous = app
+        .state::<AppState>()
+        .presence
+        .lock()
+        .expect("presence lock")
+        .clone();
+    let presence = read(&account, &previous).await;
+    publish(app, presence);
+}
+
+/// Turns DND on or off on the PBX, then shows what the PBX says now.
+pub async fn set_dnd(app: &AppHandle, on: bool) -> Result<Presence, String> {
+    let account = current_account(app).ok_or("not connected to a PBX yet")?;
+    let result = account.set_dnd(on).await;
+    refresh(app).await;
+    result.map_err(|e| e.to_string())?;
+    Ok(current(app))
+}
+
+/// Subscribes "me" to a department's calls or not, then shows what the PBX says now.
+pub async fn set_group(app: &AppHandle, group: &str, on: bool) -> Result<Presence, String> {
+    let account = current_account(app).ok_or("not connected to a PBX yet")?;
+    let result = account.subscribe(Some(group), on).await;
+    refresh(app).await;
+    result.map_err(|e| e.to_string())?;
+    Ok(current(app))
+}
+
+/// What the tray and the window show now.
+pub fn current(app: &AppHandle) -> Presence {
+    app.state::<AppState>()
+        .presence
+        .lock()
+        .expect("presence lock")
+        .clone()
+}
+
+fn current_account(app: &AppHandle) -> Option<Arc<Account>> {
+    app.state::<AppState>()
+        .account
+        .lock()
+        .expect("account lock")
+        .clone()
+}
+
+/// Asks the PBX. A failed read keeps the last known values (the toggles do not flicker on a
+/// network hiccup) and says what failed.
+async fn read(account: &Account, previous: &Presence) -> Presence {
+    let mut presence = Presence {
+        dnd: previous.dnd,
+        groups: previous.groups.clone(),
+        ..Presence::default()
+    };
+    let mut errors = Vec::new();
+    match account.dnd().await {
+        Ok(on) => presence.dnd = Some(on),
+        Err(e) if is_unavailable(&e) => {
+            presence.dnd = None;
+            presence.dnd_unavailable = Some(e.to_string());
+        }
+        Err(e) => errors.push(e.to_string()),
+    }
+    match read_groups(account).await {
+        Ok(groups) => presence.groups = groups,
+        Err(e) if is_unavailable(&e) => {
+            presence.groups.clear();
+            presence.groups_unavailable = Some(e.to_string());
+        }
+        Err(e) => errors.push(e.to_string()),
+    }
+    if !errors.is_empty() {
+        errors.dedup();
+        presence.error = Some(errors.join("; "));
+    }
+    presence
+}
+
+async fn read_groups(account: &Account) -> Result<Vec<GroupToggle>, ProviderError> {
+    let mut toggles = Vec::new();
+    for group in account.my_groups().await? {
+        let on = account.subscription(&group.id).await?;
+        toggles.push(GroupToggle {
+            name: group.real_name.clone().unwrap_or_else(|| group.id.clone()),
+            id: group.id,
+            on,
+        });
+    }
+    Ok(toggles)
+}
+
+/// Errors that mean "not here" rather than "try again later".
+fn is_unavailable(error: &ProviderError) -> bool {
+    matches!(
+        error,
+        ProviderError::Unsupported { .. } | ProviderError::NoUser
+    )
+}
+
+fn publish(app: &AppHandle, presence: Presence) {
+    if let Some(error) = &presence.error {
+        tracing::warn!("cannot read DND / departments from the PBX: {error}");
+    }
+    *app.state::<AppState>()
+        .presence
+        .lock()
+        .expect("presence lock") = presence.clone();
+    tray::show_presence(app, &presence);
+    let _ = app.emit(PRESENCE_EVENT, &presence);
+}

@@ -1,0 +1,150 @@
+//! Helpers for the end-to-end tests in `tests/`: the real app under `tauri-driver`, driven
+//! through WebDriver (fantoccini), with screenshots saved under `target/screenshots/`.
+
+use std::net::TcpListener;
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+use anyhow::{bail, Context as _};
+use fantoccini::{Client, ClientBuilder};
+use hyper_util::client::legacy::connect::HttpConnector;
+
+/// The workspace root.
+pub fn workspace_dir() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .parent()
+        .expect("workspace root")
+        .to_owned()
+}
+
+/// `target/screenshots/`, created.
+pub fn screenshot_dir() -> PathBuf {
+    let dir = workspace_dir().join("target/screenshots");
+    std::fs::create_dir_all(&dir).expect("create target/screenshots");
+    dir
+}
+
+/// A port nobody listens on now.
+pub fn free_port() -> u16 {
+    TcpListener::bind("127.0.0.1:0")
+        .expect("bind a free port")
+        .local_addr()
+        .unwrap()
+        .port()
+}
+
+/// `tauri-driver`, killed when dropped.
+pub struct Driver(Child);
+
+impl Drop for Driver {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+/// Starts `tauri-driver` on `port`; the app it launches gets this config, data dir and locale.
+pub fn start_driver(
+    port: u16,
+    config: &Path,
+    data_dir: &Path,
+    locale: &str,
+) -> anyhow::Result<Driver> {
+    let child = Command::new("tauri-driver")
+        .args([
+            "--port",
+            &port.to_string(),
+            "--native-port",
+            &free_port().to_string(),
+        ])
+        .env("CALLPOP_CONFIG", config)
+        .env("CALLPOP_DATA_DIR", data_dir)
+        .env("CALLPOP_LOCALE", locale)
+        .stdout(Stdio::null())
+        .spawn()
+        .context("starting tauri-driver (scripts/setup.sh installs it with cargo install)")?;
+    Ok(Driver(child))
+}
+
+/// A WebDriver session with the app at `app`, started with `args`.
+pub async fn connect(port: u16, app: &Path, args: &[&str]) -> anyhow::Result<Client> {
+    let mut caps = serde_json::Map::new();
+    caps.insert(
+        "tauri:options".into(),
+        serde_json::json!({ "application": app, "args": args }),
+    );
+    let deadline = Instant::now() + Duration::from_secs(20);
+    loop {
+        match ClientBuilder::new(HttpConnector::new())
+            .capabilities(caps.clone())
+            .connect(&format!("http://127.0.0.1:{port}"))
+            .await
+        {
+            Ok(client) => return Ok(client),
+            Err(e) if Instant::now() < deadline => {
+                let _ = e;
+                tokio::time::sleep(Duration::from_millis(200)).await;
+            }
+            Err(e) => bail!("no WebDriver session: {e}"),
+        }
+    }
+}
+
+/// Switches to the window whose title is `title`.
+pub async fn switch_to(client: &Client, title: &str) -> anyhow::Result<()> {
+    let deadline = Instant::now() + Duration::from_secs(15);
+    while Instant::now() < deadline {
+        for handle in client.windows().await? {
+            client.switch_to_window(handle).await?;
+            if client.title().await? == title {
+                return Ok(());
+            }
+        }
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+    bail!("no window titled {title:?}")
+}
+
+/// Waits until `script` (a JS expression) is truthy, returning its value.
+pub async fn wait_for(
+    client: &Client,
+    script: &str,
+    within: Duration,
+) -> anyhow::Result<serde_json::Value> {
+    let deadline = Instant::now() + within;
+    loop {
+        let value = client.execute(&format!("return {script};"), vec![]).await?;
+        if !(value.is_null() || value == false || value == "") {
+            return Ok(value);
+        }
+        if Instant::now() > deadline {
+            bail!("timed out waiting for `{script}`");
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+}
+
+/// The text of the first element matching `selector` (empty when there is none).
+pub async fn text_of(client: &Client, selector: &str) -> anyhow::Result<String> {
+    let script = "return document.querySelector(arguments[0])?.textContent ?? '';";
+    let value = client
+        .execute(script, vec![serde_json::json!(selector)])
+        .await?;
+    Ok(value.as_str().unwrap_or_default().to_owned())
+}
+
+pub fn save_desktop_screenshot(name: &str) {
+    // The whole X display, tray and card as a person sees them; best effort (imagemagick).
+    let path = screenshot_dir().join(name);
+    let _ = Command::new("import")
+        .args(["-window", "root"])
+        .arg(&path)
+        .status();
+}
+
+/// Saves what the WebDriver window shows under `target/screenshots/NAME`.
+pub async fn save_screenshot(client: &Client, name: &str) -> anyhow::Result<()> {
+    std::fs::write(screenshot_dir().join(name), client.screenshot().await?)?;
+    Ok(())
+}
