@@ -47,6 +47,14 @@ except OSError:
 PY
 }
 
+# An Asterisk running on configs from an older write-configs.sh (its `; lab-config: N` line
+# differs) is stopped, so the configs are rewritten and it starts on the current ones.
+MARKER=$(grep -m1 '^; lab-config:' "$HERE/write-configs.sh" | sed 's/ (.*//')
+if ami_up && [ -n "$MARKER" ] && ! grep -qF "$MARKER" "$ROOTFS$D/etc/extensions.conf" 2>/dev/null; then
+  echo "PBX lab: the running Asterisk has older configs; restarting it on the current ones" >&2
+  "$HERE/stop-asterisk.sh" "$ROOTFS" "$D" >"$W/stop.log" 2>&1 || fail "stopping the outdated Asterisk failed" "$W/stop.log"
+fi
+
 if ! ami_up; then
   "$HERE/write-configs.sh" "$ROOTFS" "$D" >"$W/configs.log" 2>&1 || fail "writing the Asterisk configs failed" "$W/configs.log"
   "$HERE/start-asterisk.sh" "$ROOTFS" "$D" >"$W/start.log" 2>&1 || fail "Asterisk did not start" "$W/start.log"

@@ -12,7 +12,9 @@ const template = document.getElementById("card-template");
 function stateLabel(view) {
   switch (view.state) {
     case "ringing": return t(`ringing_${view.direction}`);
-    case "answered": return view.employee_name && me && view.employee !== me ? t("answered_by", { name: view.employee_name }) : t("answered");
+    case "answered":
+      if (view.on_hold) return t("on_hold");
+      return view.employee_name && me && view.employee !== me ? t("answered_by", { name: view.employee_name }) : t("answered");
     case "ended": return t("ended", { duration: formatDuration(talkSeconds(view)) });
     default: return t(view.state);
   }
@@ -49,11 +51,14 @@ function render(view) {
       setTimeout(() => { event.target.textContent = t("copy"); }, 1500);
     });
     card.querySelector(".close").title = t("close");
+    loadNotes(card, view.call_id);
+    markPainted(view.call_id);
     card.querySelector(".copy").textContent = t("copy");
     root.prepend(card);
   }
   const contact = view.contact;
   card.dataset.state = view.state;
+  card.classList.toggle("on-hold", Boolean(view.on_hold));
   card.querySelector(".state").textContent = stateLabel(view);
   card.querySelector(".timer").textContent = timerText(view);
 
@@ -77,6 +82,30 @@ function render(view) {
   const crm = card.querySelector(".crm");
   crm.hidden = !contact?.url && !view.new_contact_url;
   crm.textContent = contact?.url ? t("open_crm") : t("create_contact");
+}
+
+// When each new card reached the screen (epoch ms, after the frame that shows it): what
+// "event to card visible" is measured against (tests/tests/asterisk_app.rs). The last 100.
+window.cardPaints = [];
+function markPainted(callId) {
+  requestAnimationFrame(() => requestAnimationFrame(() => {
+    window.cardPaints.push({ callId, at: performance.timeOrigin + performance.now() });
+    if (window.cardPaints.length > 100) window.cardPaints.shift();
+  }));
+}
+
+// The contact's last CRM notes, once per card (providers without notes give none).
+async function loadNotes(card, callId) {
+  const notes = await invoke("card_notes", { callId }).catch(() => []);
+  const list = card.querySelector(".notes");
+  list.replaceChildren(...notes.map((note) => {
+    const li = document.createElement("li");
+    const when = note.at ? `${formatWhen(note.at)} · ` : "";
+    const who = note.author ? `${note.author}: ` : "";
+    li.textContent = `${when}${who}${note.text}`;
+    li.title = note.text;
+    return li;
+  }));
 }
 
 function remove(callId) {

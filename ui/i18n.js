@@ -2,7 +2,7 @@
 const TEXTS = {
   en: {
     ringing_in: "Incoming call", ringing_out: "Calling", ringing_internal: "Internal call",
-    answered: "On the call", answered_by: "Answered by {name}", ended: "Call ended · {duration}",
+    answered: "On the call", on_hold: "On hold", answered_by: "Answered by {name}", ended: "Call ended · {duration}",
     missed: "Missed call", cancelled: "Caller hung up", transferred: "Transferred",
     unknown: "Unknown number", new_number: "Not in your contacts",
     responsible: "Responsible", open_crm: "Open in CRM", create_contact: "Create contact", copy: "Copy number", copied: "Copied",
@@ -17,11 +17,15 @@ const TEXTS = {
     dnd: "Do not disturb", group_calls: "Department calls", pick_me: "Who am I?", history: "Calls",
     f_all: "All", f_incoming: "Incoming", f_outgoing: "Outgoing", f_missed: "Missed", f_not_called_back: "To call back",
     no_calls_here: "No such calls.", call_back: "Call back", play_recording: "Play the recording",
-    load_from_pbx: "Load from the PBX", loaded_calls: "Loaded {n} calls from the PBX.", calling_now: "Calling: your phone rings first.", calling_number: "Calling {number}: your phone rings first.",
+    load_from_pbx: "Load from the PBX", loaded_calls: "Loaded {n} calls from the PBX.", calling_now: "Calling: your phone rings first.",
+    autodialer: "Autodialer…", autodialer_hint: "Pick contacts and send them to a robot campaign", selected: "Selected: {n}",
+    campaign: "Campaign", window: "Dial between", attempts: "Attempts", send_to_campaign: "Send to campaign", send_anyway: "Send anyway",
+    robot_call: "Robot call now", robot_calling: "Robot call started ({job}).", skipped_no_number: "Left out (no number): {n}",
+    not_offered: "{provider} does not offer this: {action}", calling_number: "Calling {number}: your phone rings first.",
   },
   ru: {
     ringing_in: "Входящий звонок", ringing_out: "Исходящий звонок", ringing_internal: "Внутренний звонок",
-    answered: "Идёт разговор", answered_by: "Ответил(а) {name}", ended: "Звонок завершён · {duration}",
+    answered: "Идёт разговор", on_hold: "На удержании", answered_by: "Ответил(а) {name}", ended: "Звонок завершён · {duration}",
     missed: "Пропущенный звонок", cancelled: "Абонент положил трубку", transferred: "Переведён",
     unknown: "Неизвестный номер", new_number: "Нет в контактах",
     responsible: "Ответственный", open_crm: "Открыть в CRM", create_contact: "Создать контакт", copy: "Копировать номер", copied: "Скопировано",
@@ -36,7 +40,11 @@ const TEXTS = {
     dnd: "Не беспокоить", group_calls: "Звонки отделов", pick_me: "Кто я?", history: "Звонки",
     f_all: "Все", f_incoming: "Входящие", f_outgoing: "Исходящие", f_missed: "Пропущенные", f_not_called_back: "Перезвонить",
     no_calls_here: "Таких звонков нет.", call_back: "Перезвонить", play_recording: "Слушать запись",
-    load_from_pbx: "Загрузить из АТС", loaded_calls: "Загружено звонков из АТС: {n}.", calling_now: "Звоним: сначала зазвонит ваш телефон.", calling_number: "Звоним на {number}: сначала зазвонит ваш телефон.",
+    load_from_pbx: "Загрузить из АТС", loaded_calls: "Загружено звонков из АТС: {n}.", calling_now: "Звоним: сначала зазвонит ваш телефон.",
+    autodialer: "Автообзвон…", autodialer_hint: "Выберите контакты и отправьте их в кампанию робота", selected: "Выбрано: {n}",
+    campaign: "Кампания", window: "Звонить с – по", attempts: "Попыток", send_to_campaign: "Отправить в кампанию", send_anyway: "Всё равно отправить",
+    robot_call: "Звонок робота сейчас", robot_calling: "Робот звонит ({job}).", skipped_no_number: "Пропущено (нет номера): {n}",
+    not_offered: "{provider} этого не умеет: {action}", calling_number: "Звоним на {number}: сначала зазвонит ваш телефон.",
   },
 };
 

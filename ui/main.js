@@ -73,7 +73,7 @@ function showStatus(status) {
   } else {
     banner.hidden = true;
   }
-  if (status.state === "online") loadEmployees();
+  if (status.state === "online") { loadEmployees(); showCapabilities(); setUpAutodialer(); }
 }
 
 function showPresence(p) {
@@ -113,6 +113,15 @@ function drawGroups(groups, list) {
       groups.append(label);
     }
   }
+}
+
+// Actions the provider does not offer are shown disabled, with the reason.
+async function showCapabilities() {
+  const caps = await invoke("capabilities").catch(() => null);
+  if (!caps) return;
+  const sync = document.getElementById("sync-history");
+  sync.disabled = !caps.offers.history;
+  sync.title = caps.offers.history ? "" : t("not_offered", { provider: caps.provider, action: t("load_from_pbx") });
 }
 
 async function loadEmployees() {
@@ -156,16 +165,26 @@ function historyItem(call) {
   const li = item(call.contact_name || call.customer || "?", callLine(call), null);
   li.querySelector(".sub").classList.add(`state-${call.state}`);
   li.dataset.callId = call.call_id;
-  if (call.recording && /^https?:\/\//.test(call.recording)) {
+  if (call.recording) {
     const play = element("button", "play", "▶");
     play.title = t("play_recording");
-    play.addEventListener("click", () => {
+    play.addEventListener("click", async () => {
       let audio = li.querySelector("audio");
       if (!audio) {
-        audio = element("audio");
-        audio.controls = true;
-        audio.src = call.recording;
-        li.append(audio);
+        play.disabled = true;
+        try {
+          // Fetched by the app: some PBXs want their session cookie for it.
+          const src = await invoke("recording_data", { provider: call.provider, callId: call.call_id });
+          audio = element("audio");
+          audio.controls = true;
+          audio.src = src;
+          li.append(audio);
+        } catch (e) {
+          showError(e);
+          return;
+        } finally {
+          play.disabled = false;
+        }
       }
       audio.play().catch(showError);
     });
@@ -191,11 +210,87 @@ function drawFilters() {
   }));
 }
 
+// Contacts picked for the Autodialer (directory ids), kept across searches.
+const selected = new Set();
+let selecting = false;
+
+function contactItem(c) {
+  const li = item(c.name, [c.company, c.numbers[0]?.display].filter(Boolean).join(" · "), c.numbers[0]?.key);
+  if (selecting) {
+    const box = element("input");
+    box.type = "checkbox";
+    box.className = "pick";
+    box.dataset.contactId = c.id;
+    box.checked = selected.has(c.id);
+    box.disabled = !c.numbers.length;
+    box.addEventListener("change", () => {
+      if (box.checked) selected.add(c.id); else selected.delete(c.id);
+      showSelection();
+    });
+    li.prepend(box);
+  }
+  return li;
+}
+
 async function search(query) {
   const list = document.getElementById("contacts");
   const contacts = await invoke("search_contacts", { query }).catch(() => []);
-  list.replaceChildren(...(contacts.length ? contacts.map((c) =>
-    item(c.name, [c.company, c.numbers[0]?.display].filter(Boolean).join(" · "), c.numbers[0]?.key)) : [empty(t("no_contacts"))]));
+  list.replaceChildren(...(contacts.length ? contacts.map(contactItem) : [empty(t("no_contacts"))]));
+}
+
+function showSelection() {
+  document.getElementById("autodial-count").textContent = t("selected", { n: selected.size });
+  document.getElementById("ad-send").disabled = selected.size === 0;
+  document.getElementById("ad-robot").hidden = selected.size !== 1;
+}
+
+async function setUpAutodialer() {
+  const toggle = document.getElementById("autodial-toggle");
+  const form = document.getElementById("autodial");
+  toggle.textContent = t("autodialer");
+  const status = await invoke("autodialer_status").catch((e) => ({ ready: false, reason: String(e) }));
+  toggle.disabled = !status.ready;
+  toggle.title = status.reason || t("autodialer_hint");
+  if (status.campaign && !document.getElementById("ad-campaign").value) {
+    document.getElementById("ad-campaign").value = status.campaign;
+  }
+  toggle.onclick = () => {
+    selecting = !selecting;
+    form.hidden = !selecting;
+    toggle.classList.toggle("active", selecting);
+    showSelection();
+    search(document.getElementById("search").value);
+  };
+}
+
+async function sendToCampaign(confirmed) {
+  const value = (id) => document.getElementById(id).value.trim();
+  const request = {
+    contact_ids: [...selected],
+    campaign: value("ad-campaign"),
+    from: value("ad-from") || null,
+    to: value("ad-to") || null,
+    attempts: value("ad-attempts") ? Number(value("ad-attempts")) : null,
+    confirmed,
+  };
+  const warning = document.getElementById("ad-warning");
+  const report = document.getElementById("ad-report");
+  try {
+    const outcome = await invoke("autodial_send", { request });
+    if (outcome.needs_confirmation) {
+      warning.hidden = false;
+      warning.textContent = `⚠ ${outcome.needs_confirmation}`;
+      document.getElementById("ad-send").textContent = t("send_anyway");
+      document.getElementById("ad-send").dataset.confirmed = "1";
+      return;
+    }
+    warning.hidden = true;
+    report.hidden = false;
+    report.textContent = [outcome.summary, ...outcome.explanations,
+      outcome.skipped ? t("skipped_no_number", { n: outcome.skipped }) : ""].filter(Boolean).join("\n");
+  } catch (e) {
+    showError(e);
+  }
 }
 
 await initLanguage();
@@ -226,6 +321,31 @@ const input = document.getElementById("search");
 input.placeholder = t("search");
 input.addEventListener("input", () => search(input.value));
 drawFilters();
+document.getElementById("l-campaign").textContent = t("campaign");
+document.getElementById("l-window").textContent = t("window");
+document.getElementById("l-attempts").textContent = t("attempts");
+const sendButton = document.getElementById("ad-send");
+sendButton.textContent = t("send_to_campaign");
+document.getElementById("autodial").addEventListener("submit", (event) => {
+  event.preventDefault();
+  const confirmed = sendButton.dataset.confirmed === "1";
+  sendToCampaign(confirmed).finally(() => {
+    if (confirmed) { delete sendButton.dataset.confirmed; sendButton.textContent = t("send_to_campaign"); }
+  });
+});
+for (const id of ["ad-from", "ad-to"]) {
+  // A changed window asks again whether a window-less send is meant.
+  document.getElementById(id).addEventListener("input", () => {
+    delete sendButton.dataset.confirmed;
+    sendButton.textContent = t("send_to_campaign");
+    document.getElementById("ad-warning").hidden = true;
+  });
+}
+const robot = document.getElementById("ad-robot");
+robot.textContent = t("robot_call");
+robot.addEventListener("click", () =>
+  invoke("autodial_call", { contactId: [...selected][0] }).then((job) => showInfo(t("robot_calling", { job }))).catch(showError));
+setUpAutodialer();
 showStatus(await invoke("status"));
 showPresence(await invoke("presence"));
 await listen("status", (event) => { showStatus(event.payload); search(input.value); });

@@ -1,6 +1,8 @@
 //! What the web UI may ask of the app. Each command is a thin call into the library crates.
 
 use callpop_core::{filter_calls, CallFilter, CallRecord, CallView, Config, Contact, PhoneNumber};
+use callpop_providers::vega::crm::ContactNote;
+use callpop_providers::{Capabilities, ProviderError};
 use tauri::{AppHandle, State};
 
 use crate::presence::{self, Presence};
@@ -86,6 +88,26 @@ pub async fn sync_history(state: State<'_, AppState>) -> Result<usize, String> {
         .await
         .map_err(|e| e.to_string())?;
     store.import_history(&calls).map_err(|e| e.to_string())
+}
+
+/// What the connected provider offers (the UI disables the rest and says why); `None` until
+/// connected.
+#[tauri::command]
+pub fn capabilities(state: State<'_, AppState>) -> Option<CapabilitiesView> {
+    let account = state.account.lock().expect("account lock").clone()?;
+    Some(CapabilitiesView {
+        provider: account.config().provider.clone(),
+        offers: account.capabilities(),
+    })
+}
+
+/// [`Capabilities`] with the provider's name, for the "not offered by ..." reasons.
+#[derive(serde::Serialize)]
+pub struct CapabilitiesView {
+    /// The provider module's name (`vega`, `cloudpbx`, ...).
+    pub provider: String,
+    /// What it offers.
+    pub offers: Capabilities,
 }
 
 /// DND and department subscriptions, as the PBX last said.
@@ -222,4 +244,61 @@ pub fn ui_locale() -> String {
         .ok()
         .or_else(sys_locale::get_locale)
         .unwrap_or_else(|| "en-US".into())
+}
+
+/// The last CRM notes of the contact on the card of `call_id` (empty when the provider keeps no
+/// notes, or the contact is not from its CRM).
+#[tauri::command]
+pub async fn card_notes(
+    state: State<'_, AppState>,
+    call_id: String,
+) -> Result<Vec<ContactNote>, String> {
+    const NOTES_SHOWN: usize = 3;
+    let customer = state
+        .cards
+        .lock()
+        .expect("cards lock")
+        .get(&call_id)
+        .and_then(|view| view.customer.clone());
+    let (Some(customer), Some(store)) = (customer, state.store()) else {
+        return Ok(Vec::new());
+    };
+    let Some(contact) = store.lookup(&customer).map_err(|e| e.to_string())? else {
+        return Ok(Vec::new());
+    };
+    let account = state.account.lock().expect("account lock").clone();
+    let Some(account) = account else {
+        return Ok(Vec::new());
+    };
+    match account.contact_notes(&store, contact.id, NOTES_SHOWN).await {
+        Ok(notes) => Ok(notes),
+        Err(ProviderError::Unsupported { .. }) => Ok(Vec::new()),
+        Err(e) => Err(e.to_string()),
+    }
+}
+
+/// A call's recording as a `data:` URL the window's audio player plays (fetched by the
+/// provider: Vega's needs the session cookie).
+#[tauri::command]
+pub async fn recording_data(
+    state: State<'_, AppState>,
+    provider: String,
+    call_id: String,
+) -> Result<String, String> {
+    use base64::Engine as _;
+    let store = state.store().ok_or("the directory is not open yet")?;
+    let record = store
+        .recent_calls(HISTORY_LIMIT)
+        .map_err(|e| e.to_string())?
+        .into_iter()
+        .find(|call| call.provider == provider && call.call_id == call_id)
+        .ok_or("this call is no longer in the history")?;
+    let account = state.account.lock().expect("account lock").clone();
+    let account = account.ok_or("not connected to a PBX yet")?;
+    let recording = account
+        .recording(&record)
+        .await
+        .map_err(|e| e.to_string())?;
+    let data = base64::engine::general_purpose::STANDARD.encode(&recording.bytes);
+    Ok(format!("data:{};base64,{data}", recording.content_type))
 }

@@ -10,6 +10,7 @@
 // No console window on Windows release builds.
 #![cfg_attr(not(debug_assertions), windows_subsystem = "windows")]
 
+mod autodial;
 mod card;
 mod commands;
 mod demo;
@@ -59,6 +60,12 @@ fn main() {
             commands::set_group_subscription,
             commands::employees,
             commands::set_me,
+            commands::capabilities,
+            commands::card_notes,
+            commands::recording_data,
+            autodial::autodialer_status,
+            autodial::autodial_send,
+            autodial::autodial_call,
             commands::search_contacts,
             commands::ui_locale,
         ])

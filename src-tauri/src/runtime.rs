@@ -7,15 +7,16 @@ use std::time::Duration;
 use anyhow::Context as _;
 use callpop_core::secrets::{self, Secret};
 use callpop_core::{
-    find_employee, AccountConfig, AutoContacts, CallView, Config, CrmLinks, Employee, Pipeline,
-    RelaySettings, Store,
+    find_employee, AccountConfig, AutoContacts, CallView, Config, CrmLinks, Employee,
+    LanRelaySettings, Pipeline, RelaySettings, Store,
 };
 use callpop_providers::Account;
-use callpop_relay::RelayClient;
+use callpop_relay::{start_embedded, RelayClient, RelayConfig};
 use tauri::{AppHandle, Emitter, Manager};
 use tokio::sync::{mpsc, watch};
 use tokio_util::sync::CancellationToken;
 
+use crate::autodial::Autodialer;
 use crate::state::{AppState, Status};
 use crate::{card, demo, links, presence, tray};
 
@@ -38,6 +39,10 @@ struct Setup {
     crm: Option<CrmLinks>,
     /// Unknown numbers added to the directory after missed / outgoing calls.
     auto_contacts: Option<AutoContacts>,
+    /// The Autodialer, or why it cannot be used.
+    autodialer: Autodialer,
+    /// The relay this app runs itself on the LAN (its webhooks, its events).
+    lan_relay: Option<LanRelaySettings>,
     /// True when running the built-in demo.
     demo: bool,
 }
@@ -81,6 +86,11 @@ pub fn restart(app: &AppHandle) {
 
 async fn setup() -> anyhow::Result<Setup> {
     let config = Config::load()?;
+    let autodialer = Autodialer::from_config(&config);
+    anyhow::ensure!(
+        config.relay.is_none() || config.lan_relay.is_none(),
+        "both [relay] and [lan_relay] are configured: events come from one of them, remove the other"
+    );
     let region = config.region().to_owned();
     let relay = match config.relay {
         Some(relay) => {
@@ -103,6 +113,8 @@ async fn setup() -> anyhow::Result<Setup> {
                 relay,
                 crm: config.crm,
                 auto_contacts: config.auto_contacts,
+                autodialer,
+                lan_relay: config.lan_relay,
                 demo: false,
             })
         }
@@ -122,6 +134,8 @@ async fn setup() -> anyhow::Result<Setup> {
                     new_contact_url: demo::NEW_CONTACT_URL.to_owned(),
                 }),
                 auto_contacts: None,
+                autodialer,
+                lan_relay: None,
                 demo: true,
             })
         }
@@ -132,6 +146,7 @@ async fn run(app: &AppHandle, shutdown: CancellationToken) -> anyhow::Result<()>
     let setup = setup().await?;
     let state = app.state::<AppState>();
     *state.store.lock().expect("store lock") = Some(setup.store.clone());
+    *state.autodialer.lock().expect("autodialer lock") = Some(setup.autodialer.clone());
     set_status(app, |s| {
         s.demo = setup.demo;
         s.account = Some(format!(
@@ -142,21 +157,44 @@ async fn run(app: &AppHandle, shutdown: CancellationToken) -> anyhow::Result<()>
     });
 
     let (events_tx, mut events) = mpsc::channel(256);
-    let account = match &setup.relay {
-        // Relayed events are handled exactly like polled ones; the account is for actions.
-        Some((relay, token)) => {
-            let client = RelayClient::new(&relay.url, token.clone());
-            tauri::async_runtime::spawn(follow_relay(
-                app.clone(),
-                relay.url.clone(),
-                client.connection(),
-                shutdown.clone(),
+    let account = if let Some(lan) = &setup.lan_relay {
+        // This app is the office's relay: the PBX posts here, events come from its hub.
+        let config = RelayConfig::load(&lan.config)
+            .with_context(|| format!("the LAN relay's config {}", lan.config.display()))?;
+        let addr = start_embedded(
+            config,
+            setup.store.clone(),
+            Vec::new(),
+            lan.client.as_deref(),
+            events_tx,
+            shutdown.clone(),
+        )
+        .await?;
+        set_status(app, |s| {
+            s.account = Some(format!(
+                "{} {} · LAN relay {addr}",
+                setup.account.provider, setup.account.domain
             ));
-            tauri::async_runtime::spawn(client.run(events_tx, shutdown.clone()));
-            Account::connect(&setup.account, &setup.key, &setup.region)?
+        });
+        Account::connect(&setup.account, &setup.key, &setup.region)?
+    } else {
+        match &setup.relay {
+            // Relayed events are handled exactly like polled ones; the account is for actions.
+            Some((relay, token)) => {
+                let client = RelayClient::new(&relay.url, token.clone());
+                tauri::async_runtime::spawn(follow_relay(
+                    app.clone(),
+                    relay.url.clone(),
+                    client.connection(),
+                    shutdown.clone(),
+                ));
+                tauri::async_runtime::spawn(client.run(events_tx, shutdown.clone()));
+                Account::connect(&setup.account, &setup.key, &setup.region)?
+            }
+            None => connect(app, &setup, events_tx, &shutdown).await,
         }
-        None => connect(app, &setup, events_tx, &shutdown).await,
     };
+    follow_pbx_side(app, &account, &setup.store, &shutdown);
     *state.account.lock().expect("account lock") = Some(Arc::new(account));
     if setup.relay.is_none() {
         set_status(app, |s| {
@@ -207,6 +245,45 @@ async fn run(app: &AppHandle, shutdown: CancellationToken) -> anyhow::Result<()>
         }
     }
     Ok(())
+}
+
+/// What some PBXs tell by themselves: DND changed on the phone (the app re-reads it at once,
+/// not at the next periodic read) and each finished call's record (kept in the history).
+fn follow_pbx_side(
+    app: &AppHandle,
+    account: &Account,
+    store: &Arc<Store>,
+    shutdown: &CancellationToken,
+) {
+    if let Some(mut dnd) = account.dnd_changes() {
+        let (app, shutdown) = (app.clone(), shutdown.clone());
+        tauri::async_runtime::spawn(async move {
+            loop {
+                tokio::select! {
+                    _ = shutdown.cancelled() => return,
+                    changed = dnd.changed() => if changed.is_err() { return },
+                }
+                presence::request_refresh(&app);
+            }
+        });
+    }
+    if let Some(mut records) = account.take_call_records() {
+        let (store, shutdown) = (store.clone(), shutdown.clone());
+        tauri::async_runtime::spawn(async move {
+            loop {
+                let record = tokio::select! {
+                    _ = shutdown.cancelled() => return,
+                    record = records.recv() => match record {
+                        Some(record) => record,
+                        None => return,
+                    },
+                };
+                if let Err(e) = store.import_history(std::slice::from_ref(&record)) {
+                    tracing::warn!("the PBX's record of call {} not saved: {e}", record.call_id);
+                }
+            }
+        });
+    }
 }
 
 /// Fills in the name of the employee on the call (who answered, who was rung) from the PBX's

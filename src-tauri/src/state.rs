@@ -39,6 +39,8 @@ pub struct AppState {
     pub status: Mutex<Status>,
     /// DND and department subscriptions, as the PBX last said.
     pub presence: Mutex<Presence>,
+    /// The Autodialer, or why it cannot be used.
+    pub autodialer: Mutex<Option<crate::autodial::Autodialer>>,
     /// Numbers `tel:` / `callto:` links asked to call before the PBX was connected.
     pub pending_dials: Mutex<Vec<String>>,
     /// Wakes the runtime to start over with the config as it is now (after "me" changed).

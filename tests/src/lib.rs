@@ -1,3 +1,4 @@
 //! Shared helpers of the end-to-end tests in `tests/`.
 
+pub mod lab;
 pub mod webdriver;

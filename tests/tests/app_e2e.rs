@@ -6,7 +6,7 @@ use std::time::{Duration, Instant};
 
 use anyhow::Context as _;
 use callpop_core::secrets::{self, Secret};
-use callpop_core::{AccountConfig, Config, CrmLinks, Store};
+use callpop_core::{AccountConfig, AutodialerSettings, Config, CrmLinks, Store};
 use callpop_sim::vega::{Scenario, VegaSim, VegaSimConfig, VegaSimHandle};
 use callpop_tests::webdriver::{
     connect, free_port, save_desktop_screenshot, save_screenshot, start_driver, switch_to, text_of,
@@ -23,12 +23,23 @@ struct AppUnderTest {
     sim: VegaSimHandle,
     client: Client,
     account: AccountConfig,
+    autodialer: Option<AutodialerSettings>,
     _driver: Driver,
     home: tempfile::TempDir,
 }
 
 impl AppUnderTest {
     async fn start(test: &str, locale: &str, args: &[&str]) -> anyhow::Result<AppUnderTest> {
+        AppUnderTest::start_with(test, locale, args, None).await
+    }
+
+    /// [`start`](Self::start) with an Autodialer configured (its key in the keyring too).
+    async fn start_with(
+        test: &str,
+        locale: &str,
+        args: &[&str],
+        autodialer: Option<(AutodialerSettings, &str)>,
+    ) -> anyhow::Result<AppUnderTest> {
         let app = workspace_dir().join("target/debug/callpop");
         anyhow::ensure!(
             app.exists(),
@@ -47,11 +58,17 @@ impl AppUnderTest {
         account.poll_interval_ms = 200;
         secrets::store_api_key(&account, &Secret::new(api_key))
             .context("storing the key in the keyring")?;
+        if let Some((settings, key)) = &autodialer {
+            secrets::store_autodialer_key(settings, &Secret::new(*key))
+                .context("storing the Autodialer key in the keyring")?;
+        }
+        let autodialer = autodialer.map(|(settings, _)| settings);
         Config {
             account: Some(account.clone()),
             crm: Some(CrmLinks {
                 new_contact_url: "https://crm.example.com/contacts/new?phone={phone}".into(),
             }),
+            autodialer: autodialer.clone(),
             ..Default::default()
         }
         .save_to(&config_path)?;
@@ -66,6 +83,7 @@ impl AppUnderTest {
             sim,
             client,
             account,
+            autodialer,
             _driver: driver,
             home,
         })
@@ -78,6 +96,9 @@ impl AppUnderTest {
         }
         let _ = self.client.close().await;
         let _ = secrets::delete_api_key(&self.account);
+        if let Some(settings) = &self.autodialer {
+            let _ = secrets::delete_autodialer_key(settings);
+        }
         result
     }
 }
@@ -212,6 +233,17 @@ async fn main_window_shows_the_connection_finds_contacts_and_calls_them() -> any
             Duration::from_secs(5),
         )
         .await?;
+        // No Autodialer configured: its action is shown disabled, with the reason.
+        let toggle = wait_for(
+            client,
+            "document.querySelector('#autodial-toggle').disabled && document.querySelector('#autodial-toggle').title",
+            Duration::from_secs(5),
+        )
+        .await?;
+        assert!(
+            toggle.as_str().unwrap_or_default().contains("[autodialer]"),
+            "the reason says how to configure it: {toggle}"
+        );
         // WebKit paints a window shown at start-up a moment after its DOM is ready; the picture,
         // not the assertions, needs the wait.
         tokio::time::sleep(Duration::from_secs(2)).await;
@@ -258,6 +290,79 @@ async fn main_window_shows_the_connection_finds_contacts_and_calls_them() -> any
             Duration::from_secs(5),
         )
         .await?;
+        anyhow::Ok(())
+    }
+    .await;
+    app.finish(result).await
+}
+
+#[tokio::test(flavor = "multi_thread")]
+#[ignore = "needs Xvfb, a Secret Service and tauri-driver: run scripts/test.sh"]
+async fn selected_contacts_go_to_an_autodialer_campaign_after_the_no_window_warning(
+) -> anyhow::Result<()> {
+    let key = "e2e-autodialer-key";
+    let autodialer = callpop_sim::autodialer::start(
+        "127.0.0.1:0",
+        callpop_sim::autodialer::AutodialerSimConfig {
+            api_key: key.into(),
+            ..Default::default()
+        },
+    )
+    .await?;
+    let mut settings = AutodialerSettings::new(&autodialer.base_url());
+    settings.campaign = Some("7".into());
+    let app =
+        AppUnderTest::start_with("autodial", "ru-RU", &["--open"], Some((settings, key))).await?;
+    let client = &app.client;
+    let result = async {
+        switch_to(client, "Callpop").await?;
+        wait_for(
+            client,
+            "document.querySelector('#autodial-toggle') && !document.querySelector('#autodial-toggle').disabled",
+            Duration::from_secs(10),
+        )
+        .await?;
+        client.find(Locator::Id("autodial-toggle")).await?.click().await?;
+        let pick = wait_for(
+            client,
+            "document.querySelector('#contacts input.pick')",
+            Duration::from_secs(5),
+        )
+        .await;
+        pick.context("contacts can be picked")?;
+        client.find(Locator::Css("#contacts input.pick")).await?.click().await?;
+        assert_eq!(text_of(client, "#autodial-count").await?, "Выбрано: 1");
+        assert_eq!(
+            client
+                .execute("return document.querySelector('#ad-campaign').value;", vec![])
+                .await?,
+            "7",
+            "the configured campaign is offered"
+        );
+
+        // No time window: the Autodialer would dial at once, whatever the hour. Asked first.
+        client.find(Locator::Id("ad-send")).await?.click().await?;
+        let warning = wait_for(
+            client,
+            "!document.querySelector('#ad-warning').hidden && document.querySelector('#ad-warning').textContent",
+            Duration::from_secs(5),
+        )
+        .await?;
+        assert!(autodialer.records().is_empty(), "nothing sent before the confirmation: {warning}");
+        client.find(Locator::Id("ad-send")).await?.click().await?;
+        let report = wait_for(
+            client,
+            "!document.querySelector('#ad-report').hidden && document.querySelector('#ad-report').textContent",
+            Duration::from_secs(10),
+        )
+        .await?;
+        let records = autodialer.records();
+        assert_eq!(records.len(), 1, "one contact sent: {report}");
+        assert_eq!(records[0].generation_type, "7");
+        assert_eq!(records[0].phone, "89101234567");
+        assert_eq!(records[0].name.as_deref(), Some("Смирнов Алексей"));
+        tokio::time::sleep(Duration::from_millis(500)).await; // let WebKit paint
+        save_screenshot(client, "main-window-autodialer.png").await?;
         anyhow::Ok(())
     }
     .await;

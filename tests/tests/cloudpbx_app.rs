@@ -10,7 +10,7 @@ use std::time::{Duration, Instant};
 
 use anyhow::Context as _;
 use callpop_core::secrets::{self, Secret};
-use callpop_core::{AccountConfig, Config, CrmLinks, RelaySettings, Store};
+use callpop_core::{AccountConfig, Config, CrmLinks, LanRelaySettings, RelaySettings, Store};
 use callpop_relay::{issue_client_token, Relay, RelayConfig};
 use callpop_sim::cloudpbx::{self, CallScenario, CloudPbxSimConfig, CloudPbxSimHandle};
 use callpop_tests::webdriver::{
@@ -36,8 +36,17 @@ struct LoopUnderTest {
     _home: tempfile::TempDir,
 }
 
+/// Where the app's events come from.
+#[derive(PartialEq)]
+enum EventsVia {
+    /// A relay elsewhere, over its WebSocket.
+    Relay,
+    /// The relay the app runs itself (`[lan_relay]`): the PBX posts to the app's machine.
+    LanRelay,
+}
+
 impl LoopUnderTest {
-    async fn start() -> anyhow::Result<LoopUnderTest> {
+    async fn start(via: EventsVia) -> anyhow::Result<LoopUnderTest> {
         let app = workspace_dir().join("target/debug/callpop");
         anyhow::ensure!(
             app.exists(),
@@ -71,12 +80,33 @@ impl LoopUnderTest {
         let stop_relay = CancellationToken::new();
         tokio::spawn(relay.serve(listener, stop_relay.clone()));
 
+        // With a LAN relay, the PBX posts to the app's own relay instead.
+        let home = tempfile::tempdir()?;
+        let lan_relay_addr = format!("127.0.0.1:{}", free_port());
+        let lan_relay = (via == EventsVia::LanRelay).then(|| LanRelaySettings {
+            config: home.path().join("relay.toml"),
+            client: None,
+        });
+        if let Some(lan) = &lan_relay {
+            std::fs::write(
+                &lan.config,
+                format!(
+                    "listen = \"{lan_relay_addr}\"\nregion = \"RU\"\n\
+                     [cloudpbx]\ncrm_token = \"{CRM_TOKEN}\"\n"
+                ),
+            )?;
+        }
+        let crm_url = match via {
+            EventsVia::Relay => format!("http://{relay_addr}/cloudpbx"),
+            EventsVia::LanRelay => format!("http://{lan_relay_addr}/cloudpbx"),
+        };
+
         // The PBX, playing its calls into the relay, a moment between each step.
         let sim = cloudpbx::start(
             "127.0.0.1:0",
             CloudPbxSimConfig {
                 token: PBX_KEY.into(),
-                crm_url: Some(format!("http://{relay_addr}/cloudpbx")),
+                crm_url: Some(crm_url),
                 crm_token: CRM_TOKEN.into(),
                 pace: Duration::from_millis(1500),
                 ..CloudPbxSimConfig::default()
@@ -84,7 +114,6 @@ impl LoopUnderTest {
         )
         .await?;
 
-        let home = tempfile::tempdir()?;
         let config_path = home.path().join("config.toml");
         let data_dir = home.path().join("data");
         let mut account = AccountConfig::new(
@@ -101,7 +130,8 @@ impl LoopUnderTest {
             .context("keyring: relay token")?;
         Config {
             account: Some(account.clone()),
-            relay: Some(relay_settings.clone()),
+            relay: lan_relay.is_none().then(|| relay_settings.clone()),
+            lan_relay,
             crm: Some(CrmLinks {
                 new_contact_url: "https://crm.example.com/contacts/new?phone={phone}".into(),
             }),
@@ -152,7 +182,7 @@ async fn until_pbx(what: &str, check: impl Fn() -> bool) -> anyhow::Result<()> {
 #[ignore = "needs Xvfb, a Secret Service and tauri-driver: run scripts/test.sh"]
 async fn a_relayed_cloud_pbx_call_pops_the_card_and_dnd_and_departments_reach_the_pbx(
 ) -> anyhow::Result<()> {
-    let test = LoopUnderTest::start().await?;
+    let test = LoopUnderTest::start(EventsVia::Relay).await?;
     let client = &test.client;
     let sim = &test.sim;
     let result = async {
@@ -283,6 +313,51 @@ async fn a_relayed_cloud_pbx_call_pops_the_card_and_dnd_and_departments_reach_th
             Duration::from_secs(10),
         )
         .await?;
+        anyhow::Ok(())
+    }
+    .await;
+    test.finish(result).await
+}
+
+#[tokio::test(flavor = "multi_thread")]
+#[ignore = "needs Xvfb, a Secret Service and tauri-driver: run scripts/test.sh"]
+async fn the_apps_own_lan_relay_takes_the_pbx_webhooks_and_pops_the_card() -> anyhow::Result<()> {
+    let test = LoopUnderTest::start(EventsVia::LanRelay).await?;
+    let client = &test.client;
+    let sim = &test.sim;
+    let result = async {
+        switch_to(client, "Callpop").await?;
+        wait_for(
+            client,
+            "document.querySelector('#status.online')",
+            Duration::from_secs(15),
+        )
+        .await?;
+        assert!(text_of(client, "#account").await?.contains("LAN relay"));
+        let call = sim.play(CallScenario::Incoming {
+            phone: "79101234567".into(),
+            users: vec!["daria".into()],
+            answered_by: None,
+            ring_secs: 3,
+            talk_secs: 0,
+            group: None,
+        });
+        switch_to(client, "Callpop card").await?;
+        let name = wait_for(
+            client,
+            "document.querySelector('.card .name')?.textContent",
+            Duration::from_secs(10),
+        )
+        .await?;
+        assert_eq!(name, "Olga Kuznetsova");
+        wait_for(
+            client,
+            "document.querySelector('.card[data-state=missed]')",
+            Duration::from_secs(10),
+        )
+        .await?;
+        let deliveries = call.await??;
+        assert!(deliveries.iter().all(|d| d.status == 200), "{deliveries:?}");
         anyhow::Ok(())
     }
     .await;

@@ -102,19 +102,32 @@ impl Lab {
     }
 
     fn ensure_running(&self) -> Result<(), String> {
-        if ami_up() {
+        let current = self.config_is_current();
+        if ami_up() && current {
             return Ok(());
         }
-        if !self
-            .rootfs
-            .join(&AST_DIR[1..])
-            .join("etc/asterisk.conf")
-            .exists()
-        {
+        if !current {
+            // A lab built by an older write-configs.sh (no AstDB `YES` DND, no CDR events):
+            // rewrite it, which needs Asterisk stopped.
+            if ami_up() {
+                self.script("stop-asterisk.sh")?;
+            }
             self.script("write-configs.sh")?;
         }
         self.script("start-asterisk.sh")?;
         wait_until("AMI answers after the start", ami_up)
+    }
+
+    /// Whether the lab's dialplan carries the `lab-config: N` line write-configs.sh writes now.
+    fn config_is_current(&self) -> bool {
+        let script =
+            std::fs::read_to_string(lab_scripts().join("write-configs.sh")).unwrap_or_default();
+        let Some(marker) = script.lines().find(|l| l.starts_with("; lab-config:")) else {
+            return true;
+        };
+        let marker = marker.split(" (").next().unwrap_or(marker);
+        std::fs::read_to_string(self.rootfs.join(&AST_DIR[1..]).join("etc/extensions.conf"))
+            .is_ok_and(|dialplan| dialplan.contains(marker))
     }
 
     fn restart_asterisk(&self) {
@@ -236,10 +249,20 @@ fn customer_calls_and_waits(scenario: &str, number: &str, calls: u32, talk_ms: u
 
 /// A temp home with the lab's account configured (AMI user `ci`, my endpoint 101).
 fn home() -> tempfile::TempDir {
+    home_with("base_url = \"tcp://127.0.0.1:5038\"\n")
+}
+
+/// The lab's account over ARI (`http://127.0.0.1:8088`, ari.conf user `ci`).
+fn home_ari() -> tempfile::TempDir {
+    home_with("base_url = \"http://127.0.0.1:8088\"\nasterisk_interface = \"ari\"\n")
+}
+
+/// A temp home with the lab's account, `account_lines` added to its `[account]` table.
+fn home_with(account_lines: &str) -> tempfile::TempDir {
     let home = tempfile::tempdir().unwrap();
     std::fs::write(
         home.path().join("config.toml"),
-        "region = \"RU\"\n\n[account]\nprovider = \"asterisk\"\ndomain = \"127.0.0.1\"\nbase_url = \"tcp://127.0.0.1:5038\"\nuser = \"101\"\nlogin = \"ci\"\ntimeout_ms = 5000\n",
+        format!("region = \"RU\"\n\n[account]\nprovider = \"asterisk\"\ndomain = \"127.0.0.1\"\nuser = \"101\"\nlogin = \"ci\"\ntimeout_ms = 5000\n{account_lines}"),
     )
     .unwrap();
     home
@@ -296,7 +319,8 @@ impl Watch {
         std::thread::spawn(move || {
             for line in BufReader::new(stderr).lines().map_while(Result::ok) {
                 eprintln!("watch: {line}");
-                if line.contains("connected to the Asterisk manager interface") {
+                // "... the Asterisk manager interface" (AMI) or "... ARI events WebSocket".
+                if line.contains("connected to the Asterisk") {
                     let _ = connected_tx.send(());
                 }
             }
@@ -310,11 +334,11 @@ impl Watch {
         watch
     }
 
-    /// Waits for the watcher's next AMI log-in.
+    /// Waits for the watcher's next log-in (AMI) or WebSocket (ARI).
     fn connected(&self) {
         self.connections
             .recv_timeout(PATIENCE)
-            .expect("watch logs in to AMI");
+            .expect("watch connects to Asterisk");
     }
 
     /// The next card.
@@ -563,6 +587,251 @@ fn a_restart_of_asterisk_mid_call_is_survived() {
 
     customer_calls_and_waits("uac_customer_call.xml", "0307777778", 1, 200);
     let cards = watch.until_final("+380307777778");
+    assert_eq!(
+        states(&cards),
+        ["ringing", "answered", "ended"],
+        "{cards:#?}"
+    );
+}
+
+#[test]
+#[ignore = "needs the PBX lab (root, Asterisk in a chroot, sipp): run scripts/test.sh"]
+fn over_ari_an_inbound_call_rings_is_answered_and_ends_as_one_card() {
+    let Some((_lab, _turn)) = lab("inbound call over ARI") else {
+        return;
+    };
+    let home = home_ari();
+    let _manager = phone("uas_ring_answer.xml", 5070, 16000, 1500);
+    let watch = Watch::start(home.path());
+
+    customer_calls_and_waits("uac_customer_call.xml", "0301111112", 1, 2000);
+    let cards = watch.until_final("+380301111112");
+    assert_eq!(
+        states(&cards),
+        ["ringing", "answered", "ended"],
+        "{cards:#?}"
+    );
+    let ids: std::collections::HashSet<&str> = cards
+        .iter()
+        .map(|c| c["call_id"].as_str().unwrap())
+        .collect();
+    assert_eq!(ids.len(), 1, "one card for all legs: {cards:#?}");
+    assert_eq!(cards[0]["direction"], "in");
+    assert_eq!(cards[0]["employee"], ME);
+    let talk = seconds_between(&cards[2], "answered_at", "ended_at");
+    assert!(
+        (1.5..6.0).contains(&talk),
+        "talked {talk} s, the customer talked 2 s"
+    );
+}
+
+#[test]
+#[ignore = "needs the PBX lab (root, Asterisk in a chroot, sipp): run scripts/test.sh"]
+fn over_ari_click_to_call_rings_101_then_reaches_the_customer() {
+    let Some((_lab, _turn)) = lab("click-to-call over ARI") else {
+        return;
+    };
+    let home = home_ari();
+    let _manager = phone("uas_ring_answer.xml", 5070, 16000, 1000);
+    let _customer = phone("uas_ring_answer.xml", 5080, 16100, 1000);
+    let watch = Watch::start(home.path());
+    let said = cli_ok(home.path(), &["call", "0302222223"]);
+    let call_id = said
+        .split("(call ")
+        .nth(1)
+        .and_then(|rest| rest.strip_suffix(')'))
+        .unwrap_or_else(|| panic!("callpop-cli call says the call id: {said}"))
+        .to_owned();
+    let cards = watch.until_final("+380302222223");
+    assert_eq!(
+        states(&cards),
+        ["ringing", "answered", "ended"],
+        "{cards:#?}"
+    );
+    for card in &cards {
+        assert_eq!(card["call_id"], call_id.as_str(), "the id `call` printed");
+        assert_eq!(card["direction"], "out");
+        assert_eq!(card["employee"], ME);
+    }
+}
+
+#[test]
+#[ignore = "needs the PBX lab (root, Asterisk in a chroot, sipp): run scripts/test.sh"]
+fn dnd_in_freepbx_astdb_makes_the_next_call_busy_without_a_card_and_off_restores_it() {
+    let Some((_lab, _turn)) = lab("DND via AstDB") else {
+        return;
+    };
+    let home = home_with("base_url = \"tcp://127.0.0.1:5038\"\ndnd_via = \"astdb\"\n");
+    let _manager = phone("uas_ring_answer.xml", 5070, 16000, 500);
+    let watch = Watch::start(home.path());
+    struct DndOff<'a>(&'a Path);
+    impl Drop for DndOff<'_> {
+        fn drop(&mut self) {
+            // AstDB persists: never leave the lab in DND for other tests.
+            let _ = cli(self.0).args(["dnd", "off"]).output();
+        }
+    }
+    let _restore = DndOff(home.path());
+    assert_eq!(cli_ok(home.path(), &["dnd", "status"]), "off");
+    assert_eq!(cli_ok(home.path(), &["dnd", "on"]), "on");
+    assert_eq!(cli_ok(home.path(), &["dnd", "status"]), "on");
+    // The lab's dialplan reads FreePBX's key: `DB(DND/101)` = `YES` answers Busy.
+    customer_calls_and_waits("uac_customer_call.xml", "0303333335", 1, 500);
+    assert_eq!(cli_ok(home.path(), &["dnd", "off"]), "off");
+    assert_eq!(cli_ok(home.path(), &["dnd", "status"]), "off");
+    // Off twice is still off (the key is already gone).
+    assert_eq!(cli_ok(home.path(), &["dnd", "off"]), "off");
+    customer_calls_and_waits("uac_customer_call.xml", "0303333336", 1, 200);
+    let cards = watch.until_final("+380303333336");
+    assert!(
+        cards.iter().all(|c| c["customer"] != "+380303333335"),
+        "no card for the call refused in DND: {cards:#?}"
+    );
+    assert_eq!(
+        states(&cards),
+        ["ringing", "answered", "ended"],
+        "{cards:#?}"
+    );
+}
+
+#[test]
+#[ignore = "needs the PBX lab (root, Asterisk in a chroot, sipp): run scripts/test.sh"]
+fn dnd_set_at_the_pbx_by_another_program_reaches_the_account_s_dnd_changes() {
+    use callpop_core::AccountConfig;
+    use callpop_providers::Account;
+
+    let Some((_lab, _turn)) = lab("DND followed") else {
+        return;
+    };
+    struct PresenceAvailable;
+    impl Drop for PresenceAvailable {
+        fn drop(&mut self) {
+            ami(&[
+                ("Action", "Setvar"),
+                ("Variable", "PRESENCE_STATE(CustomPresence:101)"),
+                ("Value", "available"),
+            ]);
+        }
+    }
+    let _restore = PresenceAvailable;
+    let set_presence = |value: &'static str| {
+        // From a thread: `ami` runs its own runtime.
+        std::thread::spawn(move || {
+            ami(&[
+                ("Action", "Setvar"),
+                ("Variable", "PRESENCE_STATE(CustomPresence:101)"),
+                ("Value", value),
+            ])
+        })
+        .join()
+        .unwrap();
+    };
+    let mut config = AccountConfig::new("asterisk", "127.0.0.1");
+    config.base_url = Some("tcp://127.0.0.1:5038".into());
+    config.login = Some("ci".into());
+    config.user = Some(ME.into());
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .unwrap();
+    runtime.block_on(async {
+        let (events, _calls) = tokio::sync::mpsc::channel(16);
+        let shutdown = tokio_util::sync::CancellationToken::new();
+        let account = Account::start(
+            &config,
+            &Secret::new("ci-secret"),
+            "RU",
+            events,
+            shutdown.clone(),
+        )
+        .await
+        .unwrap();
+        let mut dnd = account
+            .dnd_changes()
+            .expect("AMI with presence DND announces DND changes");
+        // The watcher logs in on its own: set DND until it has heard it once.
+        let deadline = tokio::time::Instant::now() + PATIENCE;
+        loop {
+            set_presence("dnd,,Do not disturb");
+            let heard = tokio::time::timeout(Duration::from_secs(1), dnd.wait_for(|on| *on)).await;
+            if heard.is_ok() {
+                break;
+            }
+            assert!(
+                tokio::time::Instant::now() < deadline,
+                "no PresenceStateChange reached dnd_changes()"
+            );
+        }
+        set_presence("available");
+        tokio::time::timeout(PATIENCE, dnd.wait_for(|on| !*on))
+            .await
+            .expect("DND off at the PBX reaches dnd_changes()")
+            .unwrap();
+        assert!(!account.dnd().await.unwrap(), "read back: off");
+        shutdown.cancel();
+    });
+}
+
+#[test]
+#[ignore = "needs the PBX lab (root, Asterisk in a chroot, sipp): run scripts/test.sh"]
+fn a_finished_call_is_saved_to_history_from_the_pbx_cdr() {
+    let Some((_lab, _turn)) = lab("CDR to history") else {
+        return;
+    };
+    let home = home();
+    let _manager = phone("uas_ring_answer.xml", 5070, 16000, 500);
+    let watch = Watch::start(home.path());
+    customer_calls_and_waits("uac_customer_call.xml", "0308888888", 1, 2000);
+    let cards = watch.until_final("+380308888888");
+    let call_id = cards[0]["call_id"].as_str().unwrap().to_owned();
+    let store = callpop_core::Store::open(&home.path().join("data/callpop.sqlite3"), "RU").unwrap();
+    let number = callpop_core::PhoneNumber::parse("0308888888", "RU");
+    // Only the CDR knows the billable seconds; the live events leave them empty.
+    let mut saved = None;
+    wait_until("the CDR is saved to history", || {
+        saved = store
+            .calls_with(&number, 5)
+            .unwrap()
+            .into_iter()
+            .find(|c| c.call_id == call_id && c.talk_seconds.is_some());
+        saved.is_some()
+    })
+    .unwrap();
+    let saved = saved.unwrap();
+    assert_eq!(saved.provider, "asterisk");
+    assert_eq!(saved.state, callpop_core::CallState::Ended);
+    assert_eq!(saved.answered_by.as_deref(), Some(ME));
+    let talk = saved.talk_seconds.unwrap();
+    assert!((1..=5).contains(&talk), "billable {talk} s, talked 2 s");
+}
+
+#[test]
+#[ignore = "needs the PBX lab (root, Asterisk in a chroot, sipp): run scripts/test.sh"]
+fn over_ari_a_restart_of_asterisk_mid_call_is_survived() {
+    let Some((lab, _turn)) = lab("Asterisk restart over ARI") else {
+        return;
+    };
+    let home = home_ari();
+    let _manager = phone("uas_ring_answer.xml", 5070, 16000, 500);
+    let watch = Watch::start(home.path());
+    let _cut_call = Running(customer_calls(
+        "uac_customer_call.xml",
+        "0307777779",
+        1,
+        60_000,
+    ));
+    let cards = vec![watch.next(), watch.next()];
+    assert_eq!(states(&cards), ["ringing", "answered"], "{cards:#?}");
+
+    lab.restart_asterisk();
+    watch.connected();
+    // The WebSocket is back; `GET /channels` no longer lists the call: its card is closed.
+    let cards = watch.until_final("+380307777779");
+    assert_eq!(states(&cards), ["ended"], "{cards:#?}");
+    drop(_cut_call);
+
+    customer_calls_and_waits("uac_customer_call.xml", "0307777780", 1, 200);
+    let cards = watch.until_final("+380307777780");
     assert_eq!(
         states(&cards),
         ["ringing", "answered", "ended"],

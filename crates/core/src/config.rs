@@ -64,6 +64,15 @@ pub struct AccountConfig {
     /// unset, FreePBX: `from-internal`).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub dial_context: Option<String>,
+    /// How Callpop talks to Asterisk: `ami` (the manager interface, TCP; the default) or `ari`
+    /// (the REST interface and its events WebSocket; `base_url` `http://HOST:8088`, `login` = the
+    /// ari.conf user, the API key = its password).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub asterisk_interface: Option<String>,
+    /// Where Asterisk keeps Do-Not-Disturb: `presence` (`CustomPresence:EXT`, the default) or
+    /// `astdb` (FreePBX's AstDB key `DND/EXT` = `YES`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub dnd_via: Option<String>,
 }
 
 fn default_poll_interval_ms() -> u64 {
@@ -86,6 +95,8 @@ impl AccountConfig {
             timeout_ms: default_timeout_ms(),
             login: None,
             dial_context: None,
+            asterisk_interface: None,
+            dnd_via: None,
         }
     }
 
@@ -119,12 +130,27 @@ pub struct Config {
     /// Links into the team's CRM.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub crm: Option<CrmLinks>,
+    /// Run the webhook relay inside the app, for a one-office setup (off unless present).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub lan_relay: Option<LanRelaySettings>,
     /// Unknown numbers added to the directory after a missed or outgoing call.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub auto_contacts: Option<crate::auto_contact::AutoContacts>,
     /// The Autodialer (robot calls by a scenario); none: the `autodial` commands are off.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub autodialer: Option<AutodialerSettings>,
+}
+
+/// The relay the app runs itself (`[lan_relay]`): the PBX posts its webhooks to this machine.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct LanRelaySettings {
+    /// The relay's own config file (the same `relay.toml` the standalone relay reads).
+    pub config: PathBuf,
+    /// This desktop's `[[clients]]` entry in it, to see only its calls; absent: every call the
+    /// relay receives.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub client: Option<String>,
 }
 
 /// Where the Autodialer is (`shared/providers/autodialer.md`). Its key lives in the keyring
@@ -288,6 +314,10 @@ mod tests {
                 url: "wss://relay.example.com/ws".into(),
             }),
             crm: None,
+            lan_relay: Some(LanRelaySettings {
+                config: PathBuf::from("/etc/callpop/relay.toml"),
+                client: Some("reception".into()),
+            }),
             auto_contacts: Some(crate::AutoContacts {
                 on_missed: true,
                 on_outgoing: false,

@@ -121,6 +121,10 @@ pub struct CallEvent {
     pub at: DateTime<Utc>,
     /// What the PBX itself knows of the customer (its own CRM look-up).
     pub pbx_contact: Option<ContactInfo>,
+    /// The customer is on hold (only meaningful while the call is answered). Absent on the
+    /// wire means no.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub on_hold: bool,
 }
 
 impl CallEvent {

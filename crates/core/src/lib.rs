@@ -13,6 +13,7 @@
 pub mod auto_contact;
 pub mod call_filter;
 pub mod config;
+pub mod contact_source;
 pub mod csv_import;
 pub mod dial_link;
 pub mod directory;
@@ -24,10 +25,13 @@ pub mod pipeline;
 pub mod secrets;
 pub mod store;
 pub mod tracker;
+pub mod utm;
 
 pub use auto_contact::AutoContacts;
 pub use call_filter::{filter_calls, CallFilter};
-pub use config::{AccountConfig, AutodialerSettings, Config, CrmLinks, RelaySettings};
+pub use config::{
+    AccountConfig, AutodialerSettings, Config, CrmLinks, LanRelaySettings, RelaySettings,
+};
 pub use directory::{Contact, NewContact, Upsert};
 pub use employee::{find_employee, Employee};
 pub use event::{CallEvent, CallState, ContactInfo, Direction};
@@ -36,3 +40,4 @@ pub use phone::PhoneNumber;
 pub use pipeline::{CallView, Pipeline};
 pub use store::{Store, StoreError};
 pub use tracker::{Call, CallTracker};
+pub use utm::UtmTags;

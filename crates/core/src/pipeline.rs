@@ -63,6 +63,8 @@ pub struct CallView {
     pub extensions: Vec<String>,
     /// "Create contact" in the CRM, for a number no one knows (when the CRM's link is configured).
     pub new_contact_url: Option<String>,
+    /// The customer is on hold now.
+    pub on_hold: bool,
 }
 
 impl CallView {
@@ -192,6 +194,7 @@ impl Pipeline {
             recent,
             extensions: call_extensions(call),
             new_contact_url: self.new_contact_url(call, contact_source),
+            on_hold: call.on_hold,
         }
     }
 }
@@ -255,6 +258,7 @@ mod tests {
             employee: Some("001".into()),
             employee_name: None,
             at: Utc::now(),
+            on_hold: false,
             pbx_contact: Some(ContactInfo {
                 name: Some("PBX name".into()),
                 ..Default::default()

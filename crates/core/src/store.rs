@@ -105,6 +105,15 @@ pub(crate) const MIGRATIONS: &[&str] = &[
         source TEXT PRIMARY KEY,
         value  TEXT NOT NULL
     );",
+    // Version 4: UTM tags of tracked calls (vega.md A.3), one row per tag, keyed like `calls`
+    // but not tied to a row of it: the tags may come before the call is in the history.
+    "CREATE TABLE call_utm (
+        provider TEXT NOT NULL,
+        call_id  TEXT NOT NULL,
+        name     TEXT NOT NULL,
+        value    TEXT NOT NULL,
+        PRIMARY KEY (provider, call_id, name)
+    );",
 ];
 
 impl Store {
@@ -217,6 +226,7 @@ mod tests {
         assert_eq!(
             tables(&store),
             [
+                "call_utm",
                 "calls",
                 "contact_phones",
                 "contact_sources",
@@ -307,7 +317,7 @@ mod tests {
             .unwrap();
         }
         let store = Store::open(&path, "RU").unwrap();
-        assert_eq!(store.schema_version().unwrap(), 3);
+        assert_eq!(store.schema_version().unwrap() as usize, MIGRATIONS.len());
         let found = store
             .lookup(&crate::PhoneNumber::parse("+79101234567", "RU"))
             .unwrap()
@@ -363,6 +373,7 @@ mod tests {
         assert_eq!(
             tables(&store),
             [
+                "call_utm",
                 "calls",
                 "contact_phones",
                 "contact_sources",

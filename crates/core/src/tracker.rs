@@ -58,6 +58,8 @@ pub struct Call {
     pub updated_at: DateTime<Utc>,
     /// Every leg seen, by id.
     pub legs: BTreeMap<String, Leg>,
+    /// The customer is on hold now.
+    pub on_hold: bool,
 }
 
 impl Call {
@@ -76,6 +78,7 @@ impl Call {
             ended_at: None,
             updated_at: event.at,
             legs: BTreeMap::new(),
+            on_hold: false,
         }
     }
 
@@ -167,6 +170,12 @@ impl Call {
         if self.state.is_final() && self.ended_at.is_none() {
             self.ended_at = Some(event.at);
         }
+        // Hold is said by events of the conversation; once over, nobody waits any more.
+        if self.state.is_final() {
+            self.on_hold = false;
+        } else if event.state == CallState::Answered {
+            self.on_hold = event.on_hold;
+        }
         self.visible() != before
     }
 
@@ -178,6 +187,7 @@ impl Call {
             self.employee.clone(),
             self.pbx_contact.clone(),
             self.direction,
+            self.on_hold,
         )
     }
 }
@@ -251,6 +261,7 @@ mod tests {
             employee: Some("001".into()),
             employee_name: Some("Анна".into()),
             at: Utc.with_ymd_and_hms(2026, 11, 23, 10, 0, second).unwrap(),
+            on_hold: false,
             pbx_contact: None,
         }
     }
@@ -262,6 +273,38 @@ mod tests {
             employee_name: Some(format!("Employee {ext}")),
             ..event(call_id, state, second)
         }
+    }
+
+    #[test]
+    fn hold_shows_while_answered_and_is_gone_once_the_call_ends() {
+        let mut tracker = CallTracker::new();
+        tracker.apply(&event("c", CallState::Ringing, 0));
+        tracker.apply(&event("c", CallState::Answered, 1));
+        let held = tracker
+            .apply(&CallEvent {
+                on_hold: true,
+                ..event("c", CallState::Answered, 5)
+            })
+            .expect("hold is a visible change");
+        assert!(held.on_hold);
+        assert_eq!(held.state, CallState::Answered);
+        assert!(
+            tracker
+                .apply(&CallEvent {
+                    on_hold: true,
+                    ..event("c", CallState::Answered, 6)
+                })
+                .is_none(),
+            "a repeated hold changes nothing"
+        );
+        let back = tracker.apply(&event("c", CallState::Answered, 9)).unwrap();
+        assert!(!back.on_hold);
+        tracker.apply(&CallEvent {
+            on_hold: true,
+            ..event("c", CallState::Answered, 10)
+        });
+        let ended = tracker.apply(&event("c", CallState::Ended, 12)).unwrap();
+        assert!(!ended.on_hold, "nobody waits after the hang-up");
     }
 
     fn states(tracker: &mut CallTracker, events: &[CallEvent]) -> Vec<CallState> {

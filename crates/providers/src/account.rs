@@ -10,13 +10,14 @@ use chrono::{DateTime, Utc};
 use tokio::sync::mpsc;
 use tokio_util::sync::CancellationToken;
 
-use crate::asterisk::{AmiCallWatcher, AmiClient, AmiSettings, AsteriskError, DEFAULT_CONTEXT};
+use crate::asterisk::{AsteriskClient, AsteriskError};
 use crate::cloudpbx::{
     CloudPbxClient, CloudPbxError, CloudPbxSettings, HistoryQuery, HistoryType, PbxGroup,
 };
 use crate::mcn::{McnClient, McnError, McnSettings, MissedCallsPoller};
+use crate::recording::{self, Recording, RecordingError};
 use crate::telediscount::{TelediscountClient, TelediscountError, TelediscountSettings};
-use crate::vega::crm::{self, SyncError, SyncReport};
+use crate::vega::crm::{self, ContactNote, SyncError, SyncReport};
 use crate::vega::{ActiveCallsPoller, VegaClient, VegaError, VegaSettings};
 
 /// What can go wrong talking to a provider, in words a user can act on.
@@ -57,6 +58,9 @@ pub enum ProviderError {
     /// The local directory could not be read or written.
     #[error("cannot use the contact directory: {0}")]
     Store(#[from] StoreError),
+    /// A recording link could not be fetched.
+    #[error(transparent)]
+    Recording(#[from] RecordingError),
 }
 
 impl From<SyncError> for ProviderError {
@@ -73,7 +77,7 @@ enum Backend {
     CloudPbx(CloudPbxClient),
     Telediscount(TelediscountClient),
     Mcn(McnClient),
-    Asterisk(AmiClient),
+    Asterisk(AsteriskClient),
 }
 
 /// What an account's provider offers, so the app can show the rest disabled, with the reason.
@@ -153,9 +157,7 @@ impl Account {
                 // Log in once up front so a wrong secret is reported at start; the watcher then
                 // reconnects on its own for as long as it runs.
                 client.check().await?;
-                let watcher =
-                    AmiCallWatcher::new(client.settings().clone(), config.user.as_deref(), region);
-                tokio::spawn(watcher.run(events, shutdown));
+                client.watch_calls(config.user.as_deref(), region, events, shutdown);
             }
         }
         Ok(account)
@@ -187,11 +189,9 @@ impl Account {
                 key.expose().to_owned(),
             )?),
             // AMI: `base_url` `tcp://HOST:PORT` (or `domain` = HOST), `login` = manager.conf
-            // user, the API key = its secret.
-            "asterisk" => Backend::Asterisk(AmiClient::new(
-                AmiSettings::from_account(config, key)?,
-                config.dial_context.as_deref().unwrap_or(DEFAULT_CONTEXT),
-            )),
+            // user, the API key = its secret; `asterisk_interface = "ari"`: `base_url`
+            // `http://HOST:8088`, ari.conf user and password.
+            "asterisk" => Backend::Asterisk(AsteriskClient::from_account(config, key)?),
             // `base_url` replaces https://my.telediscount.ru; `user` = the SIP account (SIP/…).
             "telediscount" => Backend::Telediscount(TelediscountClient::new(
                 TelediscountSettings::from_account(config),
@@ -210,6 +210,26 @@ impl Account {
             region: region.to_owned(),
             backend,
         })
+    }
+
+    /// Do-Not-Disturb changes made at the PBX (on the phone...), as it reports them, for
+    /// providers that announce them (Asterisk over AMI with presence DND): the value is the last
+    /// state reported; `changed()` fires on each report while [`Account::start`]'s event source
+    /// runs. `None` elsewhere: re-read [`Account::dnd`] when it matters.
+    pub fn dnd_changes(&self) -> Option<tokio::sync::watch::Receiver<bool>> {
+        match &self.backend {
+            Backend::Asterisk(client) => client.dnd_changes(),
+            _ => None,
+        }
+    }
+
+    /// History records the PBX pushes as calls end (Asterisk over AMI with `cdr_manager`), for
+    /// the caller of [`Account::start`] to save; handed out once, `None` elsewhere.
+    pub fn take_call_records(&self) -> Option<mpsc::Receiver<CallRecord>> {
+        match &self.backend {
+            Backend::Asterisk(client) => client.take_call_records(),
+            _ => None,
+        }
     }
 
     /// The account's settings.
@@ -248,10 +268,11 @@ impl Account {
                 departments: false,
                 ..all
             },
-            Backend::Asterisk(_) => Capabilities {
+            Backend::Asterisk(client) => Capabilities {
                 history: false,
                 contacts_sync: false,
                 departments: false,
+                dnd: client.offers_dnd(),
                 ..all
             },
         }
@@ -413,6 +434,74 @@ impl Account {
                 Err(self.unsupported("a CRM contacts sync"))
             }
             Backend::Asterisk(_) => Err(self.unsupported("a CRM contacts sync")),
+        }
+    }
+
+    /// The latest `limit` notes on directory contact `contact_id`, newest first, from the
+    /// PBX's CRM (Vega: CRM Teler, vega.md B.9), for the caller card.
+    /// [`ProviderError::Unsupported`] for a provider without a CRM, and for a contact that was
+    /// not synced from it (see [`Account::sync_contacts`]).
+    pub async fn contact_notes(
+        &self,
+        store: &Store,
+        contact_id: i64,
+        limit: usize,
+    ) -> Result<Vec<ContactNote>, ProviderError> {
+        match &self.backend {
+            Backend::Vega(client) => {
+                let crm_id = store
+                    .external_id_of(crm::SYNC_SOURCE, contact_id)?
+                    .and_then(|id| id.trim().parse::<i64>().ok())
+                    .ok_or_else(|| {
+                        self.unsupported("notes on a contact not synced from its CRM")
+                    })?;
+                let notes = client.crm_notes(crm_id).await?;
+                // Author names are a nicety: without B.8 the notes still show.
+                let employees = client.employees().await.unwrap_or_else(|error| {
+                    tracing::debug!(%error, "CRM note authors left unnamed");
+                    Vec::new()
+                });
+                Ok(crm::card_notes(&notes, &employees, limit))
+            }
+            Backend::CloudPbx(_) | Backend::Telediscount(_) | Backend::Mcn(_) => {
+                Err(self.unsupported("CRM notes"))
+            }
+            Backend::Asterisk(_) => Err(self.unsupported("CRM notes")),
+        }
+    }
+
+    /// The recording of `call`, ready to play. Vega: its `audioRecUrl`, else
+    /// `/rest/public/calls/{uuid}/audio` for an answered call, fetched with the session; the
+    /// others: a plain `GET` of the history's recording link. Either way within the account's
+    /// timeout and at most [`recording::MAX_RECORDING_BYTES`].
+    /// [`ProviderError::Unsupported`] when the call has no recording.
+    pub async fn recording(&self, call: &CallRecord) -> Result<Recording, ProviderError> {
+        let link = call
+            .recording
+            .as_deref()
+            .map(str::trim)
+            .filter(|link| !link.is_empty());
+        match &self.backend {
+            Backend::Vega(client) => {
+                // vega.md A.2 notes: every call that took place has its recording at
+                // /rest/public/calls/{uuid}/audio, even one known only from live events.
+                let answered =
+                    call.answered_at.is_some() || call.talk_seconds.is_some_and(|t| t > 0);
+                let source = match link {
+                    Some(link) => link,
+                    None if answered => call.call_id.as_str(),
+                    None => return Err(self.unsupported("a recording of a call nobody answered")),
+                };
+                Ok(client.recording_file(source).await?)
+            }
+            Backend::CloudPbx(_)
+            | Backend::Telediscount(_)
+            | Backend::Mcn(_)
+            | Backend::Asterisk(_) => {
+                let link = link.ok_or_else(|| self.unsupported("a recording of this call"))?;
+                let timeout = Duration::from_millis(self.config.timeout_ms.max(1));
+                Ok(recording::fetch_plain(link, timeout).await?)
+            }
         }
     }
 

@@ -17,6 +17,7 @@
 //!   a caller-name answer for the dialplan);
 //! - [`autodialer`]: the Autodialer (robot calls by a scenario): `make` in batches, `newcall`,
 //!   `cdr` into history, and its completion webhook;
+//! - [`recording`]: a call's recording fetched for the app to play, size-capped;
 //! - [`webhook`]: the framework-free request and reply every provider's webhook handlers share.
 
 pub mod account;
@@ -24,6 +25,7 @@ pub mod asterisk;
 pub mod autodialer;
 pub mod cloudpbx;
 pub mod mcn;
+pub mod recording;
 pub mod telediscount;
 pub mod tokenless_guard;
 pub mod vega;

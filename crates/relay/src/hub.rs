@@ -335,6 +335,7 @@ mod tests {
             employee: employee.map(str::to_owned),
             employee_name: None,
             at: chrono::Utc::now(),
+            on_hold: false,
             pbx_contact: None,
         }
     }

@@ -32,6 +32,7 @@
 
 pub mod client;
 pub mod config;
+pub mod embedded;
 pub mod hub;
 mod rate_limit;
 pub mod server;
@@ -44,5 +45,6 @@ pub use config::{
     issue_client_token, AsteriskSettings, ClientEntry, ClientToken, CloudPbxSettings, ConfigError,
     RateLimitSettings, RelayConfig, TlsSettings, TokenHash, TokenlessSettings, VegaSettings,
 };
+pub use embedded::{start_embedded, EmbeddedError};
 pub use hub::{Delivery, EventHub, PublishEvents, Subscription};
 pub use server::Relay;

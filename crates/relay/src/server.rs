@@ -292,6 +292,17 @@ async fn vega_webhook(
     let handled = tokio::task::spawn_blocking(move || {
         let mut webhooks = vega.lock().unwrap_or_else(|p| p.into_inner());
         let outcome = webhooks.handle(&webhook, &app.store, &app.employees, chrono::Utc::now());
+        // vega.md A.3: UTM tags are kept with their call for the history to show.
+        for record in outcome.utm.iter().flat_map(|batch| batch.records.values()) {
+            let saved = app.store.save_utm_tags(
+                callpop_providers::vega::PROVIDER,
+                &record.call_parent_uuid,
+                &record.tags(),
+            );
+            if let Err(error) = saved {
+                tracing::error!(call = %record.call_parent_uuid, "Vega UTM tags not saved: {error}");
+            }
+        }
         // Published under the lock, so events reach the hub in the order Vega's requests
         // were handled.
         if !outcome.events.is_empty() {

@@ -15,9 +15,10 @@ use std::process::ExitCode;
 
 use anyhow::Context as _;
 use callpop_core::secrets::{self, Secret, SecretError};
-use callpop_core::{AutodialerSettings, CallRecord, Config, Contact, PhoneNumber, Store};
+use callpop_core::{AutodialerSettings, CallRecord, Config, PhoneNumber, Store};
 use callpop_providers::autodialer::{
-    AutodialerClient, AutodialerClientSettings, CdrQuery, DialOptions, DialRecord, DialWindow,
+    records_for_contacts, AutodialerClient, AutodialerClientSettings, CdrQuery, DialOptions,
+    DialRecord, DialWindow,
 };
 use chrono::{NaiveDate, Utc};
 
@@ -188,32 +189,6 @@ fn options(settings: &AutodialerSettings, dial: &DialFlags) -> anyhow::Result<Di
     })
 }
 
-/// One record per contact: its first number, `UUID` `{prefix}{id}`.
-fn records(contacts: &[Contact], prefix: &str, vars: &[String]) -> (Vec<DialRecord>, usize) {
-    let mut skipped = 0;
-    let mut records = Vec::new();
-    for contact in contacts {
-        let uuid = format!("{prefix}{}", contact.id);
-        let Some(mut record) = contact
-            .phones
-            .iter()
-            .find_map(|phone| DialRecord::for_number(phone, &uuid, Some(&contact.name)))
-        else {
-            skipped += 1;
-            continue;
-        };
-        for (slot, template) in record.vars.iter_mut().zip(vars) {
-            *slot = Some(
-                template
-                    .replace("{name}", &contact.name)
-                    .replace("{company}", contact.company.as_deref().unwrap_or_default()),
-            );
-        }
-        records.push(record);
-    }
-    (records, skipped)
-}
-
 async fn send(
     config: &Config,
     settings: &AutodialerSettings,
@@ -234,7 +209,7 @@ async fn send(
         (None, Some(query)) => (context::store(config)?.search(query, usize::MAX)?, ""),
         (None, None) => anyhow::bail!("say whom to send: --csv FILE or --contacts QUERY"),
     };
-    let (records, skipped) = records(&contacts, prefix, &args.dial.vars);
+    let (records, skipped) = records_for_contacts(&contacts, prefix, &args.dial.vars);
     if skipped > 0 {
         eprintln!("callpop-cli: {skipped} contacts have no number to dial and are left out");
     }
@@ -273,7 +248,8 @@ async fn call(
     let mut record = DialRecord::for_number(&number, &uuid, Some(&name))
         .with_context(|| format!("{:?} has no digits to dial", args.number))?;
     if let Some(contact) = &contact {
-        let (mut with_vars, _) = records(std::slice::from_ref(contact), "", &args.dial.vars);
+        let (mut with_vars, _) =
+            records_for_contacts(std::slice::from_ref(contact), "", &args.dial.vars);
         if let Some(first) = with_vars.pop() {
             record.vars = first.vars;
         }

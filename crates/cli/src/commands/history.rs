@@ -1,11 +1,12 @@
 //! `history [--since DATE] [--until DATE] [--missed] [--json]`: finished calls from the PBX's own
 //! history, one line each. They are also saved to the local history, so caller cards show them.
 
+use std::collections::HashMap;
 use std::io::Write;
 use std::process::ExitCode;
 
 use anyhow::Context as _;
-use callpop_core::{secrets, CallRecord};
+use callpop_core::{secrets, CallRecord, Store, StoreError, UtmTags};
 use callpop_providers::Account;
 use chrono::{DateTime, Duration, NaiveDate, Utc};
 
@@ -26,7 +27,8 @@ pub struct Args {
     #[arg(long)]
     missed: bool,
     /// One JSON object per line (`call_id`, `direction`, `status`, `customer`, `employee`,
-    /// `started_at`, `duration_s`, `talk_s`, `recording`, ...) instead of text.
+    /// `started_at`, `duration_s`, `talk_s`, `recording`, ..., and `utm` for calls with UTM tags)
+    /// instead of text.
     #[arg(long)]
     json: bool,
 }
@@ -41,29 +43,56 @@ pub async fn run(flags: &AccountFlags, args: Args) -> anyhow::Result<ExitCode> {
     let records = Account::connect(&account, &key, config.region())?
         .history(since, until, args.missed)
         .await?;
-    // The PBX stays the source; a local store that cannot be written costs only the cache.
-    match context::store(&config).and_then(|store| {
+    // The PBX stays the source; a local store that cannot be written costs only the cache (and
+    // the UTM tags the relay saved there).
+    let utm = match context::store(&config).and_then(|store| {
         store
             .import_history(&records)
-            .context("saving to the local history")
+            .context("saving to the local history")?;
+        utm_tags(&store, &records).context("reading the calls' UTM tags")
     }) {
-        Ok(_) => {}
-        Err(error) => eprintln!("callpop-cli: warning: {error:#}"),
-    }
+        Ok(utm) => utm,
+        Err(error) => {
+            eprintln!("callpop-cli: warning: {error:#}");
+            HashMap::new()
+        }
+    };
     let mut out = std::io::stdout().lock();
     for record in &records {
+        let tags = utm.get(&(record.provider.clone(), record.call_id.clone()));
         let line = if args.json {
-            serde_json::to_string(&json_line(record))?
+            serde_json::to_string(&json_line(record, tags))?
         } else {
-            text_line(record)
+            text_line(record, tags)
         };
         writeln!(out, "{line}")?;
     }
     Ok(ExitCode::SUCCESS)
 }
 
-fn json_line(record: &CallRecord) -> serde_json::Value {
-    serde_json::json!({
+/// The UTM tags saved for `records` (vega.md A.3, by the relay), by (provider, call id).
+fn utm_tags(
+    store: &Store,
+    records: &[CallRecord],
+) -> Result<HashMap<(String, String), UtmTags>, StoreError> {
+    let mut by_provider: HashMap<&str, Vec<&str>> = HashMap::new();
+    for record in records {
+        by_provider
+            .entry(record.provider.as_str())
+            .or_default()
+            .push(record.call_id.as_str());
+    }
+    let mut tags = HashMap::new();
+    for (provider, ids) in by_provider {
+        for (call_id, call_tags) in store.utm_tags_of_calls(provider, &ids)? {
+            tags.insert((provider.to_owned(), call_id), call_tags);
+        }
+    }
+    Ok(tags)
+}
+
+fn json_line(record: &CallRecord, utm: Option<&UtmTags>) -> serde_json::Value {
+    let mut line = serde_json::json!({
         "call_id": record.call_id,
         "direction": record.direction.as_str(),
         "status": record.state.as_str(),
@@ -76,13 +105,17 @@ fn json_line(record: &CallRecord) -> serde_json::Value {
         "talk_s": record.talk_seconds,
         "transfer": record.transfer,
         "recording": record.recording,
-    })
+    });
+    if let (Some(utm), Some(object)) = (utm, line.as_object_mut()) {
+        object.insert("utm".to_owned(), serde_json::json!(utm));
+    }
+    line
 }
 
-fn text_line(record: &CallRecord) -> String {
+fn text_line(record: &CallRecord, utm: Option<&UtmTags>) -> String {
     let seconds = |s: Option<i64>| s.map_or_else(|| "-".to_owned(), |s| format!("{s}s"));
     format!(
-        "{} {:<8} {:<9} {:<18} {:<6} {:>6} talk {:>6}{}",
+        "{} {:<8} {:<9} {:<18} {:<6} {:>6} talk {:>6}{}{}",
         record.started_at.format("%Y-%m-%d %H:%M:%S"),
         record.direction.as_str(),
         record.state.as_str(),
@@ -98,7 +131,28 @@ fn text_line(record: &CallRecord) -> String {
         } else {
             ""
         },
+        utm.map(utm_suffix).unwrap_or_default(),
     )
+}
+
+/// ` [utm: google/cpc]`: the campaign's source and channel, what a manager scans for; the
+/// label when neither is set.
+fn utm_suffix(utm: &UtmTags) -> String {
+    let known = |name: &str| {
+        utm.get(name)
+            .map(|value| value.split_whitespace().collect::<Vec<_>>().join(" "))
+            .filter(|value| !value.is_empty() && value != "(not set)")
+    };
+    let shown: Vec<String> = [known("utmSource"), known("utmMedium")]
+        .into_iter()
+        .flatten()
+        .collect();
+    let shown = if shown.is_empty() {
+        known("label").unwrap_or_else(|| "tagged".to_owned())
+    } else {
+        shown.join("/")
+    };
+    format!(" [utm: {shown}]")
 }
 
 fn since_date(text: &str) -> Result<DateTime<Utc>, String> {
@@ -131,6 +185,31 @@ fn parse_date(text: &str, end_of_day: bool) -> Result<DateTime<Utc>, String> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_text_suffix_names_source_and_channel_or_the_label() {
+        let tags = |pairs: &[(&str, &str)]| -> UtmTags {
+            pairs
+                .iter()
+                .map(|(n, v)| ((*n).to_owned(), (*v).to_owned()))
+                .collect()
+        };
+        assert_eq!(
+            utm_suffix(&tags(&[("utmSource", "google"), ("utmMedium", "cpc")])),
+            " [utm: google/cpc]"
+        );
+        assert_eq!(
+            utm_suffix(&tags(&[
+                ("utmSource", "(not set)"),
+                ("label", "callcatcher\n firstcall")
+            ])),
+            " [utm: callcatcher firstcall]"
+        );
+        assert_eq!(
+            utm_suffix(&tags(&[("clientIp", "1.2.3.4")])),
+            " [utm: tagged]"
+        );
+    }
 
     #[test]
     fn dates_are_rfc_3339_or_whole_days() {

@@ -45,10 +45,22 @@ pub async fn run(flags: &AccountFlags, args: Args) -> anyhow::Result<ExitCode> {
             )
         }
     };
+    // History the PBX pushes as calls end (Asterisk's CDRs), saved next to the live cards.
+    let mut call_records = _account.as_ref().and_then(Account::take_call_records);
     let mut out = std::io::stdout().lock();
     loop {
         tokio::select! {
             _ = tokio::signal::ctrl_c() => break,
+            record = async { call_records.as_mut()?.recv().await }, if call_records.is_some() => {
+                match record {
+                    Some(record) => {
+                        if let Err(e) = pipeline.store().import_history(std::slice::from_ref(&record)) {
+                            tracing::warn!("could not save the PBX's record of call {}: {e}", record.call_id);
+                        }
+                    }
+                    None => call_records = None,
+                }
+            }
             event = events.recv() => {
                 let Some(event) = event else { break };
                 if let Some(view) = pipeline.handle(&event) {

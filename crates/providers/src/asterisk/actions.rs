@@ -12,8 +12,13 @@ use super::frame::AmiMessage;
 /// `from-internal`).
 pub const DEFAULT_CONTEXT: &str = "internal";
 
+/// FreePBX's AstDB family for Do-Not-Disturb (`DND/{ext}`).
+pub const ASTDB_DND_FAMILY: &str = "DND";
+/// The value FreePBX writes for "on".
+pub const ASTDB_DND_ON: &str = "YES";
+
 /// How long my phone rings for a click-to-call before Asterisk gives up (ms).
-const ORIGINATE_RING_MS: &str = "30000";
+pub(crate) const ORIGINATE_RING_MS: u64 = 30_000;
 
 /// Asterisk's manager interface, for actions.
 #[derive(Debug, Clone)]
@@ -54,6 +59,7 @@ impl AmiClient {
         // CallerID shows my phone whom it is about to call.
         let caller_id = format!("\"{dial}\" <{dial}>");
         let channel = format!("PJSIP/{me}");
+        let ring_ms = ORIGINATE_RING_MS.to_string();
         self.request(AmiMessage::new([
             ("Action", "Originate"),
             ("Channel", channel.as_str()),
@@ -61,7 +67,7 @@ impl AmiClient {
             ("Exten", dial.as_str()),
             ("Priority", "1"),
             ("CallerID", caller_id.as_str()),
-            ("Timeout", ORIGINATE_RING_MS),
+            ("Timeout", ring_ms.as_str()),
             ("Async", "true"),
             ("ChannelId", call_id.as_str()),
         ]))
@@ -140,6 +146,62 @@ impl AmiClient {
         Ok(state.eq_ignore_ascii_case("dnd"))
     }
 
+    /// Do-Not-Disturb for `ext` the FreePBX way: AstDB key `DND/{ext}` = `YES` (`DBPut`), removed
+    /// when off (`DBDel`; a key already gone is fine). FreePBX's dialplan answers busy while it
+    /// is set; AstDB writes fire no AMI event, so nothing follows changes made elsewhere.
+    pub async fn set_dnd_astdb(&self, ext: &str, on: bool) -> Result<(), AsteriskError> {
+        let action = if on {
+            AmiMessage::new([
+                ("Action", "DBPut"),
+                ("Family", ASTDB_DND_FAMILY),
+                ("Key", ext),
+                ("Val", ASTDB_DND_ON),
+            ])
+        } else {
+            AmiMessage::new([
+                ("Action", "DBDel"),
+                ("Family", ASTDB_DND_FAMILY),
+                ("Key", ext),
+            ])
+        };
+        match self.request(action).await {
+            Ok(_) => Ok(()),
+            // Asterisk 22 answers a `DBDel` of a missing key "Database entry could not be
+            // deleted": off is off if the key is gone, whatever the reason given.
+            Err(error @ AsteriskError::ActionFailed { .. }) if !on => {
+                match self.dnd_astdb(ext).await {
+                    Ok(false) => Ok(()),
+                    _ => Err(error),
+                }
+            }
+            Err(other) => Err(other),
+        }
+    }
+
+    /// Whether AstDB key `DND/{ext}` is `YES` (`DBGet`; a missing key is "off").
+    pub async fn dnd_astdb(&self, ext: &str) -> Result<bool, AsteriskError> {
+        let mut session = AmiConnection::open(&self.settings, false).await?;
+        let answer = session
+            .request_list(AmiMessage::new([
+                ("Action", "DBGet"),
+                ("Family", ASTDB_DND_FAMILY),
+                ("Key", ext),
+            ]))
+            .await;
+        session.logoff().await;
+        match answer {
+            Ok(items) => Ok(items
+                .iter()
+                .filter(|m| m.event() == Some("DBGetResponse"))
+                .filter_map(|m| m.get("Val"))
+                .any(|v| v.trim().eq_ignore_ascii_case(ASTDB_DND_ON))),
+            Err(AsteriskError::ActionFailed { message, .. }) if message.contains("not found") => {
+                Ok(false)
+            }
+            Err(other) => Err(other),
+        }
+    }
+
     /// The PJSIP endpoints, as employees: id and extension are the endpoint name. AMI's list
     /// carries no display name, so the name is the endpoint name too.
     pub async fn endpoints(&self) -> Result<Vec<Employee>, AsteriskError> {
@@ -181,7 +243,7 @@ impl AmiClient {
 
 /// What the dialplan gets as `EXTEN`: an outside number as its international digits without the
 /// `+` (`+380302222222` → `380302222222`), which a `_X.` pattern matches; an extension as it is.
-fn dialable(number: &PhoneNumber) -> String {
+pub(crate) fn dialable(number: &PhoneNumber) -> String {
     match number {
         PhoneNumber::E164(e164) => e164.trim_start_matches('+').to_owned(),
         PhoneNumber::Extension(ext) => ext.clone(),

@@ -62,6 +62,54 @@ pub enum AsteriskError {
     /// Reading or writing the socket failed.
     #[error("the Asterisk manager connection failed: {0}")]
     Io(#[from] std::io::Error),
+    /// The account's ARI address is not `http(s)://HOST:PORT`.
+    #[error("bad Asterisk ARI address `{0}`: write base_url as http://HOST:PORT (e.g. http://127.0.0.1:8088) or set domain to the PBX's host")]
+    BadAriUrl(String),
+    /// `asterisk_interface` or `dnd_via` holds a value we do not know.
+    #[error("unknown `{field}` value `{value}`: write one of {allowed}")]
+    UnknownSetting {
+        /// The config field.
+        field: &'static str,
+        /// What it held.
+        value: String,
+        /// The values it may hold.
+        allowed: &'static str,
+    },
+    /// The ARI HTTP request could not be made or took too long.
+    #[error("cannot reach Asterisk's ARI at {url}: {detail}; is ARI enabled (http.conf `enabled = yes`, ari.conf `enabled = yes`) and the address right?")]
+    AriUnreachable {
+        /// The ARI base URL (never with credentials).
+        url: String,
+        /// What failed (connect refused, timed out...).
+        detail: String,
+    },
+    /// ARI refused the user name or password (HTTP 401).
+    #[error("Asterisk refused the ARI login of user `{user}`: check the password (keyring or CALLPOP_API_KEY) and the user in ari.conf")]
+    AriLoginRejected {
+        /// The ari.conf user.
+        user: String,
+    },
+    /// ARI answered a request with an error status.
+    #[error("Asterisk's ARI refused {what} (HTTP {status}): {message}")]
+    AriStatus {
+        /// What we asked for.
+        what: String,
+        /// The HTTP status.
+        status: u16,
+        /// ARI's `message`, or the start of the body.
+        message: String,
+    },
+    /// The events WebSocket failed.
+    #[error("the ARI events WebSocket at {url} failed: {detail}")]
+    AriWebSocket {
+        /// The WebSocket URL (never with credentials).
+        url: String,
+        /// What failed.
+        detail: String,
+    },
+    /// Something only AMI offers was asked of an ARI account.
+    #[error("{0} needs Asterisk's manager interface: ARI cannot read presence state or AstDB; set asterisk_interface = \"ami\"")]
+    NotOverAri(&'static str),
     /// The PBX answered, but not with what the action needs.
     #[error("unexpected answer from Asterisk to `{action}`: {detail}")]
     Unexpected {

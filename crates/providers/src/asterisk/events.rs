@@ -292,6 +292,7 @@ impl CallMapper {
             employee: call.employee.clone(),
             employee_name: call.employee_name.clone(),
             at,
+            on_hold: false,
             pbx_contact,
         }
     }

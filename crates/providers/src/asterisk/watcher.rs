@@ -6,11 +6,12 @@
 use std::collections::HashSet;
 use std::time::Duration;
 
-use callpop_core::CallEvent;
-use chrono::Utc;
-use tokio::sync::mpsc;
+use callpop_core::{CallEvent, CallRecord};
+use chrono::{FixedOffset, Utc};
+use tokio::sync::{mpsc, watch};
 use tokio_util::sync::CancellationToken;
 
+use super::cdr::call_record;
 use super::connection::{AmiConnection, AmiSettings};
 use super::error::AsteriskError;
 use super::events::{dnd_change, CallMapper};
@@ -30,6 +31,9 @@ pub struct AmiCallWatcher {
     mapper: CallMapper,
     me: Option<String>,
     keepalive: Duration,
+    dnd: Option<watch::Sender<bool>>,
+    records: Option<(mpsc::Sender<CallRecord>, FixedOffset)>,
+    region: String,
 }
 
 impl AmiCallWatcher {
@@ -40,7 +44,30 @@ impl AmiCallWatcher {
             mapper: CallMapper::new(me, region),
             me: me.map(str::to_owned),
             keepalive: KEEPALIVE,
+            dnd: None,
+            records: None,
+            region: region.to_owned(),
         }
+    }
+
+    /// Sends a history record into `records` for each AMI `Cdr` event (module `cdr_manager`) of
+    /// my calls; `pbx_offset` is the PBX's UTC offset (CDR times carry no zone). A full or closed
+    /// channel drops records rather than holding up the call events.
+    pub fn with_call_records(
+        mut self,
+        records: mpsc::Sender<CallRecord>,
+        pbx_offset: FixedOffset,
+    ) -> AmiCallWatcher {
+        self.records = Some((records, pbx_offset));
+        self
+    }
+
+    /// Publishes my endpoint's Do-Not-Disturb into `dnd` whenever a `PresenceStateChange` of
+    /// `CustomPresence:{me}` says it changed (set from the phone, a feature code or another
+    /// program), so the app can follow it. Needs `me`.
+    pub fn with_dnd_changes(mut self, dnd: watch::Sender<bool>) -> AmiCallWatcher {
+        self.dnd = Some(dnd);
+        self
     }
 
     /// Pings an idle session this often instead of [`KEEPALIVE`].
@@ -143,13 +170,37 @@ impl AmiCallWatcher {
             if let Some(me) = &self.me {
                 if let Some(on) = dnd_change(&message, me) {
                     tracing::info!(ext = %me, dnd = on, "Do-Not-Disturb changed at the PBX");
+                    if let Some(dnd) = &self.dnd {
+                        dnd.send_replace(on);
+                    }
                 }
+            }
+            if message.event() == Some("Cdr") {
+                self.forward_cdr(&message);
+                continue;
             }
             if let Some(event) = self.mapper.handle(&message, Utc::now()) {
                 if events.send(event).await.is_err() {
                     return Ok(());
                 }
             }
+        }
+    }
+}
+
+impl AmiCallWatcher {
+    fn forward_cdr(&self, message: &AmiMessage) {
+        let Some((records, offset)) = &self.records else {
+            return;
+        };
+        match call_record(message, self.me.as_deref(), &self.region, *offset) {
+            Ok(record) => {
+                let mine = self.me.is_none() || record.employee.as_deref() == self.me.as_deref();
+                if mine && records.try_send(record).is_err() {
+                    tracing::debug!("a CDR was dropped: nobody is saving them right now");
+                }
+            }
+            Err(error) => tracing::warn!(%error, "skipping an AMI Cdr event"),
         }
     }
 }

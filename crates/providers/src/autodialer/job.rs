@@ -4,7 +4,7 @@
 
 use std::fmt;
 
-use callpop_core::PhoneNumber;
+use callpop_core::{Contact, PhoneNumber};
 use chrono::NaiveTime;
 
 use super::error::AutodialerError;
@@ -224,6 +224,38 @@ pub fn wire_phone(number: &PhoneNumber) -> Option<String> {
 /// `records` in slices of at most [`MAX_RECORDS_PER_MAKE`].
 pub fn batches(records: &[DialRecord]) -> impl Iterator<Item = &[DialRecord]> {
     records.chunks(MAX_RECORDS_PER_MAKE)
+}
+
+/// One record per directory contact: its first dialable number, `UUID` `{prefix}{id}`, and
+/// `var1..3` from `vars` with `{name}` and `{company}` filled in. Also returns how many contacts
+/// had no number to dial (left out).
+pub fn records_for_contacts(
+    contacts: &[Contact],
+    prefix: &str,
+    vars: &[String],
+) -> (Vec<DialRecord>, usize) {
+    let mut skipped = 0;
+    let mut records = Vec::new();
+    for contact in contacts {
+        let uuid = format!("{prefix}{}", contact.id);
+        let Some(mut record) = contact
+            .phones
+            .iter()
+            .find_map(|phone| DialRecord::for_number(phone, &uuid, Some(&contact.name)))
+        else {
+            skipped += 1;
+            continue;
+        };
+        for (slot, template) in record.vars.iter_mut().zip(vars) {
+            *slot = Some(
+                template
+                    .replace("{name}", &contact.name)
+                    .replace("{company}", contact.company.as_deref().unwrap_or_default()),
+            );
+        }
+        records.push(record);
+    }
+    (records, skipped)
 }
 
 #[cfg(test)]

@@ -25,8 +25,8 @@ pub use cdr::{parse_cdr_time, CdrEntry, CdrOutcome, CdrQuery};
 pub use client::{AutodialerClient, AutodialerClientSettings, CdrResults, NewCallAnswer};
 pub use error::AutodialerError;
 pub use job::{
-    batches, parse_time_of_day, wire_phone, DialOptions, DialRecord, DialWindow,
-    NoTimeWindowWarning, MAX_RECORDS_PER_MAKE,
+    batches, parse_time_of_day, records_for_contacts, wire_phone, DialOptions, DialRecord,
+    DialWindow, NoTimeWindowWarning, MAX_RECORDS_PER_MAKE,
 };
 pub use report::{BatchReport, ErrorCode, MakeReport, SendReport};
 pub use webhook::{

@@ -640,6 +640,7 @@ impl CloudPbxWebhooks {
             employee: Some(event.user.clone()),
             employee_name,
             at: now,
+            on_hold: false,
             pbx_contact: None,
         });
         outcome

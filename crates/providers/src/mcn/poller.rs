@@ -88,6 +88,7 @@ impl MissedCallsPoller {
                 .date
                 .map(|d| d + chrono::Duration::seconds(call.waittime))
                 .unwrap_or(now),
+            on_hold: false,
             pbx_contact: None,
         }
     }

@@ -313,6 +313,7 @@ impl McnWebhooks {
             employee: event.abon.clone(),
             employee_name: None,
             at: now,
+            on_hold: false,
             pbx_contact: None,
         });
         outcome

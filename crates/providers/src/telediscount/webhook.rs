@@ -320,6 +320,7 @@ impl TelediscountWebhooks {
             employee: None,
             employee_name: None,
             at: income.setup_time.unwrap_or(now),
+            on_hold: false,
             pbx_contact: None,
         });
         outcome
@@ -347,6 +348,7 @@ impl TelediscountWebhooks {
             employee: record.employee.clone(),
             employee_name: finished.code_name_num_b.clone(),
             at: now,
+            on_hold: false,
             pbx_contact: None,
         });
         outcome.record = Some(record);

@@ -19,7 +19,7 @@ use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::Duration;
 
 use chrono::{DateTime, Utc};
-use reqwest::header::{HeaderMap, CONTENT_LENGTH, COOKIE, SET_COOKIE};
+use reqwest::header::{HeaderMap, COOKIE, SET_COOKIE};
 use reqwest::{RequestBuilder, Response, StatusCode, Url};
 
 use callpop_core::Employee;
@@ -28,6 +28,9 @@ use super::error::{causes, excerpt, scrub, VegaError};
 use super::wire::{
     ActiveCall, AuthorizeRequest, Directions, HistoryCall, MakeCallAnswer, MakeCallRequest,
     VegaUser,
+};
+use crate::recording::{
+    audio_type, content_type_of, read_capped, CappedReadError, Recording, MAX_RECORDING_BYTES,
 };
 
 /// The session cookie's name (vega.md B.1).
@@ -45,9 +48,6 @@ pub const PAGE_LIMIT: usize = 50;
 /// ignores `offset` would otherwise answer the same full page without end. 2,000 pages are
 /// 100,000 calls.
 const MAX_PAGES: usize = 2_000;
-
-/// A recording larger than this is refused (a WAV of a few hours).
-const MAX_RECORDING_BYTES: u64 = 512 * 1024 * 1024;
 
 /// Where and how to reach one Vega account. The API key is not here: it comes from the keyring
 /// and is handed to [`VegaClient::new`] alone.
@@ -336,6 +336,13 @@ impl VegaClient {
     /// call's uuid (then `{base}/rest/public/calls/{uuid}/audio`, A.2 notes). Sent with the
     /// session cookie, so a URL on any other origin than the base URL's is refused unsent.
     pub async fn recording(&self, url_or_uuid: &str) -> Result<Vec<u8>, VegaError> {
+        Ok(self.recording_file(url_or_uuid).await?.bytes)
+    }
+
+    /// A call's recording with its audio type, for the app to play: as
+    /// [`VegaClient::recording`], and refused past [`MAX_RECORDING_BYTES`] (counted as it
+    /// arrives, whatever `Content-Length` says).
+    pub async fn recording_file(&self, url_or_uuid: &str) -> Result<Recording, VegaError> {
         let url = self.recording_url(url_or_uuid)?;
         let response = self
             .authorized(RECORDING, |http| http.get(url.clone()))
@@ -349,22 +356,23 @@ impl VegaClient {
                 body: excerpt(&text, &self.inner.api_key),
             });
         }
-        let length = response
-            .headers()
-            .get(CONTENT_LENGTH)
-            .and_then(|v| v.to_str().ok())
-            .and_then(|v| v.parse::<u64>().ok());
-        if length.is_some_and(|length| length > MAX_RECORDING_BYTES) {
-            return Err(VegaError::InvalidInput(format!(
-                "the recording is larger than {} MiB; download it in the Vega cabinet",
-                MAX_RECORDING_BYTES / (1024 * 1024)
-            )));
-        }
-        let bytes = response
-            .bytes()
-            .await
-            .map_err(|error| self.transport_error(&error, RECORDING))?;
-        Ok(bytes.to_vec())
+        let header = content_type_of(&response);
+        let bytes = match read_capped(response, MAX_RECORDING_BYTES).await {
+            Ok(bytes) => bytes,
+            Err(CappedReadError::TooLarge) => {
+                return Err(VegaError::InvalidInput(format!(
+                    "the recording is larger than {} MiB; download it in the Vega cabinet",
+                    MAX_RECORDING_BYTES / (1024 * 1024)
+                )))
+            }
+            Err(CappedReadError::Transport(error)) => {
+                return Err(self.transport_error(&error, RECORDING))
+            }
+        };
+        Ok(Recording {
+            content_type: audio_type(header.as_deref(), url.path(), &bytes),
+            bytes,
+        })
     }
 
     /// Asks Vega to call `number` on behalf of the employee `leg_ext` (vega.md B.2): the

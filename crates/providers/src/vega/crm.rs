@@ -1,11 +1,12 @@
 //! CRM Teler, Vega's built-in CRM (vega.md B.9): its contacts and their notes, how a contact
-//! becomes a directory contact ([`mapping`]) and the incremental sync into the directory
-//! ([`sync_contacts`]).
+//! becomes a directory contact ([`mapping`]), the incremental sync into the directory
+//! ([`sync_contacts`]) and a contact's notes for the caller card ([`notes`]).
 //!
 //! The calls go through [`VegaClient`]'s shared session (re-authorized on `403`) and timeout.
 //! They have no `POST` + JSON fallback: `POST /crm/contacts/v2/` is the contact update itself.
 
 pub mod mapping;
+pub mod notes;
 pub mod wire;
 
 use std::collections::HashSet;
@@ -19,6 +20,7 @@ use callpop_core::{Employee, Store, StoreError, Upsert};
 use super::client::VegaClient;
 use super::error::VegaError;
 pub use mapping::{contact_url, to_new_contact, SkipReason};
+pub use notes::{card_notes, ContactNote};
 pub use wire::{BatchResult, CrmContact, CrmField, CrmFieldValue, CrmNote};
 
 /// vega.md B.9: `limit` "0–60" for the contact list and `searchByOLNum`.

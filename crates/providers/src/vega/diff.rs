@@ -11,7 +11,10 @@
 //! - the final state of a call nobody answered: `Missed` for incoming and internal calls;
 //!   `Cancelled` for outgoing ones (the employee or the PBX gave up: nothing was missed) and for a
 //!   group-call leg whose sibling was answered (a colleague took the call);
-//! - calls that disappeared in one poll are reported in the order they were first seen.
+//! - calls that disappeared in one poll are reported in the order they were first seen;
+//! - an answered call that ends while another call of the same root (its parent, or its child:
+//!   `parentUuid`) goes on was transferred: it ends `Transferred`, reported after the call that
+//!   takes over appears, so the tracker's call never looks finished in between.
 
 use std::collections::{HashMap, HashSet, VecDeque};
 
@@ -47,6 +50,20 @@ struct LiveCall {
     call: ActiveCall,
     direction: Direction,
     answered: bool,
+    /// The customer is on hold (`lgDirection` 32 until a 64).
+    on_hold: bool,
+}
+
+/// `lgDirection` 32 / 64: put on hold / taken off hold; `None` when the value says neither.
+fn hold_of(call: &ActiveCall) -> Option<bool> {
+    let bits = call.lg_direction?;
+    if bits & 32 != 0 {
+        Some(true)
+    } else if bits & 64 != 0 {
+        Some(false)
+    } else {
+        None
+    }
 }
 
 impl SnapshotDiff {
@@ -76,6 +93,22 @@ impl SnapshotDiff {
             }
         }
 
+        // Calls still going on, by root: an answered call that ends while another call of its
+        // root goes on was handed over (a transfer), not ended.
+        let going_on: Vec<(&str, &str)> = snapshot
+            .iter()
+            .filter(|call| !call.is_hung_up())
+            .map(|call| (root_of(call), call.uuid.as_str()))
+            .collect();
+        let handed_over = |live: &LiveCall| {
+            live.answered
+                && going_on.iter().any(|(root, uuid)| {
+                    *root == root_of(&live.call) && *uuid != live.call.uuid.as_str()
+                })
+        };
+        // Reported after the calls listed with them, so the call that takes over is known first.
+        let mut transferred: Vec<LiveCall> = Vec::new();
+
         let mut listed = HashSet::new();
         for call in snapshot {
             if call.uuid.trim().is_empty() || !listed.insert(call.uuid.as_str()) {
@@ -85,33 +118,48 @@ impl SnapshotDiff {
                 // Already reported final: lingering with call.hangup, or listed again.
                 continue;
             }
-            let (seq, direction, was_answered) = match self.live.get(&call.uuid) {
+            let (seq, direction, was_answered, was_on_hold) = match self.live.get(&call.uuid) {
                 Some(live) => (
                     live.seq,
                     direction_of(call, Some(live.direction)),
                     live.answered,
+                    live.on_hold,
                 ),
                 None => {
                     let direction = direction_of(call, None);
                     let dialled = call.dial_at.unwrap_or(now);
                     events.push(self.event(call, direction, CallState::Ringing, dialled));
                     self.next_seq += 1;
-                    (self.next_seq, direction, false)
+                    (self.next_seq, direction, false, false)
                 }
             };
+            let answered = was_answered || call.is_answered();
+            let on_hold = answered && hold_of(call).unwrap_or(was_on_hold);
             if call.is_answered() && !was_answered {
                 let bridged = call.bridge_at.unwrap_or(now);
-                events.push(self.event(call, direction, CallState::Answered, bridged));
+                let mut event = self.event(call, direction, CallState::Answered, bridged);
+                event.on_hold = on_hold;
+                events.push(event);
+            } else if answered && on_hold != was_on_hold && !call.is_hung_up() {
+                // Put on hold or taken off it since the last poll.
+                let mut event = self.event(call, direction, CallState::Answered, now);
+                event.on_hold = on_hold;
+                events.push(event);
             }
             let live = LiveCall {
                 seq,
                 call: call.clone(),
                 direction,
-                answered: was_answered || call.is_answered(),
+                answered,
+                on_hold,
             };
             if call.is_hung_up() {
                 self.live.remove(&call.uuid);
-                events.push(self.finish(live, now));
+                if handed_over(&live) {
+                    transferred.push(live);
+                } else {
+                    events.push(self.finish(live, now, false));
+                }
             } else {
                 self.live.insert(call.uuid.clone(), live);
             }
@@ -127,15 +175,20 @@ impl SnapshotDiff {
         for uuid in vanished {
             gone.extend(self.live.remove(&uuid));
         }
+        for live in transferred {
+            events.push(self.finish(live, now, true));
+        }
         gone.sort_by_key(|live| live.seq);
         for live in gone {
-            events.push(self.finish(live, now));
+            let handed_over = handed_over(&live);
+            events.push(self.finish(live, now, handed_over));
         }
         events
     }
 
-    /// The final event of a call that hung up or disappeared.
-    fn finish(&mut self, live: LiveCall, now: DateTime<Utc>) -> CallEvent {
+    /// The final event of a call that hung up or disappeared; `handed_over`: its employee
+    /// transferred it to a colleague who goes on with it ([`CallState::Transferred`]).
+    fn finish(&mut self, live: LiveCall, now: DateTime<Utc>, handed_over: bool) -> CallEvent {
         // Outgoing: the employee or the PBX gave up, nothing was missed. Group leg: a colleague
         // took the call.
         let sibling_answered = live
@@ -143,7 +196,11 @@ impl SnapshotDiff {
             .parent_uuid
             .as_ref()
             .is_some_and(|parent| self.answered_groups.contains(parent));
-        let state = final_state(live.answered, live.direction, sibling_answered);
+        let state = if handed_over {
+            CallState::Transferred
+        } else {
+            final_state(live.answered, live.direction, sibling_answered)
+        };
         self.finished.insert(&live.call.uuid);
         self.event(&live.call, live.direction, state, now)
     }
@@ -164,6 +221,11 @@ impl SnapshotDiff {
             self.my_ext.as_deref(),
         )
     }
+}
+
+/// The call a listed call belongs to: its parent's uuid, else its own.
+fn root_of(call: &ActiveCall) -> &str {
+    call.parent_uuid.as_deref().unwrap_or(&call.uuid)
 }
 
 /// The final state of a call that ended: `Ended` once answered; otherwise `Cancelled` for an
@@ -232,6 +294,7 @@ pub(crate) fn call_event(
         employee: employee.and_then(|leg: &Leg| leg.ext.clone()),
         employee_name: employee.and_then(|leg: &Leg| leg.display_name.clone()),
         at,
+        on_hold: false,
         pbx_contact: call.other_legs.as_deref().and_then(pbx_contact),
     }
 }
@@ -413,6 +476,7 @@ mod tests {
                 employee: Some("001".into()),
                 employee_name: Some("Іван Іванов".into()),
                 at: at("2026-01-10T11:59:00Z"),
+                on_hold: false,
                 pbx_contact: Some(ContactInfo {
                     name: Some("Telecom company".into()),
                     company: Some("Telecom LLC".into()),
@@ -657,8 +721,11 @@ mod tests {
         let mut on_hold = answered(with(Some(32), "a"));
         let events = diff.apply(&[on_hold.clone()], now());
         assert_eq!(events[0].direction, Direction::Out);
+        assert!(events[0].on_hold, "answered and on hold at once");
         on_hold.lg_direction = Some(64);
-        diff.apply(&[on_hold], now());
+        let back = diff.apply(&[on_hold], now());
+        assert_eq!(states(&back), [("a", CallState::Answered)]);
+        assert!(!back[0].on_hold, "taken off hold");
         assert_eq!(diff.apply(&[], now())[0].direction, Direction::Out);
     }
 

@@ -258,6 +258,7 @@ mod tests {
                 Scenario::Internal { .. } => "internal",
                 Scenario::GroupCall { .. } => "group",
                 Scenario::Outgoing { .. } => "outgoing",
+                Scenario::Transferred { .. } => "transferred",
             })
             .collect();
         for kind in ["answered", "missed", "internal", "group", "outgoing"] {
@@ -306,6 +307,16 @@ mod tests {
                     talk_secs,
                     ..
                 } => (ring_secs, talk_secs.unwrap_or(0.0)),
+                Scenario::Transferred {
+                    ring_secs,
+                    talk_secs,
+                    transfer_ring_secs,
+                    transfer_talk_secs,
+                    ..
+                } => (
+                    ring_secs + talk_secs + transfer_ring_secs,
+                    transfer_talk_secs,
+                ),
             };
             assert!(
                 ring + talk + linger < settings.every.as_secs_f64(),

@@ -150,7 +150,8 @@ impl VegaSimHandle {
     }
 
     /// Starts a scenario; returns its uuids (for a group call: the parent first, then one leg per
-    /// member in the order given). Callable from any thread: the timeline runs on the
+    /// member in the order given; for a transfer: the customer's call, then the leg of the
+    /// employee it is transferred to). Callable from any thread: the timeline runs on the
     /// simulator's runtime.
     pub fn play(&self, scenario: Scenario) -> Result<Vec<String>, ScenarioError> {
         scenario::play(&self.state, scenario)

@@ -101,6 +101,32 @@ pub enum Scenario {
         #[serde(default)]
         pbx_contacts: Vec<PbxContact>,
     },
+    /// A customer calls `employee`, who answers after `ring_secs`, talks `talk_secs` and
+    /// transfers the call to `transfer_to`. vega.md does not show a transfer in active calls;
+    /// the simulator plays it as the spec's group calls suggest: the first employee's call shows
+    /// `call.hangup`, and a call to `transfer_to` appears with `parentUuid` = the first call's
+    /// uuid, rings `transfer_ring_secs` and is answered for `transfer_talk_secs`. The history
+    /// then holds one record under the first uuid, `leg` the first employee and
+    /// `transferHistory` `"001 > 002"` (B.5).
+    Transferred {
+        /// The customer's number.
+        customer: String,
+        /// The extension who answers first.
+        employee: String,
+        /// The extension the call is transferred to.
+        transfer_to: String,
+        /// Seconds of ringing before the first answer.
+        ring_secs: f64,
+        /// Seconds of conversation before the transfer.
+        talk_secs: f64,
+        /// Seconds `transfer_to`'s phone rings.
+        transfer_ring_secs: f64,
+        /// Seconds of conversation after the transfer.
+        transfer_talk_secs: f64,
+        /// What the PBX's CRMs know of the customer.
+        #[serde(default)]
+        pbx_contacts: Vec<PbxContact>,
+    },
     /// An employee calls a customer (what `makeCall` starts).
     Outgoing {
         /// The calling extension.
@@ -198,6 +224,15 @@ enum Timeline {
         ring: Duration,
         talk: Option<Duration>,
     },
+    /// A call answered, then transferred to `to`, who answers.
+    Transfer {
+        uuid: String,
+        ring: Duration,
+        talk: Duration,
+        to: Box<SimCall>,
+        transfer_ring: Duration,
+        transfer_talk: Duration,
+    },
     /// Group legs: all ring; one answers (the others vanish) or none does.
     Group {
         legs: Vec<String>,
@@ -280,6 +315,7 @@ fn resolve(state: &SimState, scenario: Scenario) -> Result<Plan, ScenarioError> 
         leg2: None,
         other_legs: None,
         trunk: None,
+        transfer_of: None,
     };
 
     let single = |call: SimCall, ring: Duration, talk: Option<Duration>| Plan {
@@ -320,6 +356,40 @@ fn resolve(state: &SimState, scenario: Scenario) -> Result<Plan, ScenarioError> 
             call.other_legs = Some(other_legs(&customer, &pbx_contacts));
             call.trunk = trunk;
             single(call, seconds("ring_secs", ring_secs)?, None)
+        }
+        Scenario::Transferred {
+            customer,
+            employee: ext,
+            transfer_to,
+            ring_secs,
+            talk_secs,
+            transfer_ring_secs,
+            transfer_talk_secs,
+            pbx_contacts,
+        } => {
+            if ext == transfer_to {
+                return Err(ScenarioError::Invalid(format!(
+                    "a transfer needs two different extensions, got {ext:?} twice"
+                )));
+            }
+            let customer = customer_number(&customer)?;
+            let mut call = base(employee(&ext)?, 4);
+            call.other_legs = Some(other_legs(&customer, &pbx_contacts));
+            call.trunk = trunk;
+            // Its uuid is fixed now so `play` can return it; it is listed only at the transfer.
+            let to = base(employee(&transfer_to)?, 4);
+            Plan {
+                uuids: vec![call.uuid.clone(), to.uuid.clone()],
+                timeline: Timeline::Transfer {
+                    uuid: call.uuid.clone(),
+                    ring: seconds("ring_secs", ring_secs)?,
+                    talk: seconds("talk_secs", talk_secs)?,
+                    to: Box::new(to),
+                    transfer_ring: seconds("transfer_ring_secs", transfer_ring_secs)?,
+                    transfer_talk: seconds("transfer_talk_secs", transfer_talk_secs)?,
+                },
+                calls: vec![call],
+            }
         }
         Scenario::Internal {
             from,
@@ -437,6 +507,30 @@ async fn run(state: &SimState, timeline: Timeline) {
                 tokio::time::sleep(talk).await;
             }
             finish(state, vec![uuid]).await;
+        }
+        Timeline::Transfer {
+            uuid,
+            ring,
+            talk,
+            mut to,
+            transfer_ring,
+            transfer_talk,
+        } => {
+            tokio::time::sleep(ring).await;
+            state.bridge(&uuid);
+            tokio::time::sleep(talk).await;
+            to.dial_at_ms = now_ms();
+            let second = to.uuid.clone();
+            if !state.transfer(&uuid, *to) {
+                // Hung up (B.4) before the transfer: nothing left to transfer.
+                return;
+            }
+            tokio::join!(linger_then_remove(state, vec![uuid]), async {
+                tokio::time::sleep(transfer_ring).await;
+                state.bridge(&second);
+                tokio::time::sleep(transfer_talk).await;
+                finish(state, vec![second]).await;
+            });
         }
         Timeline::Group {
             legs: uuids,

@@ -84,6 +84,20 @@ pub(crate) struct SimCall {
     pub other_legs: Option<Vec<OtherLegJson>>,
     /// `trunkNum` / `trunkName`; `None` for internal calls (vega.md A.2).
     pub trunk: Option<(String, String)>,
+    /// For the leg a call was transferred to: the call it continues, whose history record it
+    /// completes (one record per call, `transferHistory` "001 > 002", vega.md B.5).
+    pub transfer_of: Option<TransferOrigin>,
+}
+
+/// The call a transferred leg continues.
+#[derive(Debug, Clone)]
+pub(crate) struct TransferOrigin {
+    /// The customer's call: its uuid names the whole call in the history.
+    pub uuid: String,
+    /// The employee who answered first and transferred it.
+    pub first: SimEmployee,
+    pub dial_at_ms: u64,
+    pub bridge_at_ms: Option<u64>,
 }
 
 impl SimCall {
@@ -325,6 +339,33 @@ impl SimState {
         ended
     }
 
+    /// Employee `to.leg` takes over the answered call `from`: `from` shows `call.hangup` (its
+    /// employee left; no history record yet) and `to` rings as its child (`parentUuid` = `from`),
+    /// with the same customer and trunk. False when `from` is not in conversation.
+    pub fn transfer(&self, from: &str, mut to: SimCall) -> bool {
+        let mut inner = self.lock();
+        let Some(first) = inner
+            .calls
+            .iter_mut()
+            .find(|c| c.uuid == from && c.stage == CallStage::Bridge)
+        else {
+            return false;
+        };
+        first.stage = CallStage::Hangup;
+        to.parent_uuid = Some(first.uuid.clone());
+        to.lg_direction = first.lg_direction;
+        to.other_legs = first.other_legs.clone();
+        to.trunk = first.trunk.clone();
+        to.transfer_of = Some(first.transfer_of.clone().unwrap_or(TransferOrigin {
+            uuid: first.uuid.clone(),
+            first: first.leg.clone(),
+            dial_at_ms: first.dial_at_ms,
+            bridge_at_ms: first.bridge_at_ms,
+        }));
+        inner.calls.push(to);
+        true
+    }
+
     /// Ends a call on request (vega.md B.4); false when no such call is in progress.
     pub fn hang_up_on_request(&self, uuid: &str) -> bool {
         let ended = self.end_calls(&[uuid.to_owned()]);
@@ -360,6 +401,38 @@ fn finished_call(call: &SimCall, end_ms: u64) -> FinishedCall {
         .and_then(|legs| legs.first())
         .map(|leg| (leg.num.clone(), leg.name.clone()));
     let answered = call.bridge_at_ms.is_some();
+    if let Some(origin) = &call.transfer_of {
+        // One record for the whole call, under the customer's call: leg = who answered first,
+        // transferHistory "001 > 002" (vega.md B.5's "'017> 019' means 017 transferred it to
+        // 019"), talk counted from the first answer.
+        let took_it = if answered {
+            call.leg.ext.clone()
+        } else {
+            // Nobody picked up after the transfer: the first employee is still the one who
+            // talked.
+            origin.first.ext.clone()
+        };
+        return FinishedCall {
+            uuid: origin.uuid.clone(),
+            parent_uuid: None,
+            end_at_ms: end_ms,
+            lg_direction: call.lg_direction,
+            customer: customer.as_ref().map(|c| c.0.clone()),
+            customer_name: customer.and_then(|c| c.1),
+            employee: origin.first.ext.clone(),
+            employee2: None,
+            bill_secs: origin.bridge_at_ms.map(secs).unwrap_or(0),
+            duration_secs: secs(origin.dial_at_ms),
+            disposition: 0,
+            transfer_history: Some(if took_it == origin.first.ext {
+                took_it
+            } else {
+                format!("{} > {took_it}", origin.first.ext)
+            }),
+            recorded: true,
+            trunk: call.trunk.as_ref().map(|t| t.0.clone()),
+        };
+    }
     FinishedCall {
         uuid: call.uuid.clone(),
         parent_uuid: call.parent_uuid.clone(),

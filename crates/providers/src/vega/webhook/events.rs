@@ -14,9 +14,9 @@
 //! - A.2: "events may be duplicated": an event is dropped when its `(uuid, event)` pair was seen
 //!   (memory bounded: the oldest pairs are forgotten first).
 //!
-//! `lgDirection` 32 / 64 (put on hold / taken off hold) are parsed and exposed as
-//! [`VegaCallEvent::on_hold`] but change no state: the core has no hold state yet, so the card's
-//! hold display is pending (issue "Vega PBX, complete").
+//! `lgDirection` 32 / 64 (put on hold / taken off hold) are parsed as
+//! [`VegaCallEvent::on_hold`] and, for a call in conversation, become an "answered" event with
+//! [`CallEvent::on_hold`] set or cleared, which the card shows.
 
 use std::collections::HashMap;
 
@@ -136,6 +136,8 @@ struct LiveCall {
     seq: u64,
     direction: Direction,
     answered: bool,
+    /// The customer is on hold (`lgDirection` 32 until a 64).
+    on_hold: bool,
 }
 
 /// The state behind the call-event webhook: which calls are live, which ended, which events were
@@ -205,8 +207,11 @@ impl VegaWebhookEvents {
     /// toggle or an unknown event name).
     pub fn apply(&mut self, parsed: &VegaCallEvent, now: DateTime<Utc>) -> Vec<CallEvent> {
         let call = &parsed.call;
-        if parsed.on_hold.is_some() || parsed.event == LastEvent::Other {
-            // Hold: no hold state in the core yet (module doc). Unknown names: nothing to say.
+        if let Some(hold) = parsed.on_hold {
+            return self.hold(parsed, hold, now);
+        }
+        if parsed.event == LastEvent::Other {
+            // Unknown names: nothing to say.
             tracing::debug!(uuid = %call.uuid, event = %parsed.event_name, "Vega event with no state change");
             return Vec::new();
         }
@@ -247,6 +252,7 @@ impl VegaWebhookEvents {
                     seq: self.next_seq,
                     direction,
                     answered: false,
+                    on_hold: false,
                 }
             }
         };
@@ -271,6 +277,29 @@ impl VegaWebhookEvents {
             self.remember(call.uuid.clone(), live);
         }
         events
+    }
+
+    /// A hold toggle (`lgDirection` 32 / 64): one "answered, on hold or not" event for a call in
+    /// conversation whose hold state it changes; nothing for a repeat, a call not answered yet
+    /// or a call never seen (a toggle does not start a call's story).
+    fn hold(&mut self, parsed: &VegaCallEvent, hold: bool, now: DateTime<Utc>) -> Vec<CallEvent> {
+        let call = &parsed.call;
+        let Some(live) = self.live.get_mut(&call.uuid) else {
+            return Vec::new();
+        };
+        if !live.answered || live.on_hold == hold {
+            return Vec::new();
+        }
+        live.on_hold = hold;
+        let direction = live.direction;
+        let mut event = self.event(
+            call,
+            direction,
+            CallState::Answered,
+            parsed.server_time.unwrap_or(now),
+        );
+        event.on_hold = hold;
+        vec![event]
     }
 
     /// Calls in progress now.
@@ -366,6 +395,7 @@ mod tests {
                 employee: Some("001".into()),
                 employee_name: Some("Іван Іванов".into()),
                 at: at("2015-05-15T10:35:00Z"),
+                on_hold: false,
                 pbx_contact: Some(ContactInfo {
                     name: Some("Анастасія Березкіна".into()),
                     company: Some("Тестова компанія".into()),
@@ -479,7 +509,7 @@ mod tests {
     }
 
     #[test]
-    fn hold_and_unhold_are_exposed_and_change_nothing() {
+    fn hold_and_unhold_mark_the_answered_call_once_each() {
         let mut state = events();
         // Even for a call never seen: a hold toggle does not start a call's story.
         let stray = event("call.dial", "b", HOLD, None);
@@ -493,8 +523,16 @@ mod tests {
         let unhold = event("call.bridge", "a", UNHOLD, Some(1_768_046_350_000));
         assert_eq!(hold.on_hold, Some(true));
         assert_eq!(unhold.on_hold, Some(false));
-        assert!(state.apply(&hold, now()).is_empty());
-        assert!(state.apply(&unhold, now()).is_empty());
+        let held = state.apply(&hold, now());
+        assert_eq!(states(&held), [CallState::Answered]);
+        assert!(held[0].on_hold);
+        assert!(
+            state.apply(&hold, now()).is_empty(),
+            "a repeated hold says nothing new"
+        );
+        let back = state.apply(&unhold, now());
+        assert_eq!(states(&back), [CallState::Answered]);
+        assert!(!back[0].on_hold);
         // The call keeps its direction: its hang-up still ends an incoming call.
         let end = state.apply(
             &event("call.hangup", "a", 4, Some(1_768_046_350_000)),

@@ -49,6 +49,42 @@ pub struct UtmRecord {
     pub call_start: Option<DateTime<Utc>>,
 }
 
+impl UtmRecord {
+    /// The record's tags as the local history keeps them (`callpop_core::UtmTags`): by the
+    /// spec's field names (`utmSource`, `label`...), times in RFC 3339 UTC; absent fields are
+    /// left out, and `callParentUuid` is the key, not a tag.
+    pub fn tags(&self) -> BTreeMap<String, String> {
+        let texts = [
+            ("utmSource", &self.utm_source),
+            ("utmMedium", &self.utm_medium),
+            ("utmCampaign", &self.utm_campaign),
+            ("utmContent", &self.utm_content),
+            ("utmTerm", &self.utm_term),
+            ("googleClientId", &self.google_client_id),
+            ("clientIp", &self.client_ip),
+            ("referer", &self.referer),
+            ("otherLegNum", &self.other_leg_num),
+            ("trunkSource", &self.trunk_source),
+            ("label", &self.label),
+        ];
+        let times = [
+            ("callDate", &self.call_date),
+            ("callStart", &self.call_start),
+        ];
+        texts
+            .into_iter()
+            .filter_map(|(name, value)| Some((name.to_owned(), value.clone()?)))
+            .chain(times.into_iter().filter_map(|(name, at)| {
+                Some((
+                    name.to_owned(),
+                    at.as_ref()?
+                        .to_rfc3339_opts(chrono::SecondsFormat::Millis, true),
+                ))
+            }))
+            .collect()
+    }
+}
+
 /// A parsed batch.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct UtmBatch {
@@ -179,6 +215,20 @@ mod tests {
                 call_start: Some("2019-02-12T07:01:13Z".parse().unwrap()),
             }
         );
+    }
+
+    #[test]
+    fn a_record_becomes_tags_by_the_spec_names_without_its_key() {
+        let batch = parse_utm(SPEC_UTM.as_bytes()).unwrap();
+        let tags = batch.records["005f1dfae76d4c379e1d4095c07a76a2"].tags();
+        assert_eq!(tags.len(), 13);
+        assert_eq!(tags["utmSource"], "google");
+        assert_eq!(tags["label"], "callcatcher\n firstcall");
+        assert_eq!(tags["callDate"], "2019-02-12T07:02:24.251Z");
+        assert_eq!(tags["callStart"], "2019-02-12T07:01:13.000Z");
+        assert!(!tags.contains_key("callParentUuid"));
+        let bare = parse_utm(br#"[{"callParentUuid": "c1", "utmSource": "x"}]"#).unwrap();
+        assert_eq!(bare.records["c1"].tags().len(), 1);
     }
 
     #[test]

@@ -1,0 +1,88 @@
+//! The relay embedded in a desktop app (`[lan_relay]`): the PBX posts to it on the LAN and the
+//! app gets the events straight from the hub.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use callpop_core::{CallState, Store};
+use callpop_relay::{start_embedded, EmbeddedError, RelayConfig};
+use tokio::sync::mpsc;
+use tokio_util::sync::CancellationToken;
+
+const CRM_TOKEN: &str = "embedded-crm-token";
+
+fn config() -> RelayConfig {
+    RelayConfig::from_toml_str(&format!(
+        "listen = \"127.0.0.1:0\"\nregion = \"RU\"\n[cloudpbx]\ncrm_token = \"{CRM_TOKEN}\"\n"
+    ))
+    .unwrap()
+}
+
+#[tokio::test]
+async fn the_pbx_posts_to_the_app_and_the_app_gets_the_event_without_a_websocket() {
+    let (tx, mut events) = mpsc::channel(16);
+    let stop = CancellationToken::new();
+    let store = Arc::new(Store::open_in_memory("RU").unwrap());
+    let addr = start_embedded(config(), store, Vec::new(), None, tx, stop.clone())
+        .await
+        .unwrap();
+    let response = reqwest::Client::new()
+        .post(format!("http://{addr}/cloudpbx"))
+        .form(&[
+            ("cmd", "event"),
+            ("type", "INCOMING"),
+            ("phone", "79101234567"),
+            ("user", "daria"),
+            ("callid", "lan-1"),
+            ("crm_token", CRM_TOKEN),
+        ])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), 200);
+    let event = tokio::time::timeout(Duration::from_secs(10), events.recv())
+        .await
+        .expect("the event arrives")
+        .unwrap();
+    assert_eq!(event.state, CallState::Ringing);
+    assert_eq!(event.employee.as_deref(), Some("daria"));
+    stop.cancel();
+}
+
+#[tokio::test]
+async fn a_client_name_the_relay_does_not_know_is_a_clear_error() {
+    let (tx, _events) = mpsc::channel(1);
+    let store = Arc::new(Store::open_in_memory("RU").unwrap());
+    let error = start_embedded(
+        config(),
+        store,
+        Vec::new(),
+        Some("nobody"),
+        tx,
+        CancellationToken::new(),
+    )
+    .await
+    .unwrap_err();
+    assert!(matches!(error, EmbeddedError::UnknownClient(ref name) if name == "nobody"));
+    assert!(error.to_string().contains("[[clients]]"), "{error}");
+}
+
+#[tokio::test]
+async fn an_address_in_use_is_a_clear_error() {
+    let taken = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let mut config = config();
+    config.listen = taken.local_addr().unwrap();
+    let (tx, _events) = mpsc::channel(1);
+    let store = Arc::new(Store::open_in_memory("RU").unwrap());
+    let error = start_embedded(
+        config,
+        store,
+        Vec::new(),
+        None,
+        tx,
+        CancellationToken::new(),
+    )
+    .await
+    .unwrap_err();
+    assert!(matches!(error, EmbeddedError::Listen { .. }), "{error}");
+}

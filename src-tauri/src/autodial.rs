@@ -1,0 +1,201 @@
+//! The Autodialer from the contact list: send the selected contacts to a campaign (with the
+//! report the Autodialer gives back) or one robot call to a contact. Off, and shown disabled with
+//! the reason, until `[autodialer]` is configured and its key is in the keyring.
+
+use std::sync::Arc;
+
+use callpop_core::secrets;
+use callpop_core::Config;
+use callpop_providers::autodialer::{
+    records_for_contacts, AutodialerClient, AutodialerClientSettings, DialOptions, DialWindow,
+};
+use serde::{Deserialize, Serialize};
+use tauri::State;
+
+use crate::state::AppState;
+
+/// The Autodialer as the app sees it: ready, or why not.
+#[derive(Clone)]
+pub enum Autodialer {
+    /// Configured, with its default campaign.
+    Ready {
+        /// The client.
+        client: Arc<AutodialerClient>,
+        /// The scenario used when the user names none.
+        campaign: Option<String>,
+    },
+    /// Not usable, in words the user can act on.
+    Unavailable(String),
+}
+
+impl Autodialer {
+    /// From the config as it is now.
+    pub fn from_config(config: &Config) -> Autodialer {
+        let Some(settings) = &config.autodialer else {
+            return Autodialer::Unavailable(
+                "the Autodialer is not configured: add an [autodialer] section (base_url, campaign) to the config and store its key with `callpop-cli autodial key set`".into(),
+            );
+        };
+        let key = match secrets::autodialer_key(settings) {
+            Ok(key) => key,
+            Err(e) => return Autodialer::Unavailable(e.to_string()),
+        };
+        match AutodialerClient::new(&AutodialerClientSettings::from(settings), &key) {
+            Ok(client) => Autodialer::Ready {
+                client: Arc::new(client),
+                campaign: settings.campaign.clone(),
+            },
+            Err(e) => Autodialer::Unavailable(e.to_string()),
+        }
+    }
+}
+
+/// What the contact list shows of the Autodialer.
+#[derive(Serialize)]
+pub struct AutodialerStatus {
+    /// True when contacts can be sent.
+    pub ready: bool,
+    /// Why not, when not.
+    pub reason: Option<String>,
+    /// The default campaign (scenario).
+    pub campaign: Option<String>,
+}
+
+/// What the user asked for in the "send to campaign" form.
+#[derive(Deserialize)]
+pub struct SendRequest {
+    /// Directory ids of the selected contacts.
+    pub contact_ids: Vec<i64>,
+    /// The campaign (scenario, `generationtype`).
+    pub campaign: String,
+    /// Dial only from this time of day (`HH:MM`)...
+    pub from: Option<String>,
+    /// ...to this one.
+    pub to: Option<String>,
+    /// At most this many attempts per contact.
+    pub attempts: Option<u32>,
+    /// The user saw the "no time window: dialed at once" warning and sends anyway.
+    #[serde(default)]
+    pub confirmed: bool,
+}
+
+/// The outcome shown to the user.
+#[derive(Serialize, Default)]
+pub struct SendOutcome {
+    /// Set instead of sending: the warning the user must confirm first.
+    pub needs_confirmation: Option<String>,
+    /// The Autodialer's report in one line (lines / ok / inserted / errors).
+    pub summary: String,
+    /// What each error code means.
+    pub explanations: Vec<String>,
+    /// Contacts left out because they have no number to dial.
+    pub skipped: usize,
+}
+
+fn ready(state: &AppState) -> Result<(Arc<AutodialerClient>, Option<String>), String> {
+    match state.autodialer.lock().expect("autodialer lock").clone() {
+        Some(Autodialer::Ready { client, campaign }) => Ok((client, campaign)),
+        Some(Autodialer::Unavailable(reason)) => Err(reason),
+        None => Err("still starting".into()),
+    }
+}
+
+/// Whether the Autodialer can be used, and its default campaign.
+#[tauri::command]
+pub fn autodialer_status(state: State<'_, AppState>) -> AutodialerStatus {
+    match ready(&state) {
+        Ok((_, campaign)) => AutodialerStatus {
+            ready: true,
+            reason: None,
+            campaign,
+        },
+        Err(reason) => AutodialerStatus {
+            ready: false,
+            reason: Some(reason),
+            campaign: None,
+        },
+    }
+}
+
+fn options(request: &SendRequest) -> Result<DialOptions, String> {
+    let window = match (request.from.as_deref(), request.to.as_deref()) {
+        (Some(from), Some(to)) if !from.is_empty() && !to.is_empty() => {
+            Some(DialWindow::parse(from, to).map_err(|e| e.to_string())?)
+        }
+        (None, None) | (Some(""), Some("")) | (Some(""), None) | (None, Some("")) => None,
+        _ => return Err("give both ends of the time window, or neither".into()),
+    };
+    let campaign = request.campaign.trim();
+    if campaign.is_empty() {
+        return Err("name the campaign (its scenario) to send the contacts to".into());
+    }
+    Ok(DialOptions {
+        scenario: campaign.to_owned(),
+        window,
+        max_attempts: request.attempts.filter(|n| *n > 0),
+    })
+}
+
+/// Sends the selected contacts to a campaign; without a time window it first asks for
+/// confirmation (such records are dialed at once, whatever the hour).
+#[tauri::command]
+pub async fn autodial_send(
+    state: State<'_, AppState>,
+    request: SendRequest,
+) -> Result<SendOutcome, String> {
+    let (client, _) = ready(&state)?;
+    let store = state.store().ok_or("the directory is not open yet")?;
+    let options = options(&request)?;
+    let contacts = store
+        .contacts_by_id(&request.contact_ids)
+        .map_err(|e| e.to_string())?;
+    let (records, skipped) = records_for_contacts(&contacts, "callpop-", &[]);
+    if records.is_empty() {
+        return Err("none of the selected contacts has a number to dial".into());
+    }
+    if let Some(warning) = options.warning(records.len()) {
+        if !request.confirmed {
+            return Ok(SendOutcome {
+                needs_confirmation: Some(warning.to_string()),
+                skipped,
+                ..SendOutcome::default()
+            });
+        }
+    }
+    let report = client
+        .make(&records, &options)
+        .await
+        .map_err(|e| e.to_string())?;
+    Ok(SendOutcome {
+        needs_confirmation: None,
+        summary: report.summary(),
+        explanations: report.explanations(),
+        skipped,
+    })
+}
+
+/// One robot call to a contact now (`newcall`) with the default campaign.
+#[tauri::command]
+pub async fn autodial_call(state: State<'_, AppState>, contact_id: i64) -> Result<String, String> {
+    let (client, campaign) = ready(&state)?;
+    let campaign = campaign
+        .ok_or("set a default `campaign` in the [autodialer] section for one-off robot calls")?;
+    let store = state.store().ok_or("the directory is not open yet")?;
+    let contacts = store
+        .contacts_by_id(&[contact_id])
+        .map_err(|e| e.to_string())?;
+    let (records, _) = records_for_contacts(&contacts, "callpop-", &[]);
+    let record = records
+        .first()
+        .ok_or("this contact has no number to dial")?;
+    let options = DialOptions {
+        scenario: campaign,
+        window: None,
+        max_attempts: None,
+    };
+    let answer = client
+        .new_call(record, &options)
+        .await
+        .map_err(|e| e.to_string())?;
+    Ok(format!("job {}", answer.query_id))
+}
