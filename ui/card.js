@@ -6,6 +6,8 @@ const { listen } = window.__TAURI__.event;
 
 const calls = new Map();
 let me = null;
+// What the provider offers (hang-up...), once connected.
+let offers = {};
 const root = document.getElementById("cards");
 const template = document.getElementById("card-template");
 
@@ -51,6 +53,9 @@ function render(view) {
       setTimeout(() => { event.target.textContent = t("copy"); }, 1500);
     });
     card.querySelector(".close").title = t("close");
+    const hangup = card.querySelector(".hangup");
+    hangup.textContent = t("hang_up");
+    hangup.addEventListener("click", () => invoke("hang_up", { callId: view.call_id }).catch(() => {}));
     loadNotes(card, view.call_id);
     markPainted(view.call_id);
     card.querySelector(".copy").textContent = t("copy");
@@ -78,6 +83,8 @@ function render(view) {
     return li;
   }));
   if (view.recent.length) recent.firstChild.textContent = `${t("recent")}: ${recent.firstChild.textContent}`;
+
+  card.querySelector(".hangup").hidden = !offers.hangup || !["ringing", "answered"].includes(view.state);
 
   const crm = card.querySelector(".crm");
   crm.hidden = !contact?.url && !view.new_contact_url;
@@ -119,8 +126,12 @@ function update(view) {
 }
 
 await initLanguage();
+async function loadOffers() {
+  offers = (await invoke("capabilities").catch(() => null))?.offers || {};
+}
 me = (await invoke("status")).user;
-await listen("status", (event) => { me = event.payload.user; });
+await loadOffers();
+await listen("status", (event) => { me = event.payload.user; loadOffers(); });
 await listen("call-update", (event) => update(event.payload));
 await listen("call-removed", (event) => remove(event.payload));
 for (const view of await invoke("current_calls")) update(view);

@@ -2,10 +2,10 @@
 const TEXTS = {
   en: {
     ringing_in: "Incoming call", ringing_out: "Calling", ringing_internal: "Internal call",
-    answered: "On the call", on_hold: "On hold", answered_by: "Answered by {name}", ended: "Call ended · {duration}",
+    answered: "On the call", on_hold: "On hold", hang_up: "Hang up", sync_contacts: "Sync from the CRM", synced: "Contacts synced: {report}", answered_by: "Answered by {name}", ended: "Call ended · {duration}",
     missed: "Missed call", cancelled: "Caller hung up", transferred: "Transferred",
     unknown: "Unknown number", new_number: "Not in your contacts",
-    responsible: "Responsible", open_crm: "Open in CRM", create_contact: "Create contact", copy: "Copy number", copied: "Copied",
+    responsible: "Responsible", open_crm: "Open in CRM", create_contact: "Create contact", copy: "Copy", copied: "Copied",
     close: "Close", recent: "Earlier", from_pbx: "name from the PBX",
     s_ringing: "rang", s_answered: "talking", s_ended: "answered", s_missed: "missed",
     s_cancelled: "hung up", s_transferred: "transferred",
@@ -25,10 +25,10 @@ const TEXTS = {
   },
   ru: {
     ringing_in: "Входящий звонок", ringing_out: "Исходящий звонок", ringing_internal: "Внутренний звонок",
-    answered: "Идёт разговор", on_hold: "На удержании", answered_by: "Ответил(а) {name}", ended: "Звонок завершён · {duration}",
+    answered: "Идёт разговор", on_hold: "На удержании", hang_up: "Завершить", sync_contacts: "Синхронизировать с CRM", synced: "Контакты синхронизированы: {report}", answered_by: "Ответил(а) {name}", ended: "Звонок завершён · {duration}",
     missed: "Пропущенный звонок", cancelled: "Абонент положил трубку", transferred: "Переведён",
     unknown: "Неизвестный номер", new_number: "Нет в контактах",
-    responsible: "Ответственный", open_crm: "Открыть в CRM", create_contact: "Создать контакт", copy: "Копировать номер", copied: "Скопировано",
+    responsible: "Ответственный", open_crm: "Открыть в CRM", create_contact: "Создать контакт", copy: "Копировать", copied: "Скопировано",
     close: "Закрыть", recent: "Ранее", from_pbx: "имя из АТС",
     s_ringing: "звонил", s_answered: "разговор", s_ended: "отвечен", s_missed: "пропущен",
     s_cancelled: "сбросил", s_transferred: "переведён",

@@ -122,6 +122,8 @@ async function showCapabilities() {
   const sync = document.getElementById("sync-history");
   sync.disabled = !caps.offers.history;
   sync.title = caps.offers.history ? "" : t("not_offered", { provider: caps.provider, action: t("load_from_pbx") });
+  // Only a provider with a CRM of its own has contacts to sync: no link at all otherwise.
+  document.getElementById("sync-contacts").hidden = !caps.offers.contacts_sync;
 }
 
 async function loadEmployees() {
@@ -131,10 +133,17 @@ async function loadEmployees() {
   try {
     employees = await invoke("employees");
   } catch (e) {
-    picker.hidden = true;
+    // The provider lists no employees: "me" stays as configured, and the picker says why.
+    const current = element("option", "", lastStatus.user || t("pick_me"));
+    select.replaceChildren(current);
+    select.disabled = true;
+    picker.title = String(e);
+    picker.hidden = !lastStatus.user;
     showAccount();
     return;
   }
+  select.disabled = false;
+  picker.title = "";
   const options = [];
   if (!employees.some((e) => e.me)) {
     const none = element("option", "", t("pick_me"));
@@ -158,6 +167,9 @@ function callLine(call) {
   const talk = call.talk_seconds ?? (call.answered_at && call.ended_at
     ? (new Date(call.ended_at) - new Date(call.answered_at)) / 1000 : null);
   if (talk) parts.push(formatDuration(talk));
+  if (call.note) parts.push(`«${call.note}»`);
+  const utm = Object.values(call.utm || {});
+  if (utm.length) parts.push(`utm: ${utm.slice(0, 3).join("/")}`);
   return parts.join(" · ");
 }
 
@@ -341,6 +353,15 @@ for (const id of ["ad-from", "ad-to"]) {
     document.getElementById("ad-warning").hidden = true;
   });
 }
+const syncContacts = document.getElementById("sync-contacts");
+syncContacts.textContent = t("sync_contacts");
+syncContacts.addEventListener("click", () => {
+  syncContacts.disabled = true;
+  invoke("sync_contacts")
+    .then((report) => { showInfo(t("synced", { report })); search(input.value); })
+    .catch(showError)
+    .finally(() => { syncContacts.disabled = false; });
+});
 const robot = document.getElementById("ad-robot");
 robot.textContent = t("robot_call");
 robot.addEventListener("click", () =>

@@ -62,17 +62,83 @@ pub fn status(state: State<'_, AppState>) -> Status {
     state.status.lock().expect("status lock").clone()
 }
 
+/// A call as the history view shows it: the record and its UTM tags (where the PBX sent them).
+#[derive(serde::Serialize)]
+pub struct HistoryRow {
+    /// The call.
+    #[serde(flatten)]
+    pub call: CallRecord,
+    /// `utmSource` → `google`...; empty for most calls.
+    pub utm: callpop_core::utm::UtmTags,
+}
+
 /// The latest calls, newest first, that `filter` keeps (all, in, out, missed, not called back).
 #[tauri::command]
 pub fn call_history(
     state: State<'_, AppState>,
     filter: Option<CallFilter>,
-) -> Result<Vec<CallRecord>, String> {
+) -> Result<Vec<HistoryRow>, String> {
     let store = state.store().ok_or("the directory is not open yet")?;
     let calls = store
         .recent_calls(HISTORY_LIMIT)
         .map_err(|e| e.to_string())?;
-    Ok(filter_calls(calls, filter.unwrap_or_default()))
+    let calls = filter_calls(calls, filter.unwrap_or_default());
+    let mut tags = std::collections::HashMap::new();
+    for provider in calls
+        .iter()
+        .map(|c| c.provider.as_str())
+        .collect::<std::collections::BTreeSet<_>>()
+    {
+        let ids: Vec<&str> = calls
+            .iter()
+            .filter(|c| c.provider == provider)
+            .map(|c| c.call_id.as_str())
+            .collect();
+        // UTM tags are a nicety: a history without them beats no history.
+        for (id, found) in store.utm_tags_of_calls(provider, &ids).unwrap_or_default() {
+            tags.insert((provider.to_owned(), id), found);
+        }
+    }
+    Ok(calls
+        .into_iter()
+        .map(|call| HistoryRow {
+            utm: tags
+                .remove(&(call.provider.clone(), call.call_id.clone()))
+                .unwrap_or_default(),
+            call,
+        })
+        .collect())
+}
+
+/// Ends a call in progress (the card's "Hang up").
+#[tauri::command]
+pub async fn hang_up(state: State<'_, AppState>, call_id: String) -> Result<(), String> {
+    let account = state.account.lock().expect("account lock").clone();
+    let account = account.ok_or("not connected to a PBX yet")?;
+    account.hangup(&call_id).await.map_err(|e| e.to_string())
+}
+
+/// Copies the PBX's own CRM contacts into the directory (only what changed since the last
+/// sync); answers with a one-line report.
+#[tauri::command]
+pub async fn sync_contacts(state: State<'_, AppState>) -> Result<String, String> {
+    let account = state.account.lock().expect("account lock").clone();
+    let account = account.ok_or("not connected to a PBX yet")?;
+    let store = state.store().ok_or("the directory is not open yet")?;
+    let since = account
+        .last_contacts_sync(&store)
+        .map_err(|e| e.to_string())?;
+    let report = account
+        .sync_contacts(&store, since)
+        .await
+        .map_err(|e| e.to_string())?;
+    Ok(format!(
+        "{} added, {} updated, {} unchanged, {} skipped",
+        report.added,
+        report.updated,
+        report.unchanged,
+        report.skipped.len()
+    ))
 }
 
 /// Copies the last week of the PBX's own call history into ours; returns how many calls.

@@ -53,6 +53,8 @@ fn main() {
             commands::call_number,
             commands::status,
             commands::call_history,
+            commands::hang_up,
+            commands::sync_contacts,
             commands::sync_history,
             commands::presence,
             commands::refresh_presence,
@@ -73,6 +75,7 @@ fn main() {
             card::create_window(app.handle())?;
             state::create_main_window(app.handle())?;
             tray::create(app.handle())?;
+            tracing::info!("tray ready");
             runtime::spawn(app.handle().clone());
             // Started from the desktop's menu rather than at login: show the window too.
             let args: Vec<String> = std::env::args().collect();

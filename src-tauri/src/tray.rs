@@ -20,6 +20,10 @@ const ICON_DND: &[u8] = include_bytes!("../../icons/tray-dnd.png");
 /// Menu ids; a department's toggle is `GROUP_PREFIX` + its id.
 const DND_ID: &str = "dnd";
 const GROUP_PREFIX: &str = "group:";
+/// A recent call's item is `CALL_BACK_PREFIX` + the number to call.
+const CALL_BACK_PREFIX: &str = "callback:";
+/// How many recent calls the tray lists.
+const RECENT_CALLS_SHOWN: usize = 5;
 
 /// Tray texts in the OS language.
 struct Texts {
@@ -31,6 +35,7 @@ struct Texts {
     error: &'static str,
     dnd: &'static str,
     groups: &'static str,
+    recent: &'static str,
 }
 
 fn texts() -> Texts {
@@ -45,6 +50,7 @@ fn texts() -> Texts {
             error: "Нет связи",
             dnd: "Не беспокоить",
             groups: "Звонки отделов",
+            recent: "Последние звонки",
         }
     } else {
         Texts {
@@ -56,6 +62,7 @@ fn texts() -> Texts {
             error: "Offline",
             dnd: "Do not disturb",
             groups: "Department calls",
+            recent: "Recent calls",
         }
     }
 }
@@ -87,6 +94,10 @@ fn on_menu(app: &AppHandle, id: &str) {
             });
         }
         _ => {
+            if let Some(number) = id.strip_prefix(CALL_BACK_PREFIX) {
+                crate::links::dial_all(app, vec![number.to_owned()]);
+                return;
+            }
             if let Some(group) = id.strip_prefix(GROUP_PREFIX) {
                 let on = !presence::current(app)
                     .groups
@@ -142,11 +153,43 @@ fn build_menu(app: &AppHandle, status: &Status, presence: &Presence) -> tauri::R
         groups.append(item)?;
     }
 
+    // Recent calls: a click calls the number back.
+    let recent_calls = app
+        .state::<AppState>()
+        .store()
+        .and_then(|store| store.recent_calls(RECENT_CALLS_SHOWN).ok())
+        .unwrap_or_default();
+    let mut recent_items = Vec::new();
+    for call in recent_calls {
+        let Some(number) = &call.customer else {
+            continue;
+        };
+        let who = call
+            .contact_name
+            .clone()
+            .unwrap_or_else(|| number.display());
+        let when = call
+            .started_at
+            .with_timezone(&chrono::Local)
+            .format("%d.%m %H:%M");
+        recent_items.push(MenuItem::with_id(
+            app,
+            format!("{CALL_BACK_PREFIX}{}", number.key()),
+            format!("{when}  {who}"),
+            true,
+            None::<&str>,
+        )?);
+    }
+    let recent = Submenu::with_id(app, "recent", t.recent, !recent_items.is_empty())?;
+    for item in &recent_items {
+        recent.append(item)?;
+    }
+
     let mut items: Vec<&dyn IsMenuItem<Wry>> = vec![&status_item, &separator, &dnd];
     if presence.groups_unavailable.is_none() {
         items.push(&groups);
     }
-    items.extend([&separator2 as &dyn IsMenuItem<Wry>, &open, &quit]);
+    items.extend([&recent as &dyn IsMenuItem<Wry>, &separator2, &open, &quit]);
     Menu::with_items(app, &items)
 }
 
@@ -177,6 +220,11 @@ pub fn open_main_window(app: &AppHandle) {
 pub fn show_status(app: &AppHandle, status: &Status) {
     let presence = presence::current(app);
     render(app, status, &presence);
+}
+
+/// Redraws the tray as things are now (after a call ended: the recent calls changed).
+pub fn refresh(app: &AppHandle) {
+    show_presence(app, &presence::current(app));
 }
 
 /// Reflects DND and the department toggles in the tray's icon and menu.

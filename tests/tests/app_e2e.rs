@@ -204,6 +204,50 @@ async fn incoming_call_pops_a_card_with_the_directory_contact_then_closes_after_
         .await?;
         assert_eq!(text_of(client, ".card .state").await?, "Пропущенный звонок");
         save_screenshot(client, "card-missed.png").await?;
+        wait_for(
+            client,
+            "document.querySelectorAll('.card').length === 0",
+            Duration::from_secs(10),
+        )
+        .await?;
+
+        // A long call ended from the card: "Завершить" reaches the PBX, which ends it.
+        app.sim.play(Scenario::AnsweredIncoming {
+            customer: "+79101234567".into(),
+            employee: "001".into(),
+            ring_secs: 1.0,
+            talk_secs: 300.0,
+            pbx_contacts: vec![],
+        })?;
+        wait_for(
+            client,
+            "document.querySelector('.card[data-state=answered] .hangup:not([hidden])')",
+            Duration::from_secs(10),
+        )
+        .await?;
+        assert_eq!(text_of(client, ".card .hangup").await?, "Завершить");
+        client
+            .find(Locator::Css(".card .hangup"))
+            .await?
+            .click()
+            .await?;
+        wait_for(
+            client,
+            "document.querySelector('.card[data-state=ended]')",
+            Duration::from_secs(10),
+        )
+        .await
+        .context("the hang-up reached the PBX and the call ended")?;
+        assert_eq!(
+            client
+                .execute(
+                    "return document.querySelector('.card .hangup').hidden;",
+                    vec![]
+                )
+                .await?,
+            true,
+            "no hang-up on an ended call"
+        );
         anyhow::Ok(())
     }
     .await;

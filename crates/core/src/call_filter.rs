@@ -105,6 +105,7 @@ mod tests {
             talk_seconds: None,
             recording: None,
             transfer: None,
+            note: None,
             answered_by: None,
         }
     }

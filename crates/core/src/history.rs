@@ -50,6 +50,9 @@ pub struct CallRecord {
     /// Extension of the employee who took the call in the end (after any transfer).
     #[serde(default)]
     pub answered_by: Option<String>,
+    /// What the PBX adds in words: the Autodialer's recognized answer ("да, интересно").
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub note: Option<String>,
 }
 
 impl Store {
@@ -102,7 +105,7 @@ impl Store {
         let mut stmt = conn.prepare_cached(&format!(
             "SELECT provider, call_id, direction, state, customer_key, employee, contact_name,
                     started_at, answered_at, ended_at, duration_seconds, talk_seconds, recording,
-                    transfer, answered_by
+                    transfer, answered_by, note
              FROM calls {tail}"
         ))?;
         let rows = stmt.query_map(args, read_call)?;
@@ -123,8 +126,8 @@ impl Store {
 /// `ON CONFLICT` clause.
 const INSERT_CALL: &str = "INSERT INTO calls (provider, call_id, direction, state, customer_key,
         employee, contact_name, started_at, answered_at, ended_at, duration_seconds,
-        talk_seconds, recording, transfer, answered_by)
-     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15)
+        talk_seconds, recording, transfer, answered_by, note)
+     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16)
      ON CONFLICT (provider, call_id) DO UPDATE SET ";
 
 /// A live record replaces what it knows; the history-only fields survive it.
@@ -140,7 +143,8 @@ const RECORD_CALL: &str = "direction = excluded.direction,
         talk_seconds = COALESCE(excluded.talk_seconds, calls.talk_seconds),
         recording = COALESCE(excluded.recording, calls.recording),
         transfer = COALESCE(excluded.transfer, calls.transfer),
-        answered_by = COALESCE(excluded.answered_by, calls.answered_by)";
+        answered_by = COALESCE(excluded.answered_by, calls.answered_by),
+        note = COALESCE(excluded.note, calls.note)";
 
 /// The PBX's history is the last word on a finished call; what it does not know is kept.
 const IMPORT_CALL: &str = "direction = excluded.direction,
@@ -155,7 +159,8 @@ const IMPORT_CALL: &str = "direction = excluded.direction,
         talk_seconds = COALESCE(excluded.talk_seconds, calls.talk_seconds),
         recording = COALESCE(excluded.recording, calls.recording),
         transfer = COALESCE(excluded.transfer, calls.transfer),
-        answered_by = COALESCE(excluded.answered_by, calls.answered_by)";
+        answered_by = COALESCE(excluded.answered_by, calls.answered_by),
+        note = COALESCE(excluded.note, calls.note)";
 
 fn upsert(
     conn: &rusqlite::Connection,
@@ -179,6 +184,7 @@ fn upsert(
             call.recording,
             call.transfer,
             call.answered_by,
+            call.note,
         ])?;
     Ok(())
 }
@@ -216,6 +222,7 @@ fn read_call(row: &Row<'_>) -> rusqlite::Result<Result<CallRecord, String>> {
         recording: row.get(12)?,
         transfer: row.get(13)?,
         answered_by: row.get(14)?,
+        note: row.get(15)?,
     };
     Ok(raw.decode())
 }
@@ -237,6 +244,7 @@ struct StoredCall {
     recording: Option<String>,
     transfer: Option<String>,
     answered_by: Option<String>,
+    note: Option<String>,
 }
 
 impl StoredCall {
@@ -263,6 +271,7 @@ impl StoredCall {
             recording: self.recording,
             transfer: self.transfer,
             answered_by: self.answered_by,
+            note: self.note,
         })
     }
 }
@@ -315,6 +324,7 @@ mod tests {
             talk_seconds: None,
             recording: None,
             transfer: None,
+            note: None,
             answered_by: None,
         }
     }
@@ -346,6 +356,7 @@ mod tests {
             talk_seconds: Some(88),
             recording: Some("https://test4.pbx.vega.ua/rest/public/calls/c-1/audio".into()),
             transfer: Some("003 > 101".into()),
+            note: None,
             answered_by: Some("101".into()),
         };
         let bare = CallRecord {
@@ -366,6 +377,7 @@ mod tests {
             talk_seconds: None,
             recording: None,
             transfer: None,
+            note: None,
             answered_by: None,
         };
         {

@@ -238,6 +238,7 @@ fn record_of(call: &Call, view: &CallView) -> CallRecord {
         talk_seconds: None,
         recording: None,
         transfer: None,
+        note: None,
         answered_by: None,
     }
 }

@@ -114,6 +114,8 @@ pub(crate) const MIGRATIONS: &[&str] = &[
         value    TEXT NOT NULL,
         PRIMARY KEY (provider, call_id, name)
     );",
+    // Version 5: what the PBX adds in words (the Autodialer's recognized answer).
+    "ALTER TABLE calls ADD COLUMN note TEXT;",
 ];
 
 impl Store {

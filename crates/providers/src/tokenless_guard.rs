@@ -6,23 +6,23 @@
 //! - its body is not longer than the limit.
 //!
 //! Everything else is `403` (`413` for the size), logged with the address and the path with every
-//! long segment masked, so the secret never reaches a log. The address and secret parsing are
-//! Vega's ([`AllowedNet`], [`generate_secret_segment`]): one implementation for every provider.
+//! long segment masked, so the secret never reaches a log. The address and secret parsing, the
+//! address-and-secret decision and the masking are Vega's ([`AllowedNet`],
+//! [`generate_secret_segment`], [`masked_path`]): one implementation for every provider.
 
 use std::fmt;
 
 use serde_json::json;
-use subtle::ConstantTimeEq;
 
-pub use crate::vega::webhook::guard::{generate_secret_segment, AllowedNet, MIN_SECRET_CHARS};
+pub use crate::vega::webhook::guard::{
+    generate_secret_segment, masked_path, AllowedNet, MIN_SECRET_CHARS,
+};
+use crate::vega::webhook::guard::{is_strong_secret, refusal_reason};
 use crate::webhook::{WebhookReply, WebhookRequest};
 
 /// The default body limit: both providers send a few hundred bytes (Telediscount a GET with no
 /// body at all).
 pub const DEFAULT_MAX_BODY_BYTES: usize = 16 * 1024;
-
-/// Path segments this long or longer are masked in logs: the secret is one of them.
-const MASK_SEGMENTS_FROM: usize = 16;
 
 /// A configuration the guard cannot work with.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -116,8 +116,7 @@ impl TokenlessGuard {
             return Err(TokenlessGuardError::NoAllowedAddress { provider });
         }
         let secret = secret.trim();
-        let url_safe = |b: u8| b.is_ascii_alphanumeric() || b == b'-' || b == b'_';
-        if secret.chars().count() < MIN_SECRET_CHARS || !secret.bytes().all(url_safe) {
+        if !is_strong_secret(secret) {
             return Err(TokenlessGuardError::WeakSecret(secret.chars().count()));
         }
         Ok(TokenlessGuard {
@@ -141,17 +140,7 @@ impl TokenlessGuard {
 
     /// `Ok` when the request may be handled; else why not (already logged).
     pub fn check(&self, request: &WebhookRequest) -> Result<(), Refusal> {
-        let ip_allowed = self
-            .allowed
-            .iter()
-            .any(|net| net.contains(request.remote_ip));
-        let path_ok = self.path_has_secret(&request.path);
-        if !ip_allowed || !path_ok {
-            let reason = match (ip_allowed, path_ok) {
-                (false, false) => "address not allowed and no valid secret in the path",
-                (false, true) => "address not allowed",
-                _ => "no valid secret in the path",
-            };
+        if let Some(reason) = refusal_reason(&self.allowed, &self.secret, request) {
             tracing::warn!(
                 remote_ip = %request.remote_ip,
                 path = %masked_path(&request.path),
@@ -174,33 +163,6 @@ impl TokenlessGuard {
         }
         Ok(())
     }
-
-    /// True when one segment of the path (query left out) is the secret; every segment is
-    /// compared in constant time.
-    fn path_has_secret(&self, path: &str) -> bool {
-        let path = path.split(['?', '#']).next().unwrap_or_default();
-        let mut found = subtle::Choice::from(0);
-        for segment in path.split('/') {
-            found |= segment.as_bytes().ct_eq(self.secret.as_bytes());
-        }
-        found.into()
-    }
-}
-
-/// `path` without its query (Telediscount's query holds the caller's number), every long segment
-/// replaced by `***`.
-pub fn masked_path(path: &str) -> String {
-    let path = path.split(['?', '#']).next().unwrap_or_default();
-    path.split('/')
-        .map(|segment| {
-            if segment.chars().count() >= MASK_SEGMENTS_FROM {
-                "***"
-            } else {
-                segment
-            }
-        })
-        .collect::<Vec<_>>()
-        .join("/")
 }
 
 #[cfg(test)]

@@ -56,3 +56,16 @@ impl WebhookReply {
         WebhookReply::json(200, &serde_json::json!({ "ok": true }))
     }
 }
+
+/// What a JSON value is, for error messages ("expected text, got a number").
+pub(crate) fn json_kind(value: &serde_json::Value) -> &'static str {
+    use serde_json::Value;
+    match value {
+        Value::Null => "null",
+        Value::Bool(_) => "a boolean",
+        Value::Number(_) => "a number",
+        Value::String(_) => "a string",
+        Value::Array(_) => "an array",
+        Value::Object(_) => "an object",
+    }
+}

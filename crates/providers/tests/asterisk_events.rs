@@ -108,6 +108,45 @@ fn click_to_call_rings_me_then_the_customer_as_one_outgoing_call() {
 }
 
 #[test]
+fn click_to_call_is_outgoing_whichever_comes_first_my_phone_ringing_or_the_dial() {
+    // Asterisk may report my phone's Newstate Ringing before or after the Originate's
+    // DialBegin (seen both ways in CI): replay the recording with Ringing moved first.
+    let mut messages = transcript("click_to_call.ami");
+    let is = |m: &AmiMessage, event: &str| m.event() == Some(event);
+    let dial = messages
+        .iter()
+        .position(|m| is(m, "DialBegin"))
+        .expect("the recording has the Originate's DialBegin");
+    let ringing = messages
+        .iter()
+        .position(|m| {
+            is(m, "Newstate")
+                && m.get("ChannelStateDesc") == Some("Ringing")
+                && m.get("Channel")
+                    .is_some_and(|c| c.starts_with("PJSIP/101-"))
+        })
+        .expect("the recording has my phone ringing");
+    if ringing > dial {
+        let message = messages.remove(ringing);
+        messages.insert(dial, message);
+    }
+    let mut mapper = CallMapper::new(Some("101"), "RU");
+    let at = Utc::now();
+    let events: Vec<CallEvent> = messages
+        .iter()
+        .filter_map(|message| mapper.handle(message, at))
+        .collect();
+    assert_eq!(
+        states(&events),
+        [CallState::Ringing, CallState::Answered, CallState::Ended]
+    );
+    assert!(
+        events.iter().all(|e| e.direction == Direction::Out),
+        "{events:#?}"
+    );
+}
+
+#[test]
 fn a_call_refused_for_dnd_makes_no_card_and_the_presence_change_is_seen() {
     assert!(play("dnd_busy.ami", Some("101")).is_empty());
     let changes: Vec<bool> = transcript("dnd_busy.ami")

@@ -16,17 +16,16 @@ use callpop_providers::recording::{RecordingError, MAX_RECORDING_BYTES};
 use callpop_providers::vega::crm::CrmNote;
 use callpop_providers::vega::VegaError;
 use callpop_providers::{Account, ProviderError};
-use callpop_sim::vega::{FinishedCall, VegaSim, VegaSimConfig, VegaSimHandle};
+use callpop_sim::vega::{FinishedCall, VegaSimConfig, VegaSimHandle};
 use chrono::{TimeZone, Utc};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 
-const DOMAIN: &str = "test4.pbx.vega.ua";
-const KEY: &str = "bHGbn240QSjFJgydWOWyZ3ve6UeNDT8CV";
+mod common;
+
+use common::{DOMAIN, KEY};
 
 async fn start() -> VegaSimHandle {
-    VegaSim::start("127.0.0.1:0", VegaSimConfig::new(DOMAIN, KEY))
-        .await
-        .expect("simulator starts")
+    common::start(VegaSimConfig::new(DOMAIN, KEY)).await
 }
 
 fn vega(sim: &VegaSimHandle) -> Account {
@@ -57,6 +56,7 @@ fn call(id: &str, recording: Option<String>, answered: bool) -> CallRecord {
         talk_seconds: None,
         recording,
         transfer: None,
+        note: None,
         answered_by: None,
     }
 }

@@ -6,39 +6,19 @@ use std::collections::HashSet;
 use std::time::{Duration, Instant};
 
 use callpop_core::{AccountConfig, CallState, Direction};
-use callpop_providers::vega::{Directions, VegaClient, VegaError, VegaSettings};
+use callpop_providers::vega::{Directions, VegaError};
 use callpop_providers::{Account, ProviderError};
-use callpop_sim::vega::{
-    Fault, FinishedCall, Scenario, VegaSim, VegaSimConfig, VegaSimHandle, WireForms,
-};
+use callpop_sim::vega::{Fault, FinishedCall, Scenario, VegaSimConfig, WireForms};
 use chrono::{DateTime, TimeZone, Utc};
 
-const DOMAIN: &str = "test4.pbx.vega.ua";
-const KEY: &str = "bHGbn240QSjFJgydWOWyZ3ve6UeNDT8CV";
+mod common;
+
+use common::{client, start, DOMAIN, KEY};
 
 fn sim_config() -> VegaSimConfig {
     let mut config = VegaSimConfig::new(DOMAIN, KEY);
     config.hangup_linger = Some(Duration::from_millis(100));
     config
-}
-
-async fn start(config: VegaSimConfig) -> VegaSimHandle {
-    VegaSim::start("127.0.0.1:0", config)
-        .await
-        .expect("simulator starts")
-}
-
-fn client(sim: &VegaSimHandle) -> VegaClient {
-    VegaClient::new(
-        VegaSettings {
-            base_url: sim.base_url(),
-            domain: DOMAIN.to_owned(),
-            timeout: Duration::from_secs(2),
-            region: "UA".to_owned(),
-        },
-        KEY.to_owned(),
-    )
-    .unwrap()
 }
 
 /// 2024-05-01T09:00:00Z.

@@ -4,13 +4,15 @@ use std::time::Duration;
 
 use callpop_core::{CallEvent, CallState, Direction, PhoneNumber};
 use callpop_providers::vega::{ActiveCallsPoller, VegaClient, VegaError, VegaSettings};
-use callpop_sim::vega::{Fault, Scenario, TimestampUnit, VegaSim, VegaSimConfig, VegaSimHandle};
+use callpop_sim::vega::{Fault, Scenario, TimestampUnit, VegaSimConfig};
 use tokio::sync::mpsc;
 use tokio::task::JoinHandle;
 use tokio_util::sync::CancellationToken;
 
-const DOMAIN: &str = "test4.pbx.vega.ua";
-const KEY: &str = "bHGbn240QSjFJgydWOWyZ3ve6UeNDT8CV";
+mod common;
+
+use common::{client, settings, start, DOMAIN, KEY};
+
 const POLL: Duration = Duration::from_millis(50);
 
 fn sim_config() -> VegaSimConfig {
@@ -19,25 +21,6 @@ fn sim_config() -> VegaSimConfig {
     config.make_call.ring = Duration::from_millis(200);
     config.make_call.talk = Some(Duration::from_millis(200));
     config
-}
-
-async fn start(config: VegaSimConfig) -> VegaSimHandle {
-    VegaSim::start("127.0.0.1:0", config)
-        .await
-        .expect("simulator starts")
-}
-
-fn settings(sim: &VegaSimHandle, timeout: Duration) -> VegaSettings {
-    VegaSettings {
-        base_url: sim.base_url(),
-        domain: DOMAIN.to_owned(),
-        timeout,
-        region: "UA".to_owned(),
-    }
-}
-
-fn client(sim: &VegaSimHandle) -> VegaClient {
-    VegaClient::new(settings(sim, Duration::from_secs(2)), KEY.to_owned()).unwrap()
 }
 
 /// A running poller and what it reports.

@@ -5,34 +5,20 @@
 use std::time::Duration;
 
 use callpop_core::{CallState, CallTracker, Direction};
-use callpop_providers::vega::{call_record, ActiveCallsPoller, VegaClient, VegaSettings};
-use callpop_sim::vega::{Scenario, VegaSim, VegaSimConfig, VegaSimHandle};
+use callpop_providers::vega::{call_record, ActiveCallsPoller};
+use callpop_sim::vega::{Scenario, VegaSimConfig, VegaSimHandle};
 use chrono::Utc;
 use tokio::sync::mpsc;
 use tokio_util::sync::CancellationToken;
 
-const DOMAIN: &str = "test4.pbx.vega.ua";
-const KEY: &str = "bHGbn240QSjFJgydWOWyZ3ve6UeNDT8CV";
+mod common;
+
+use common::{client, DOMAIN, KEY};
 
 async fn start() -> VegaSimHandle {
     let mut config = VegaSimConfig::new(DOMAIN, KEY);
     config.hangup_linger = Some(Duration::from_millis(150));
-    VegaSim::start("127.0.0.1:0", config)
-        .await
-        .expect("simulator starts")
-}
-
-fn client(sim: &VegaSimHandle) -> VegaClient {
-    VegaClient::new(
-        VegaSettings {
-            base_url: sim.base_url(),
-            domain: DOMAIN.to_owned(),
-            timeout: Duration::from_secs(2),
-            region: "UA".to_owned(),
-        },
-        KEY.to_owned(),
-    )
-    .unwrap()
+    common::start(config).await
 }
 
 fn transfer() -> Scenario {

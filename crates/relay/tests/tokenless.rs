@@ -194,6 +194,11 @@ async fn an_autodialer_result_lands_in_the_shared_history() {
         history[0].recording.as_deref(),
         Some("https://autodialer.example.com/rec/1.wav")
     );
+    assert_eq!(
+        history[0].note.as_deref(),
+        Some("да, интересно"),
+        "the recognized answer is kept with the call"
+    );
 }
 
 #[tokio::test]

@@ -27,5 +27,6 @@
 pub mod autodialer;
 pub mod cloudpbx;
 pub mod mcn;
+mod server;
 pub mod telediscount;
 pub mod vega;

@@ -105,6 +105,7 @@ fn json_line(record: &CallRecord, utm: Option<&UtmTags>) -> serde_json::Value {
         "talk_s": record.talk_seconds,
         "transfer": record.transfer,
         "recording": record.recording,
+        "note": record.note,
     });
     if let (Some(utm), Some(object)) = (utm, line.as_object_mut()) {
         object.insert("utm".to_owned(), serde_json::json!(utm));

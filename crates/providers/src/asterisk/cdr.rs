@@ -102,6 +102,7 @@ pub fn call_record(
         talk_seconds: seconds("BillableSeconds"),
         recording: None,
         transfer: None,
+        note: None,
         answered_by: if answered {
             dest_endpoint.map(str::to_owned)
         } else {

@@ -97,7 +97,16 @@ impl CallMapper {
                 if call.state.is_some() {
                     return None;
                 }
-                call.direction.get_or_insert(Direction::In);
+                // My phone rings. Its channel starting the linked call (Uniqueid = Linkedid)
+                // means nobody dialed in: an Originate (click-to-call) rings me first. Seen
+                // before Originate's DialBegin as often as after, so decided here too.
+                let uniqueid = field(message, "Uniqueid");
+                let originated_here = uniqueid.is_some() && uniqueid == field(message, "Linkedid");
+                call.direction.get_or_insert(if originated_here {
+                    Direction::Out
+                } else {
+                    Direction::In
+                });
                 fill(&mut call.customer, field(message, "ConnectedLineNum"));
                 fill(&mut call.customer_name, field(message, "ConnectedLineName"));
                 call.employee = Some(employee);

@@ -131,6 +131,7 @@ impl CdrEntry {
             talk_seconds: (state == CallState::Ended).then_some(self.sec),
             recording: None,
             transfer: None,
+            note: None,
             answered_by: None,
         })
     }

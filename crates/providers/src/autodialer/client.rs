@@ -19,9 +19,11 @@ use reqwest::StatusCode;
 use serde_json::{json, Map, Value};
 
 use super::cdr::{CdrEntry, CdrQuery};
-use super::error::{excerpt, scrub, AutodialerError};
+use super::error::AutodialerError;
 use super::job::{batches, wire_phone, DialOptions, DialRecord};
 use super::report::{BatchReport, MakeReport, SendReport};
+use crate::http;
+use crate::redact::{excerpt, scrub};
 
 /// Where and how to reach the Autodialer. The key is handed to [`AutodialerClient::new`] alone.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -87,34 +89,15 @@ impl AutodialerClient {
         key: &Secret,
     ) -> Result<AutodialerClient, AutodialerError> {
         let text = settings.base_url.trim().trim_end_matches('/');
-        let base = reqwest::Url::parse(text).map_err(|error| {
-            AutodialerError::InvalidSettings(format!("base_url {text:?} is not a URL ({error})"))
-        })?;
-        if !matches!(base.scheme(), "http" | "https")
-            || base.host_str().is_none()
-            || base.cannot_be_a_base()
-        {
-            return Err(AutodialerError::InvalidSettings(format!(
-                "base_url {text:?} is not an http(s) address with a host"
-            )));
-        }
+        let base = http::http_url(text, &format!("base_url {text:?}"))
+            .map_err(AutodialerError::InvalidSettings)?;
         let key = Secret::new(key.expose().trim());
         if key.expose().is_empty() {
             return Err(AutodialerError::InvalidSettings(
                 "the API key is empty; copy it from the Autodialer cabinet".into(),
             ));
         }
-        if settings.timeout.is_zero() {
-            return Err(AutodialerError::InvalidSettings(
-                "the timeout is zero".into(),
-            ));
-        }
-        let http = reqwest::Client::builder()
-            .timeout(settings.timeout)
-            .connect_timeout(settings.timeout)
-            .redirect(reqwest::redirect::Policy::none())
-            .build()
-            .map_err(|error| AutodialerError::InvalidSettings(error.to_string()))?;
+        let http = http::client(settings.timeout).map_err(AutodialerError::InvalidSettings)?;
         Ok(AutodialerClient {
             http,
             base,
@@ -347,13 +330,7 @@ impl AutodialerClient {
                 timeout: self.timeout,
             };
         }
-        let error = error.without_url();
-        let mut detail = error.to_string();
-        let mut source = std::error::Error::source(&error);
-        while let Some(cause) = source {
-            detail.push_str(&format!(": {cause}"));
-            source = cause.source();
-        }
+        let detail = http::transport_detail(error);
         AutodialerError::Network {
             url: self.base.to_string(),
             detail: scrub(&detail, self.key.expose()),

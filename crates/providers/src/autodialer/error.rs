@@ -4,9 +4,6 @@
 
 use std::time::Duration;
 
-/// How many characters of an answer an error quotes.
-const EXCERPT_CHARS: usize = 200;
-
 /// A failed request to the Autodialer (`make`, `newcall`, `cdr`), or a request refused before it
 /// was sent.
 #[derive(Debug, thiserror::Error)]
@@ -127,39 +124,4 @@ pub enum AutodialerError {
     /// Another argument is unusable (a window that ends before it starts, no scenario...).
     #[error("{0}")]
     InvalidInput(String),
-}
-
-/// At most [`EXCERPT_CHARS`] characters of `text`, with `secret` (when not empty) replaced.
-pub(crate) fn excerpt(text: &str, secret: &str) -> String {
-    let scrubbed = scrub(text.trim(), secret);
-    let mut chars = scrubbed.chars();
-    let short: String = chars.by_ref().take(EXCERPT_CHARS).collect();
-    if chars.next().is_some() {
-        format!("{short}…")
-    } else {
-        short
-    }
-}
-
-/// `text` with every occurrence of `secret` replaced by `***`.
-pub(crate) fn scrub(text: &str, secret: &str) -> String {
-    if secret.is_empty() {
-        text.to_owned()
-    } else {
-        text.replace(secret, "***")
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn excerpts_are_short_and_never_show_the_key() {
-        let text = format!("bad key k-123 {}", "x".repeat(500));
-        let short = excerpt(&text, "k-123");
-        assert!(!short.contains("k-123"));
-        assert!(short.starts_with("bad key ***"));
-        assert_eq!(short.chars().count(), EXCERPT_CHARS + 1);
-    }
 }

@@ -311,6 +311,8 @@ impl Completion {
                 talk_seconds: (state == CallState::Ended).then_some(seconds),
                 recording: self.recording.clone(),
                 transfer: None,
+                // The person's recognized answer is what history shows of the robot call.
+                note: self.recognized_answer.clone(),
                 answered_by: None,
             },
             recognized_answer: self.recognized_answer.clone(),

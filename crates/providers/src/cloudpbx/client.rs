@@ -14,10 +14,12 @@ use chrono::{DateTime, Utc};
 use reqwest::{Method, StatusCode};
 use serde::de::DeserializeOwned;
 
-use super::error::{excerpt, scrub, CloudPbxError};
+use super::error::CloudPbxError;
 use super::history_csv::{parse_history_csv, HistoryRow};
 use super::time::format_wire;
 use super::wire::{cmd, flag, make_call_id, DndAnswer, PbxAccount, PbxGroup, SubscriptionAnswer};
+use crate::http;
+use crate::redact::{excerpt, scrub};
 
 /// The API's path on the PBX's host (cloud-pbx.md 2).
 pub const API_PATH: &str = "/sys/crm_api.wcgp";
@@ -140,30 +142,14 @@ impl CloudPbxClient {
     pub fn new(settings: CloudPbxSettings, token: String) -> Result<CloudPbxClient, CloudPbxError> {
         let base = settings.base_url.trim().trim_end_matches('/');
         let url = format!("{base}{API_PATH}");
-        let parsed = reqwest::Url::parse(&url).map_err(|error| {
-            CloudPbxError::InvalidSettings(format!("{base:?} is not a URL ({error})"))
-        })?;
-        if !matches!(parsed.scheme(), "http" | "https") || parsed.host_str().is_none() {
-            return Err(CloudPbxError::InvalidSettings(format!(
-                "{base:?} is not an http(s) address with a host"
-            )));
-        }
+        http::http_url(&url, &format!("{base:?}")).map_err(CloudPbxError::InvalidSettings)?;
         let token = token.trim().to_owned();
         if token.is_empty() {
             return Err(CloudPbxError::InvalidSettings(
                 "the API token is empty; copy it from the PBX web cabinet".into(),
             ));
         }
-        if settings.timeout.is_zero() {
-            return Err(CloudPbxError::InvalidSettings("the timeout is zero".into()));
-        }
-        let http = reqwest::Client::builder()
-            .timeout(settings.timeout)
-            .connect_timeout(settings.timeout)
-            // A wrong PBX name answers 301: report it instead of following it.
-            .redirect(reqwest::redirect::Policy::none())
-            .build()
-            .map_err(|error| CloudPbxError::InvalidSettings(error.to_string()))?;
+        let http = http::client(settings.timeout).map_err(CloudPbxError::InvalidSettings)?;
         Ok(CloudPbxClient {
             http,
             url,
@@ -384,13 +370,7 @@ impl CloudPbxClient {
                 timeout: self.timeout,
             };
         }
-        let error = error.without_url();
-        let mut detail = error.to_string();
-        let mut source = std::error::Error::source(&error);
-        while let Some(cause) = source {
-            detail.push_str(&format!(": {cause}"));
-            source = cause.source();
-        }
+        let detail = http::transport_detail(error);
         CloudPbxError::Network {
             url: self.url.clone(),
             detail: scrub(&detail, &self.token),

@@ -3,9 +3,6 @@
 
 use std::time::Duration;
 
-/// How many characters of an answer an error quotes.
-const EXCERPT_CHARS: usize = 200;
-
 /// A failed request to the cloud PBX (`crm_api.wcgp`).
 #[derive(Debug, thiserror::Error)]
 pub enum CloudPbxError {
@@ -106,39 +103,9 @@ pub enum CloudPbxError {
     InvalidInput(String),
 }
 
-/// At most [`EXCERPT_CHARS`] characters of `text`, with `secret` (when not empty) replaced.
-pub(crate) fn excerpt(text: &str, secret: &str) -> String {
-    let scrubbed = scrub(text.trim(), secret);
-    let mut chars = scrubbed.chars();
-    let short: String = chars.by_ref().take(EXCERPT_CHARS).collect();
-    if chars.next().is_some() {
-        format!("{short}…")
-    } else {
-        short
-    }
-}
-
-/// `text` with every occurrence of `secret` replaced by `***`.
-pub(crate) fn scrub(text: &str, secret: &str) -> String {
-    if secret.is_empty() {
-        text.to_owned()
-    } else {
-        text.replace(secret, "***")
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn excerpts_are_short_and_never_show_the_token() {
-        let text = format!("bad token tok-123 {}", "x".repeat(500));
-        let short = excerpt(&text, "tok-123");
-        assert!(!short.contains("tok-123"));
-        assert!(short.starts_with("bad token ***"));
-        assert_eq!(short.chars().count(), EXCERPT_CHARS + 1);
-    }
 
     #[test]
     fn a_refused_key_is_not_a_network_error() {

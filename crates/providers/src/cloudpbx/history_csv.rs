@@ -76,6 +76,7 @@ impl HistoryRow {
             talk_seconds: Some(if talked { self.duration_seconds } else { 0 }),
             recording: self.record.clone(),
             transfer: None,
+            note: None,
             answered_by: if talked { employee } else { None },
         }
     }

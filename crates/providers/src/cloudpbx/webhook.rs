@@ -15,7 +15,7 @@
 //! Bodies: `application/x-www-form-urlencoded`, or (the spec's examples) one `name=value` per
 //! line.
 
-use std::collections::{HashMap, HashSet, VecDeque};
+use std::collections::{HashMap, VecDeque};
 use std::fmt;
 
 use callpop_core::{CallEvent, CallRecord, CallState, Direction, Employee, PhoneNumber, Store};
@@ -25,6 +25,7 @@ use subtle::ConstantTimeEq;
 
 use super::time::parse_time;
 use super::PROVIDER;
+use crate::recent_keys::RecentKeys;
 use crate::webhook::{WebhookReply, WebhookRequest};
 
 /// Bodies longer than this are refused (`413`): the largest request of cloud-pbx.md 4 is a few
@@ -204,6 +205,7 @@ impl PbxHistory {
             talk_seconds: (!success).then_some(0),
             recording: self.link.clone(),
             transfer: None,
+            note: None,
             answered_by: success.then(|| self.user.clone()),
         }
     }
@@ -461,42 +463,14 @@ impl CloudPbxOutcome {
     }
 }
 
-/// A bounded set of recently seen keys; the oldest are forgotten first.
-#[derive(Debug, Default)]
-struct Recent {
-    set: HashSet<String>,
-    order: VecDeque<String>,
-}
-
-impl Recent {
-    /// True when `key` was new (and is now remembered).
-    fn insert(&mut self, key: String) -> bool {
-        if self.set.contains(&key) {
-            return false;
-        }
-        if self.order.len() >= SEEN_KEPT {
-            if let Some(old) = self.order.pop_front() {
-                self.set.remove(&old);
-            }
-        }
-        self.set.insert(key.clone());
-        self.order.push_back(key);
-        true
-    }
-
-    fn contains(&self, key: &str) -> bool {
-        self.set.contains(key)
-    }
-}
-
 /// Every cloud PBX webhook of one account behind one entry point: token check, then dispatch
 /// by `cmd`. Keeps what it needs across requests: repeats to drop, each call's direction (later
 /// events may lack it) and which calls somebody answered.
 pub struct CloudPbxWebhooks {
     crm_token: String,
     region: String,
-    seen: Recent,
-    answered: Recent,
+    seen: RecentKeys,
+    answered: RecentKeys,
     directions: HashMap<String, Direction>,
     directions_order: VecDeque<String>,
 }
@@ -526,8 +500,8 @@ impl CloudPbxWebhooks {
         Ok(CloudPbxWebhooks {
             crm_token: crm_token.to_owned(),
             region: region.to_owned(),
-            seen: Recent::default(),
-            answered: Recent::default(),
+            seen: RecentKeys::new(SEEN_KEPT),
+            answered: RecentKeys::new(SEEN_KEPT),
             directions: HashMap::new(),
             directions_order: VecDeque::new(),
         })

@@ -13,8 +13,11 @@ use reqwest::{Method, StatusCode};
 use serde_json::{json, Value};
 use tokio::sync::OnceCell;
 
-use super::error::{excerpt, McnError};
+use super::error::McnError;
 use super::wire::{list_of, moscow_date, parse_call_log, text, McnCall};
+use crate::http;
+use crate::recording::CappedReadError;
+use crate::redact::excerpt;
 
 /// Public usage: the API's base.
 pub const DEFAULT_BASE_URL: &str = "https://api.mcn.ru/v2/rest";
@@ -138,14 +141,7 @@ impl McnClient {
     /// A client for `settings` with the Bearer `token`.
     pub fn new(settings: McnSettings, token: String) -> Result<McnClient, McnError> {
         let base = settings.base_url.trim().trim_end_matches('/').to_owned();
-        let parsed = reqwest::Url::parse(&base).map_err(|error| {
-            McnError::InvalidSettings(format!("{base:?} is not a URL ({error})"))
-        })?;
-        if !matches!(parsed.scheme(), "http" | "https") || parsed.host_str().is_none() {
-            return Err(McnError::InvalidSettings(format!(
-                "{base:?} is not an http(s) address with a host"
-            )));
-        }
+        http::http_url(&base, &format!("{base:?}")).map_err(McnError::InvalidSettings)?;
         let account_id = segment("account_id", &settings.account_id)?;
         let vpbx = OnceCell::new();
         if let Some(id) = &settings.vpbx_id {
@@ -157,15 +153,7 @@ impl McnClient {
                 "the API token is empty; create one in the personal account, menu \"API\"".into(),
             ));
         }
-        if settings.timeout.is_zero() {
-            return Err(McnError::InvalidSettings("the timeout is zero".into()));
-        }
-        let http = reqwest::Client::builder()
-            .timeout(settings.timeout)
-            .connect_timeout(settings.timeout)
-            .redirect(reqwest::redirect::Policy::none())
-            .build()
-            .map_err(|error| McnError::InvalidSettings(error.to_string()))?;
+        let http = http::client(settings.timeout).map_err(McnError::InvalidSettings)?;
         Ok(McnClient {
             http,
             base,
@@ -474,30 +462,15 @@ impl McnClient {
         }
         let response = request.send().await.map_err(|e| self.transport(call, e))?;
         let status = response.status();
-        let content_type = response
-            .headers()
-            .get(reqwest::header::CONTENT_TYPE)
-            .and_then(|v| v.to_str().ok())
-            .unwrap_or_default()
-            .to_ascii_lowercase();
-        if response
-            .content_length()
-            .is_some_and(|l| l > MAX_RECORDING_BYTES as u64)
-        {
-            return Err(McnError::TooLarge {
-                limit: MAX_RECORDING_BYTES,
-            });
-        }
-        let bytes = response
-            .bytes()
+        let (content_type, body) = http::read_answer(response, MAX_RECORDING_BYTES)
             .await
-            .map_err(|e| self.transport(call, e))?;
-        if bytes.len() > MAX_RECORDING_BYTES {
-            return Err(McnError::TooLarge {
-                limit: MAX_RECORDING_BYTES,
-            });
-        }
-        Ok((status, content_type, bytes.to_vec()))
+            .map_err(|error| match error {
+                CappedReadError::TooLarge => McnError::TooLarge {
+                    limit: MAX_RECORDING_BYTES,
+                },
+                CappedReadError::Transport(error) => self.transport(call, error),
+            })?;
+        Ok((status, content_type, body))
     }
 
     fn transport(&self, call: &'static str, error: reqwest::Error) -> McnError {
@@ -507,13 +480,7 @@ impl McnClient {
                 timeout: self.timeout,
             };
         }
-        let error = error.without_url();
-        let mut detail = error.to_string();
-        let mut source = std::error::Error::source(&error);
-        while let Some(cause) = source {
-            detail.push_str(&format!(": {cause}"));
-            source = cause.source();
-        }
+        let detail = http::transport_detail(error);
         McnError::Network {
             url: self.base.clone(),
             detail: excerpt(&detail, &self.token),

@@ -3,9 +3,6 @@
 
 use std::time::Duration;
 
-/// How many characters of an answer an error quotes.
-const EXCERPT_CHARS: usize = 200;
-
 /// A failed request to MCN Telecom.
 #[derive(Debug, thiserror::Error)]
 pub enum McnError {
@@ -95,20 +92,4 @@ pub enum McnError {
     /// A request's arguments are unusable.
     #[error("{0}")]
     InvalidInput(String),
-}
-
-/// At most [`EXCERPT_CHARS`] characters of `text`, with `secret` replaced.
-pub(crate) fn excerpt(text: &str, secret: &str) -> String {
-    let scrubbed = if secret.is_empty() {
-        text.trim().to_owned()
-    } else {
-        text.trim().replace(secret, "***")
-    };
-    let mut chars = scrubbed.chars();
-    let short: String = chars.by_ref().take(EXCERPT_CHARS).collect();
-    if chars.next().is_some() {
-        format!("{short}…")
-    } else {
-        short
-    }
 }

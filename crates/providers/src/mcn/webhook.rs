@@ -12,13 +12,12 @@
 //! the call may still ring others: acknowledged, no event. Replies: `200 {"ok":true}`,
 //! `400 {"error":"…"}`, `403` / `413` from the guard.
 
-use std::collections::{HashSet, VecDeque};
-
 use callpop_core::{CallEvent, CallState, Direction, PhoneNumber};
 use chrono::{DateTime, Utc};
 use serde_json::{json, Value};
 
 use super::PROVIDER;
+use crate::recent_keys::RecentKeys;
 use crate::tokenless_guard::TokenlessGuard;
 use crate::webhook::{WebhookReply, WebhookRequest};
 
@@ -203,36 +202,13 @@ pub struct McnOutcome {
     pub problem: Option<String>,
 }
 
-/// A bounded set; the oldest keys are forgotten first.
-#[derive(Debug, Default)]
-struct Recent {
-    set: HashSet<String>,
-    order: VecDeque<String>,
-}
-
-impl Recent {
-    fn insert(&mut self, key: String) -> bool {
-        if self.set.contains(&key) {
-            return false;
-        }
-        if self.order.len() >= SEEN_KEPT {
-            if let Some(old) = self.order.pop_front() {
-                self.set.remove(&old);
-            }
-        }
-        self.set.insert(key.clone());
-        self.order.push_back(key);
-        true
-    }
-}
-
 /// Every MCN webhook of one account behind one entry point.
 #[derive(Debug)]
 pub struct McnWebhooks {
     guard: TokenlessGuard,
     region: String,
-    seen: Recent,
-    answered: Recent,
+    seen: RecentKeys,
+    answered: RecentKeys,
 }
 
 impl McnWebhooks {
@@ -241,8 +217,8 @@ impl McnWebhooks {
         McnWebhooks {
             guard,
             region: region.to_owned(),
-            seen: Recent::default(),
-            answered: Recent::default(),
+            seen: RecentKeys::new(SEEN_KEPT),
+            answered: RecentKeys::new(SEEN_KEPT),
         }
     }
 
@@ -292,7 +268,7 @@ impl McnWebhooks {
             }
             McnEventType::InAbonEnd | McnEventType::OutAbonEnd => return outcome,
             McnEventType::InCallingEnd | McnEventType::OutCallingEnd => {
-                let answered = event.billsec > 0 || self.answered.set.contains(&event.call_id);
+                let answered = event.billsec > 0 || self.answered.contains(&event.call_id);
                 match (answered, event.event_type.direction()) {
                     (true, _) => CallState::Ended,
                     (false, Direction::Out) => CallState::Cancelled,

@@ -239,6 +239,7 @@ impl McnCall {
                 .has_record
                 .then(|| format!("mcn-record:{}", self.callid)),
             transfer: None,
+            note: None,
             answered_by: answered
                 .then(|| self.employee().map(str::to_owned))
                 .flatten(),

@@ -11,8 +11,11 @@ use chrono::{DateTime, Utc};
 use reqwest::StatusCode;
 use serde_json::Value;
 
-use super::error::{excerpt, scrub, TelediscountError};
+use super::error::TelediscountError;
 use super::wire::{is_sip_account, parse_calls, sip_key, TdCall};
+use crate::http;
+use crate::recording::CappedReadError;
+use crate::redact::{excerpt, scrub};
 
 /// Telediscount's cabinet and API host (telediscount.md).
 pub const DEFAULT_BASE_URL: &str = "https://my.telediscount.ru";
@@ -122,14 +125,7 @@ impl TelediscountClient {
     ) -> Result<TelediscountClient, TelediscountError> {
         let base = settings.base_url.trim().trim_end_matches('/');
         let url = format!("{base}{API_PATH}");
-        let parsed = reqwest::Url::parse(&url).map_err(|error| {
-            TelediscountError::InvalidSettings(format!("{base:?} is not a URL ({error})"))
-        })?;
-        if !matches!(parsed.scheme(), "http" | "https") || parsed.host_str().is_none() {
-            return Err(TelediscountError::InvalidSettings(format!(
-                "{base:?} is not an http(s) address with a host"
-            )));
-        }
+        http::http_url(&url, &format!("{base:?}")).map_err(TelediscountError::InvalidSettings)?;
         let key = key.trim().to_owned();
         if key.is_empty() {
             return Err(TelediscountError::InvalidSettings(
@@ -138,17 +134,7 @@ impl TelediscountClient {
                     .into(),
             ));
         }
-        if settings.timeout.is_zero() {
-            return Err(TelediscountError::InvalidSettings(
-                "the timeout is zero".into(),
-            ));
-        }
-        let http = reqwest::Client::builder()
-            .timeout(settings.timeout)
-            .connect_timeout(settings.timeout)
-            .redirect(reqwest::redirect::Policy::none())
-            .build()
-            .map_err(|error| TelediscountError::InvalidSettings(error.to_string()))?;
+        let http = http::client(settings.timeout).map_err(TelediscountError::InvalidSettings)?;
         Ok(TelediscountClient {
             http,
             url,
@@ -329,30 +315,14 @@ impl TelediscountClient {
             .await
             .map_err(|error| self.transport(method, error))?;
         let status = response.status();
-        let content_type = response
-            .headers()
-            .get(reqwest::header::CONTENT_TYPE)
-            .and_then(|v| v.to_str().ok())
-            .unwrap_or_default()
-            .to_ascii_lowercase();
-        if response
-            .content_length()
-            .is_some_and(|len| len > MAX_RECORDING_BYTES as u64)
-        {
-            return Err(TelediscountError::TooLarge {
-                limit: MAX_RECORDING_BYTES,
-            });
-        }
-        let body = response
-            .bytes()
+        let (content_type, body) = http::read_answer(response, MAX_RECORDING_BYTES)
             .await
-            .map_err(|error| self.transport(method, error))?
-            .to_vec();
-        if body.len() > MAX_RECORDING_BYTES {
-            return Err(TelediscountError::TooLarge {
-                limit: MAX_RECORDING_BYTES,
-            });
-        }
+            .map_err(|error| match error {
+                CappedReadError::TooLarge => TelediscountError::TooLarge {
+                    limit: MAX_RECORDING_BYTES,
+                },
+                CappedReadError::Transport(error) => self.transport(method, error),
+            })?;
         let text = || excerpt(&String::from_utf8_lossy(&body), &self.key);
         match status {
             status if status.is_success() => Ok((content_type, body)),
@@ -396,13 +366,7 @@ impl TelediscountClient {
                 timeout: self.timeout,
             };
         }
-        let error = error.without_url();
-        let mut detail = error.to_string();
-        let mut source = std::error::Error::source(&error);
-        while let Some(cause) = source {
-            detail.push_str(&format!(": {cause}"));
-            source = cause.source();
-        }
+        let detail = http::transport_detail(error);
         TelediscountError::Network {
             url: self.url.clone(),
             detail: scrub(&detail, &self.key),

@@ -4,9 +4,6 @@
 
 use std::time::Duration;
 
-/// How many characters of an answer an error quotes.
-const EXCERPT_CHARS: usize = 200;
-
 /// A failed request to Telediscount's API.
 #[derive(Debug, thiserror::Error)]
 pub enum TelediscountError {
@@ -101,25 +98,4 @@ pub enum TelediscountError {
     /// A request's arguments are unusable.
     #[error("{0}")]
     InvalidInput(String),
-}
-
-/// At most [`EXCERPT_CHARS`] characters of `text`, with `secret` (when not empty) replaced.
-pub(crate) fn excerpt(text: &str, secret: &str) -> String {
-    let scrubbed = scrub(text.trim(), secret);
-    let mut chars = scrubbed.chars();
-    let short: String = chars.by_ref().take(EXCERPT_CHARS).collect();
-    if chars.next().is_some() {
-        format!("{short}…")
-    } else {
-        short
-    }
-}
-
-/// `text` with every occurrence of `secret` replaced by `***`.
-pub(crate) fn scrub(text: &str, secret: &str) -> String {
-    if secret.is_empty() {
-        text.to_owned()
-    } else {
-        text.replace(secret, "***")
-    }
 }

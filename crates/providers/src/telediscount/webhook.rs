@@ -11,14 +11,13 @@
 //! `setup_time` is UNIX time; the spec's example value is a placeholder no clock gives, so an
 //! unreadable one is replaced by the time of arrival rather than losing the call.
 
-use std::collections::{HashSet, VecDeque};
-
 use callpop_core::{CallEvent, CallRecord, CallState, Direction, PhoneNumber};
 use chrono::{DateTime, Duration, Utc};
 use serde_json::json;
 
 use super::wire::{direction_of, parse_setup_time, parties, sip_key};
 use super::PROVIDER;
+use crate::recent_keys::RecentKeys;
 use crate::tokenless_guard::TokenlessGuard;
 use crate::webhook::{WebhookReply, WebhookRequest};
 
@@ -110,6 +109,7 @@ impl CallFinished {
             talk_seconds: Some(self.connection_time),
             recording: None,
             transfer: None,
+            note: None,
             answered_by: (answered && direction != Direction::Out)
                 .then(|| self.num_b.as_deref().map(sip_key))
                 .flatten(),
@@ -244,8 +244,7 @@ impl TelediscountOutcome {
 pub struct TelediscountWebhooks {
     guard: TokenlessGuard,
     region: String,
-    seen: HashSet<String>,
-    order: VecDeque<String>,
+    seen: RecentKeys,
 }
 
 impl TelediscountWebhooks {
@@ -254,8 +253,7 @@ impl TelediscountWebhooks {
         TelediscountWebhooks {
             guard,
             region: region.to_owned(),
-            seen: HashSet::new(),
-            order: VecDeque::new(),
+            seen: RecentKeys::new(SEEN_KEPT),
         }
     }
 
@@ -288,24 +286,13 @@ impl TelediscountWebhooks {
         })
     }
 
-    fn first_time(&mut self, key: String) -> bool {
-        if self.seen.contains(&key) {
-            return false;
-        }
-        if self.order.len() >= SEEN_KEPT {
-            if let Some(old) = self.order.pop_front() {
-                self.seen.remove(&old);
-            }
-        }
-        self.seen.insert(key.clone());
-        self.order.push_back(key);
-        true
-    }
-
     fn on_income(&mut self, income: &Income, now: DateTime<Utc>) -> TelediscountOutcome {
         let mut outcome =
             TelediscountOutcome::reply_only(WebhookReply::ok(), Some(WebhookKind::Income), None);
-        if !self.first_time(format!("{}\u{1f}income", income.api_call_id)) {
+        if !self
+            .seen
+            .insert(format!("{}\u{1f}income", income.api_call_id))
+        {
             outcome.duplicate = true;
             return outcome;
         }
@@ -332,7 +319,10 @@ impl TelediscountWebhooks {
             Some(WebhookKind::CallFinished),
             None,
         );
-        if !self.first_time(format!("{}\u{1f}finished", finished.api_call_id)) {
+        if !self
+            .seen
+            .insert(format!("{}\u{1f}finished", finished.api_call_id))
+        {
             outcome.duplicate = true;
             return outcome;
         }

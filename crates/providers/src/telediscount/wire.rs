@@ -10,6 +10,7 @@ use chrono::{DateTime, Duration, TimeZone, Utc};
 use serde_json::{Map, Value};
 
 use super::PROVIDER;
+use crate::webhook::json_kind;
 
 /// One `get_calls` record; every field as the source names it.
 #[derive(Debug, Clone, Default, PartialEq)]
@@ -152,6 +153,7 @@ impl TdCall {
             talk_seconds: Some(talk),
             recording: self.recorder_file.clone(),
             transfer: None,
+            note: None,
             answered_by: if answered && direction != Direction::Out {
                 self.num_b.as_deref().map(sip_key)
             } else {
@@ -241,18 +243,7 @@ fn collect(value: &Value, depth: u8) -> Result<Vec<TdCall>, String> {
             Err("an object with neither records nor a list of them".into())
         }
         Value::Null => Ok(Vec::new()),
-        other => Err(format!("expected records, got {}", kind(other))),
-    }
-}
-
-fn kind(value: &Value) -> &'static str {
-    match value {
-        Value::Null => "null",
-        Value::Bool(_) => "a boolean",
-        Value::Number(_) => "a number",
-        Value::String(_) => "a string",
-        Value::Array(_) => "an array",
-        Value::Object(_) => "an object",
+        other => Err(format!("expected records, got {}", json_kind(other))),
     }
 }
 

@@ -24,7 +24,7 @@ use reqwest::{RequestBuilder, Response, StatusCode, Url};
 
 use callpop_core::Employee;
 
-use super::error::{causes, excerpt, scrub, VegaError};
+use super::error::{causes, VegaError};
 use super::wire::{
     ActiveCall, AuthorizeRequest, Directions, HistoryCall, MakeCallAnswer, MakeCallRequest,
     VegaUser,
@@ -32,6 +32,7 @@ use super::wire::{
 use crate::recording::{
     audio_type, content_type_of, read_capped, CappedReadError, Recording, MAX_RECORDING_BYTES,
 };
+use crate::redact::{excerpt, scrub};
 
 /// The session cookie's name (vega.md B.1).
 const SESSION_COOKIE: &str = "JSESSIONID";

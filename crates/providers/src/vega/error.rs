@@ -3,9 +3,6 @@
 
 use std::time::Duration;
 
-/// How many characters of a server's answer an error quotes.
-const EXCERPT_CHARS: usize = 200;
-
 /// A failed request to Vega.
 #[derive(Debug, thiserror::Error)]
 pub enum VegaError {
@@ -102,27 +99,6 @@ pub enum VegaError {
     InvalidInput(String),
 }
 
-/// At most [`EXCERPT_CHARS`] characters of `text`, with `secret` (when not empty) replaced.
-pub(crate) fn excerpt(text: &str, secret: &str) -> String {
-    let scrubbed = scrub(text.trim(), secret);
-    let mut chars = scrubbed.chars();
-    let short: String = chars.by_ref().take(EXCERPT_CHARS).collect();
-    if chars.next().is_some() {
-        format!("{short}…")
-    } else {
-        short
-    }
-}
-
-/// `text` with every occurrence of `secret` replaced by `***`.
-pub(crate) fn scrub(text: &str, secret: &str) -> String {
-    if secret.is_empty() {
-        text.to_owned()
-    } else {
-        text.replace(secret, "***")
-    }
-}
-
 /// The chain of causes of an error, on one line: reqwest's own message alone says little
 /// ("error sending request for url ...").
 pub(crate) fn causes(error: &(dyn std::error::Error + 'static)) -> String {
@@ -142,22 +118,6 @@ pub(crate) fn causes(error: &(dyn std::error::Error + 'static)) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn excerpts_are_short_and_never_show_the_key() {
-        let body = format!("bad key sk-123-secret {}", "x".repeat(500));
-        let short = excerpt(&body, "sk-123-secret");
-        assert!(!short.contains("sk-123-secret"));
-        assert!(short.starts_with("bad key ***"));
-        assert_eq!(short.chars().count(), EXCERPT_CHARS + 1);
-        assert_eq!(excerpt("  short  ", ""), "short");
-    }
-
-    #[test]
-    fn excerpts_cut_between_characters_not_bytes() {
-        let body = "ї".repeat(300);
-        assert_eq!(excerpt(&body, "k").chars().count(), EXCERPT_CHARS + 1);
-    }
 
     #[test]
     fn the_unauthorized_message_names_the_domain_and_what_to_do() {

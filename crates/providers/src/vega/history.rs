@@ -95,6 +95,7 @@ pub fn call_record(call: &HistoryCall, region: &str) -> Option<CallRecord> {
         talk_seconds: talk,
         recording: call.audio_rec_url.clone(),
         transfer: (steps.len() > 1).then(|| steps.join(" > ")),
+        note: None,
         answered_by,
     })
 }

@@ -38,6 +38,8 @@ use tokio::net::TcpListener;
 use tokio::task::JoinHandle;
 use tokio_util::sync::CancellationToken;
 
+use crate::server::SimServer;
+
 pub use dial::Delivery;
 
 /// How a call to a number ends.
@@ -260,20 +262,11 @@ pub async fn serve(
         }),
     });
     let app = api::router(state.clone());
-    let signal = shutdown.clone().cancelled_owned();
-    let server = tokio::spawn(async move {
-        if let Err(error) = axum::serve(listener, app)
-            .with_graceful_shutdown(signal)
-            .await
-        {
-            tracing::warn!(%error, "Autodialer simulator stopped serving");
-        }
-    });
+    let server = SimServer::spawn("Autodialer", listener, app, shutdown);
     Ok(AutodialerSimHandle {
         addr,
         state,
-        shutdown,
-        server: Some(server),
+        server,
     })
 }
 
@@ -282,8 +275,7 @@ pub struct AutodialerSimHandle {
     /// Where it listens.
     pub addr: SocketAddr,
     state: Arc<SimState>,
-    shutdown: CancellationToken,
-    server: Option<JoinHandle<()>>,
+    server: SimServer,
 }
 
 impl std::fmt::Debug for AutodialerSimHandle {
@@ -343,16 +335,7 @@ impl AutodialerSimHandle {
     }
 
     /// Stops serving and waits for the server to close.
-    pub async fn shutdown(mut self) {
-        self.shutdown.cancel();
-        if let Some(server) = self.server.take() {
-            let _ = server.await;
-        }
-    }
-}
-
-impl Drop for AutodialerSimHandle {
-    fn drop(&mut self) {
-        self.shutdown.cancel();
+    pub async fn shutdown(self) {
+        self.server.stop().await;
     }
 }

@@ -25,6 +25,8 @@ use tokio::net::TcpListener;
 use tokio::task::JoinHandle;
 use tokio_util::sync::CancellationToken;
 
+use crate::server::SimServer;
+
 pub use play::{CallScenario, Delivery, PlayError};
 
 /// One PBX user (cloud-pbx.md 5.1).
@@ -230,20 +232,11 @@ pub async fn serve(
     });
     let shutdown = CancellationToken::new();
     let app = api::router(state.clone());
-    let signal = shutdown.clone().cancelled_owned();
-    let server = tokio::spawn(async move {
-        if let Err(error) = axum::serve(listener, app)
-            .with_graceful_shutdown(signal)
-            .await
-        {
-            tracing::warn!(%error, "cloud PBX simulator stopped serving");
-        }
-    });
+    let server = SimServer::spawn("cloud PBX", listener, app, shutdown);
     Ok(CloudPbxSimHandle {
         addr,
         state,
-        shutdown,
-        server: Some(server),
+        server,
     })
 }
 
@@ -252,8 +245,7 @@ pub struct CloudPbxSimHandle {
     /// Where it listens.
     pub addr: SocketAddr,
     state: Arc<SimState>,
-    shutdown: CancellationToken,
-    server: Option<JoinHandle<()>>,
+    server: SimServer,
 }
 
 impl std::fmt::Debug for CloudPbxSimHandle {
@@ -309,7 +301,7 @@ impl CloudPbxSimHandle {
     /// Plays `scenario` in the background; see [`CloudPbxSimHandle::run`].
     pub fn play(&self, scenario: CallScenario) -> JoinHandle<Result<Vec<Delivery>, PlayError>> {
         let state = self.state.clone();
-        let shutdown = self.shutdown.clone();
+        let shutdown = self.server.shutdown_token().clone();
         tokio::spawn(async move {
             tokio::select! {
                 result = play::run(&state, scenario) => result,
@@ -325,17 +317,8 @@ impl CloudPbxSimHandle {
     }
 
     /// Stops serving and waits for the server to close.
-    pub async fn shutdown(mut self) {
-        self.shutdown.cancel();
-        if let Some(server) = self.server.take() {
-            let _ = server.await;
-        }
-    }
-}
-
-impl Drop for CloudPbxSimHandle {
-    fn drop(&mut self) {
-        self.shutdown.cancel();
+    pub async fn shutdown(self) {
+        self.server.stop().await;
     }
 }
 

@@ -27,8 +27,9 @@ use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::Duration;
 
 use tokio::net::TcpListener;
-use tokio::task::JoinHandle;
 use tokio_util::sync::CancellationToken;
+
+use crate::server::SimServer;
 
 pub use play::{CallScenario, Delivery, PlayError};
 
@@ -215,20 +216,11 @@ pub async fn start(addr: &str, config: McnSimConfig) -> Result<McnSimHandle, Mcn
     });
     let shutdown = CancellationToken::new();
     let app = api::router(state.clone());
-    let signal = shutdown.clone().cancelled_owned();
-    let server = tokio::spawn(async move {
-        if let Err(error) = axum::serve(listener, app)
-            .with_graceful_shutdown(signal)
-            .await
-        {
-            tracing::warn!(%error, "MCN simulator stopped serving");
-        }
-    });
+    let server = SimServer::spawn("MCN", listener, app, shutdown);
     Ok(McnSimHandle {
         addr: local,
         state,
-        shutdown,
-        server: Some(server),
+        server,
     })
 }
 
@@ -237,8 +229,7 @@ pub struct McnSimHandle {
     /// Where it listens.
     pub addr: SocketAddr,
     state: Arc<SimState>,
-    shutdown: CancellationToken,
-    server: Option<JoinHandle<()>>,
+    server: SimServer,
 }
 
 impl std::fmt::Debug for McnSimHandle {
@@ -284,22 +275,13 @@ impl McnSimHandle {
     pub async fn run(&self, scenario: CallScenario) -> Result<Vec<Delivery>, PlayError> {
         tokio::select! {
             result = play::run(&self.state, scenario) => result,
-            () = self.shutdown.cancelled() => Err(PlayError::Stopped),
+            () = self.server.shutdown_token().cancelled() => Err(PlayError::Stopped),
         }
     }
 
     /// Stops serving and waits for the server to close.
-    pub async fn shutdown(mut self) {
-        self.shutdown.cancel();
-        if let Some(server) = self.server.take() {
-            let _ = server.await;
-        }
-    }
-}
-
-impl Drop for McnSimHandle {
-    fn drop(&mut self) {
-        self.shutdown.cancel();
+    pub async fn shutdown(self) {
+        self.server.stop().await;
     }
 }
 

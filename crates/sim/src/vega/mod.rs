@@ -41,8 +41,9 @@ use std::net::SocketAddr;
 use std::sync::Arc;
 
 use tokio::net::{TcpListener, ToSocketAddrs};
-use tokio::task::JoinHandle;
 use tokio_util::sync::CancellationToken;
+
+use crate::server::SimServer;
 
 pub use config::{Fault, OutgoingTiming, SimEmployee, TimestampUnit, VegaSimConfig, WireForms};
 pub use crm::{CrmBook, SimCrmContact, SimCrmField, SimCrmNote, SimCrmValue};
@@ -103,21 +104,12 @@ pub async fn serve(
     let base_url = format!("http://{addr}");
     let state = Arc::new(SimState::new(config, shutdown.clone(), runtime, base_url));
     let app = api::router(state.clone()).merge(control::router(state.clone()));
-    let signal = shutdown.clone().cancelled_owned();
-    let server = tokio::spawn(async move {
-        if let Err(error) = axum::serve(listener, app)
-            .with_graceful_shutdown(signal)
-            .await
-        {
-            tracing::warn!(%error, "Vega simulator stopped serving");
-        }
-    });
+    let server = SimServer::spawn("Vega", listener, app, shutdown);
     tracing::info!(%addr, "Vega simulator listening");
     Ok(VegaSimHandle {
         addr,
         state,
-        shutdown,
-        server: Some(server),
+        server,
     })
 }
 
@@ -126,8 +118,7 @@ pub struct VegaSimHandle {
     /// Where it listens.
     pub addr: SocketAddr,
     state: Arc<SimState>,
-    shutdown: CancellationToken,
-    server: Option<JoinHandle<()>>,
+    server: SimServer,
 }
 
 impl std::fmt::Debug for VegaSimHandle {
@@ -205,28 +196,17 @@ impl VegaSimHandle {
 
     /// Resolves once the simulator is shutting down.
     pub async fn stopped(&self) {
-        self.shutdown.cancelled().await;
+        self.server.shutdown_token().cancelled().await;
     }
 
     /// Asks the simulator to stop (scenarios, the demo and the server); see [`Self::shutdown`]
     /// to also wait for it.
     pub fn stop(&self) {
-        self.shutdown.cancel();
+        self.server.shutdown_token().cancel();
     }
 
     /// Stops serving and waits until the server has closed its connections.
-    pub async fn shutdown(mut self) {
-        self.shutdown.cancel();
-        if let Some(server) = self.server.take() {
-            if let Err(error) = server.await {
-                tracing::warn!(%error, "Vega simulator task failed");
-            }
-        }
-    }
-}
-
-impl Drop for VegaSimHandle {
-    fn drop(&mut self) {
-        self.shutdown.cancel();
+    pub async fn shutdown(self) {
+        self.server.stop().await;
     }
 }

@@ -154,7 +154,7 @@ impl WebhookGuard {
             return Err(GuardConfigError::NoAllowedAddress);
         }
         let secret = secret.trim();
-        if secret.chars().count() < MIN_SECRET_CHARS || !secret.bytes().all(is_url_safe) {
+        if !is_strong_secret(secret) {
             return Err(GuardConfigError::WeakSecret(secret.chars().count()));
         }
         Ok(WebhookGuard {
@@ -183,17 +183,7 @@ impl WebhookGuard {
     /// `Ok` when the request may be handled; else the error to reply with (`403` or `413`),
     /// already logged.
     pub fn check(&self, request: &WebhookRequest) -> Result<(), WebhookError> {
-        let ip_allowed = self
-            .allowed
-            .iter()
-            .any(|net| net.contains(request.remote_ip));
-        let path_ok = self.path_has_secret(&request.path);
-        if !ip_allowed || !path_ok {
-            let reason = match (ip_allowed, path_ok) {
-                (false, false) => "address not allowed and no valid secret in the path",
-                (false, true) => "address not allowed",
-                _ => "no valid secret in the path",
-            };
+        if let Some(reason) = refusal_reason(&self.allowed, &self.secret, request) {
             tracing::warn!(
                 remote_ip = %request.remote_ip,
                 path = %masked_path(&request.path),
@@ -215,17 +205,42 @@ impl WebhookGuard {
         }
         Ok(())
     }
+}
 
-    /// True when one segment of the path (query string left out) is the secret. Every segment is
-    /// compared in constant time, and all of them are, so the timing says nothing of the secret.
-    fn path_has_secret(&self, path: &str) -> bool {
-        let path = path.split(['?', '#']).next().unwrap_or_default();
-        let mut found = subtle::Choice::from(0);
-        for segment in path.split('/') {
-            found |= segment.as_bytes().ct_eq(self.secret.as_bytes());
-        }
-        found.into()
+/// Why a request from `request.remote_ip` to `request.path` is forbidden (`403`), for the log;
+/// `None` when its address is in `allowed` and its path has the segment `secret`. Every webhook
+/// guard without a token (Vega's, [`TokenlessGuard`](crate::tokenless_guard::TokenlessGuard))
+/// decides this way.
+pub(crate) fn refusal_reason(
+    allowed: &[AllowedNet],
+    secret: &str,
+    request: &WebhookRequest,
+) -> Option<&'static str> {
+    let ip_allowed = allowed.iter().any(|net| net.contains(request.remote_ip));
+    let path_ok = path_has_secret(&request.path, secret);
+    match (ip_allowed, path_ok) {
+        (true, true) => None,
+        (false, false) => Some("address not allowed and no valid secret in the path"),
+        (false, true) => Some("address not allowed"),
+        (true, false) => Some("no valid secret in the path"),
     }
+}
+
+/// True when one segment of the path (query string left out) is the secret. Every segment is
+/// compared in constant time, and all of them are, so the timing says nothing of the secret.
+fn path_has_secret(path: &str, secret: &str) -> bool {
+    let path = path.split(['?', '#']).next().unwrap_or_default();
+    let mut found = subtle::Choice::from(0);
+    for segment in path.split('/') {
+        found |= segment.as_bytes().ct_eq(secret.as_bytes());
+    }
+    found.into()
+}
+
+/// True when `secret` (trimmed) is long enough ([`MIN_SECRET_CHARS`]) and made only of
+/// characters a path segment carries as they are.
+pub(crate) fn is_strong_secret(secret: &str) -> bool {
+    secret.chars().count() >= MIN_SECRET_CHARS && secret.bytes().all(is_url_safe)
 }
 
 /// A new secret path segment: 128 random bits from the OS, as 32 lowercase hex digits (URL-safe
@@ -242,7 +257,7 @@ fn is_url_safe(byte: u8) -> bool {
 
 /// `path` without its query, with every segment of [`MASK_SEGMENTS_FROM`] characters or more
 /// replaced by `***`: the secret (right or nearly right) never reaches a log.
-fn masked_path(path: &str) -> String {
+pub fn masked_path(path: &str) -> String {
     let path = path.split(['?', '#']).next().unwrap_or_default();
     path.split('/')
         .map(|segment| {

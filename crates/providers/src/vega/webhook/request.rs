@@ -4,6 +4,7 @@
 
 use serde_json::Value;
 
+pub(crate) use crate::webhook::json_kind as kind;
 pub use crate::webhook::{WebhookReply, WebhookRequest, JSON_CONTENT_TYPE};
 
 /// Why a webhook request was refused. Every variant becomes one reply with the body
@@ -81,18 +82,6 @@ pub(crate) fn text_field(value: Option<&Value>) -> Result<Option<String>, String
         }
         Some(Value::Number(number)) => Ok(Some(number.to_string())),
         Some(other) => Err(format!("expected text, got {}", kind(other))),
-    }
-}
-
-/// What a JSON value is, for error messages.
-pub(crate) fn kind(value: &Value) -> &'static str {
-    match value {
-        Value::Null => "null",
-        Value::Bool(_) => "a boolean",
-        Value::Number(_) => "a number",
-        Value::String(_) => "a string",
-        Value::Array(_) => "an array",
-        Value::Object(_) => "an object",
     }
 }
 
