@@ -122,8 +122,10 @@ async function showCapabilities() {
   const sync = document.getElementById("sync-history");
   sync.disabled = !caps.offers.history;
   sync.title = caps.offers.history ? "" : t("not_offered", { provider: caps.provider, action: t("load_from_pbx") });
-  // Only a provider with a CRM of its own has contacts to sync: no link at all otherwise.
-  document.getElementById("sync-contacts").hidden = !caps.offers.contacts_sync;
+  const syncContacts = document.getElementById("sync-contacts");
+  syncContacts.hidden = false;
+  syncContacts.disabled = !caps.offers.contacts_sync;
+  syncContacts.title = caps.offers.contacts_sync ? "" : t("not_offered", { provider: caps.provider, action: t("sync_contacts") });
 }
 
 async function loadEmployees() {

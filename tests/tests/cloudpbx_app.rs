@@ -215,6 +215,17 @@ async fn a_relayed_cloud_pbx_call_pops_the_card_and_dnd_and_departments_reach_th
         )
         .await?;
         assert!(text_of(client, "#groups").await?.contains("Отдел продаж"));
+        // What the cloud PBX does not offer is shown disabled, saying why.
+        let reason = wait_for(
+            client,
+            "document.querySelector('#sync-contacts').disabled && document.querySelector('#sync-contacts').title",
+            Duration::from_secs(5),
+        )
+        .await?;
+        assert!(
+            reason.as_str().unwrap_or_default().contains("cloudpbx"),
+            "{reason}"
+        );
 
         // The call: the PBX rings andy and daria in the sales group; daria answers.
         let call = sim.play(CallScenario::Incoming {

@@ -254,20 +254,7 @@ async fn vega_webhook(
     request: Request,
 ) -> Response {
     let (parts, body) = request.into_parts();
-    let mut webhook = WebhookRequest {
-        // The socket's peer, never X-Forwarded-For: anyone can write that header (A.0).
-        remote_ip: peer.ip(),
-        path: parts
-            .uri
-            .path_and_query()
-            .map_or_else(|| parts.uri.path().to_owned(), |pq| pq.as_str().to_owned()),
-        content_type: parts
-            .headers
-            .get(header::CONTENT_TYPE)
-            .and_then(|value| value.to_str().ok())
-            .map(str::to_owned),
-        body: Vec::new(),
-    };
+    let mut webhook = request_without_body(peer, &parts);
     let Some((vega, guard)) = app.vega.clone() else {
         return not_found().await;
     };
@@ -377,6 +364,28 @@ async fn cloudpbx_webhook(
             tracing::error!("cloud PBX webhook handler failed: {error}");
             json_error(StatusCode::INTERNAL_SERVER_ERROR, "Internal error")
         }
+    }
+}
+
+/// What a webhook handler needs of a request, its body still unread (a guard looks first):
+/// the peer from the socket — never X-Forwarded-For, which anyone can write (vega.md A.0) — the
+/// path with its query string (some PBXs send their fields there), the content type.
+pub(crate) fn request_without_body(
+    peer: SocketAddr,
+    parts: &axum::http::request::Parts,
+) -> WebhookRequest {
+    WebhookRequest {
+        remote_ip: peer.ip(),
+        path: parts
+            .uri
+            .path_and_query()
+            .map_or_else(|| parts.uri.path().to_owned(), |pq| pq.as_str().to_owned()),
+        content_type: parts
+            .headers
+            .get(header::CONTENT_TYPE)
+            .and_then(|value| value.to_str().ok())
+            .map(str::to_owned),
+        body: Vec::new(),
     }
 }
 

@@ -7,14 +7,17 @@ use std::net::SocketAddr;
 use std::sync::{Arc, Mutex};
 
 use axum::extract::{ConnectInfo, Request, State};
-use axum::http::{header, StatusCode};
+use axum::http::StatusCode;
 use axum::response::Response;
 use callpop_core::CallRecord;
 use callpop_providers::asterisk::lookup::caller_name_reply;
 use callpop_providers::tokenless_guard::TokenlessGuard;
 use callpop_providers::webhook::{WebhookReply, WebhookRequest};
 
-use crate::server::{declared_length, json_error, not_found, read_at_most, write_reply, AppState};
+use crate::server::{
+    declared_length, json_error, not_found, read_at_most, request_without_body, write_reply,
+    AppState,
+};
 
 /// Reads a request into a [`WebhookRequest`] (path with its query: Telediscount's fields are
 /// there), refusing strangers before reading their body.
@@ -24,20 +27,7 @@ async fn read_request(
     request: Request,
 ) -> Result<WebhookRequest, Response> {
     let (parts, body) = request.into_parts();
-    let mut webhook = WebhookRequest {
-        // The socket's peer, never a forwarded-for header anyone can write.
-        remote_ip: peer.ip(),
-        path: parts
-            .uri
-            .path_and_query()
-            .map_or_else(|| parts.uri.path().to_owned(), |pq| pq.as_str().to_owned()),
-        content_type: parts
-            .headers
-            .get(header::CONTENT_TYPE)
-            .and_then(|value| value.to_str().ok())
-            .map(str::to_owned),
-        body: Vec::new(),
-    };
+    let mut webhook = request_without_body(peer, &parts);
     if let Err(refusal) = guard.check(&webhook) {
         return Err(write_reply(refusal.reply()));
     }
