@@ -16,7 +16,9 @@
 //!
 //! `lgDirection` 32 / 64 (put on hold / taken off hold) are parsed as
 //! [`VegaCallEvent::on_hold`] and, for a call in conversation, become an "answered" event with
-//! [`CallEvent::on_hold`] set or cleared, which the card shows.
+//! [`CallEvent::on_hold`] set or cleared, which the card shows. An answered call that hangs up
+//! while another call of its root goes on (a transfer's new leg) ends `Transferred`, as the
+//! poller decides it.
 
 use std::collections::HashMap;
 
@@ -138,6 +140,9 @@ struct LiveCall {
     answered: bool,
     /// The customer is on hold (`lgDirection` 32 until a 64).
     on_hold: bool,
+    /// The call this one belongs to (`parentUuid`, else its own uuid): a transfer's new leg
+    /// shares it with the call it took over.
+    root: String,
 }
 
 /// The state behind the call-event webhook: which calls are live, which ended, which events were
@@ -253,6 +258,10 @@ impl VegaWebhookEvents {
                     direction,
                     answered: false,
                     on_hold: false,
+                    root: call
+                        .parent_uuid
+                        .clone()
+                        .unwrap_or_else(|| call.uuid.clone()),
                 }
             }
         };
@@ -270,7 +279,18 @@ impl VegaWebhookEvents {
                 .parent_uuid
                 .as_ref()
                 .is_some_and(|parent| self.answered_groups.contains(parent));
-            let state = final_state(live.answered, live.direction, sibling_answered);
+            // An answered call that ends while another call of its root goes on was handed
+            // over (a transfer), as the poller decides it too.
+            let handed_over = live.answered
+                && self
+                    .live
+                    .iter()
+                    .any(|(uuid, other)| *uuid != call.uuid && other.root == live.root);
+            let state = if handed_over {
+                CallState::Transferred
+            } else {
+                final_state(live.answered, live.direction, sibling_answered)
+            };
             events.push(self.event(call, live.direction, state, stamp));
             self.finished.insert(&call.uuid);
         } else {
@@ -506,6 +526,39 @@ mod tests {
         let x_end = state.apply(&leg("call.hangup", "x", None), now());
         assert_eq!(states(&x_end), [CallState::Cancelled]);
         assert_eq!(x_end[0].parent_id.as_deref(), Some("group"));
+    }
+
+    #[test]
+    fn a_call_answered_then_handed_to_a_colleague_is_transferred_not_ended() {
+        let mut state = events();
+        state.apply(&event("call.dial", "a", 4, None), now());
+        state.apply(
+            &event("call.bridge", "a", 4, Some(1_768_046_350_000)),
+            now(),
+        );
+        // The colleague's leg, a child of the first call, rings before the first one ends.
+        let mut taken_over = event("call.dial", "b", 4, None);
+        taken_over.call.parent_uuid = Some("a".into());
+        state.apply(&taken_over, now());
+        let handed = state.apply(&event("call.hangup", "a", 4, None), now());
+        assert_eq!(states(&handed), [CallState::Transferred]);
+        let mut b_bridge = event("call.bridge", "b", 4, Some(1_768_046_360_000));
+        b_bridge.call.parent_uuid = Some("a".into());
+        assert_eq!(
+            states(&state.apply(&b_bridge, now())),
+            [CallState::Answered]
+        );
+        let mut b_end = event("call.hangup", "b", 4, None);
+        b_end.call.parent_uuid = Some("a".into());
+        assert_eq!(states(&state.apply(&b_end, now())), [CallState::Ended]);
+        // Without a colleague going on, the same hang-up simply ends the call.
+        let mut alone = events();
+        alone.apply(
+            &event("call.bridge", "c", 4, Some(1_768_046_350_000)),
+            now(),
+        );
+        let ended = alone.apply(&event("call.hangup", "c", 4, None), now());
+        assert_eq!(states(&ended), [CallState::Ended]);
     }
 
     #[test]
