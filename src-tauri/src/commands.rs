@@ -354,10 +354,8 @@ pub async fn recording_data(
     use base64::Engine as _;
     let store = state.store().ok_or("the directory is not open yet")?;
     let record = store
-        .recent_calls(HISTORY_LIMIT)
+        .call(&provider, &call_id)
         .map_err(|e| e.to_string())?
-        .into_iter()
-        .find(|call| call.provider == provider && call.call_id == call_id)
         .ok_or("this call is no longer in the history")?;
     let account = state.account.lock().expect("account lock").clone();
     let account = account.ok_or("not connected to a PBX yet")?;

@@ -205,23 +205,20 @@ async fn run(app: &AppHandle, shutdown: CancellationToken) -> anyhow::Result<()>
     tauri::async_runtime::spawn(presence::keep_fresh(app.clone(), shutdown.clone()));
     links::dial_pending(app);
 
-    // Names for the card ("answered by Daria"); a PBX that cannot list them just leaves them out.
-    let employees = {
-        let account = state.account.lock().expect("account lock").clone();
-        match account {
-            Some(account) => {
-                match tokio::time::timeout(EMPLOYEES_WAIT, account.employees()).await {
-                    Ok(Ok(employees)) => employees,
-                    Ok(Err(e)) => {
-                        tracing::info!("no employee names for the card: {e}");
-                        Vec::new()
-                    }
-                    Err(_) => Vec::new(),
-                }
+    // Names for the card ("answered by Daria"), fetched beside the events so a slow PBX never
+    // holds a card back; a PBX that cannot list them just leaves them out.
+    let employees: Arc<std::sync::Mutex<Vec<Employee>>> = Arc::default();
+    let account = state.account.lock().expect("account lock").clone();
+    if let Some(account) = account {
+        let employees = employees.clone();
+        tauri::async_runtime::spawn(async move {
+            match tokio::time::timeout(EMPLOYEES_WAIT, account.employees()).await {
+                Ok(Ok(list)) => *employees.lock().expect("employees lock") = list,
+                Ok(Err(e)) => tracing::info!("no employee names for the card: {e}"),
+                Err(_) => tracing::info!("no employee names for the card: the PBX was too slow"),
             }
-            None => Vec::new(),
-        }
-    };
+        });
+    }
 
     let me = setup.account.user.clone();
     let mut pipeline = Pipeline::new(setup.store.clone())
@@ -238,7 +235,7 @@ async fn run(app: &AppHandle, shutdown: CancellationToken) -> anyhow::Result<()>
         let Some(mut view) = pipeline.handle(&event) else {
             continue;
         };
-        name_employee(&mut view, &employees);
+        name_employee(&mut view, &employees.lock().expect("employees lock"));
         // With "me" configured only my calls pop up; without it, every call of the account.
         if me.as_deref().is_none_or(|me| view.involves(me)) {
             let ended = view.state.is_final();

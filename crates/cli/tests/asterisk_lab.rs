@@ -396,11 +396,21 @@ fn an_inbound_call_rings_with_the_directory_contact_is_answered_and_ends_with_it
     )
     .unwrap();
     cli_ok(home.path(), &["import", csv.to_str().unwrap()]);
-    let _manager = phone("uas_ring_answer.xml", 5070, 16000, 1500);
-    let watch = Watch::start(home.path());
+    let cards = inbound_call_is_one_answered_card(home.path(), "0301111111", "+380301111111");
+    let ringing = &cards[0];
+    assert_eq!(ringing["contact"]["name"], "Иван Лабов");
+    assert_eq!(ringing["contact"]["company"], "ООО Лаборатория");
+    assert_eq!(ringing["contact_source"], "directory");
+}
 
-    customer_calls_and_waits("uac_customer_call.xml", "0301111111", 1, 2000);
-    let cards = watch.until_final("+380301111111");
+/// A customer calls 101 from `number`; 101 answers after 1.5 s and the customer talks 2 s: one
+/// card for every leg, ringing → answered → ended, incoming, mine, with that talk time.
+fn inbound_call_is_one_answered_card(home: &Path, number: &str, e164: &str) -> Vec<Value> {
+    let _manager = phone("uas_ring_answer.xml", 5070, 16000, 1500);
+    let watch = Watch::start(home);
+
+    customer_calls_and_waits("uac_customer_call.xml", number, 1, 2000);
+    let cards = watch.until_final(e164);
     assert_eq!(
         states(&cards),
         ["ringing", "answered", "ended"],
@@ -411,18 +421,47 @@ fn an_inbound_call_rings_with_the_directory_contact_is_answered_and_ends_with_it
         .map(|c| c["call_id"].as_str().unwrap())
         .collect();
     assert_eq!(ids.len(), 1, "one card for all legs: {cards:#?}");
-    let ringing = &cards[0];
-    assert_eq!(ringing["direction"], "in");
-    assert_eq!(ringing["employee"], ME);
-    assert_eq!(ringing["contact"]["name"], "Иван Лабов");
-    assert_eq!(ringing["contact"]["company"], "ООО Лаборатория");
-    assert_eq!(ringing["contact_source"], "directory");
+    assert_eq!(cards[0]["direction"], "in");
+    assert_eq!(cards[0]["employee"], ME);
     // The customer talks 2 s (sipp -d 2000) after 101 answers.
     let talk = seconds_between(&cards[2], "answered_at", "ended_at");
     assert!(
         (1.5..6.0).contains(&talk),
         "talked {talk} s, the customer talked 2 s"
     );
+    cards
+}
+
+/// `callpop-cli call NUMBER`: 101 rings, then the customer's phone (5080) answers: one card,
+/// outgoing, mine, under the id `call` printed, ringing → answered → ended.
+fn click_to_call_is_one_outgoing_card(home: &tempfile::TempDir, number: &str, e164: &str) {
+    let _manager = phone("uas_ring_answer.xml", 5070, 16000, 1000);
+    let _customer = phone("uas_ring_answer.xml", 5080, 16100, 1000);
+    let watch = Watch::start(home.path());
+    let said = cli_ok(home.path(), &["call", number]);
+    let call_id = said
+        .split("(call ")
+        .nth(1)
+        .and_then(|rest| rest.strip_suffix(')'))
+        .unwrap_or_else(|| panic!("callpop-cli call says the call id: {said}"))
+        .to_owned();
+    // The lab's dialplan hangs up 3 s after the customer answers (Dial option S(3)).
+    let cards = watch.until_final(e164);
+    assert_eq!(
+        states(&cards),
+        ["ringing", "answered", "ended"],
+        "{cards:#?}"
+    );
+    for card in &cards {
+        assert_eq!(
+            card["call_id"],
+            call_id.as_str(),
+            "the id `call` printed is the card's"
+        );
+        assert_eq!(card["direction"], "out");
+        assert_eq!(card["employee"], ME);
+    }
+    // "answered" comes from Dial's ANSWER to the trunk: the customer's phone (5080) picked up.
 }
 
 #[test]
@@ -469,33 +508,7 @@ fn click_to_call_from_the_cli_rings_101_then_reaches_the_customer() {
     let Some((_lab, _turn)) = lab("click-to-call") else {
         return;
     };
-    let home = home();
-    let _manager = phone("uas_ring_answer.xml", 5070, 16000, 1000);
-    let _customer = phone("uas_ring_answer.xml", 5080, 16100, 1000);
-    let watch = Watch::start(home.path());
-    let said = cli_ok(home.path(), &["call", "0302222222"]);
-    let call_id = said
-        .split("(call ")
-        .nth(1)
-        .and_then(|rest| rest.strip_suffix(')'))
-        .unwrap_or_else(|| panic!("callpop-cli call says the call id: {said}"))
-        .to_owned();
-    // The lab's dialplan hangs up 3 s after the customer answers (Dial option S(3)).
-    let cards = watch.until_final("+380302222222");
-    assert_eq!(
-        states(&cards),
-        ["ringing", "answered", "ended"],
-        "{cards:#?}"
-    );
-    for card in &cards {
-        assert_eq!(
-            card["call_id"],
-            call_id.as_str(),
-            "the id `call` printed is the card's"
-        );
-        assert_eq!(card["direction"], "out");
-        assert_eq!(card["employee"], ME);
-    }
+    click_to_call_is_one_outgoing_card(&home(), "0302222222", "+380302222222");
     // "answered" comes from Dial's ANSWER to the trunk: the customer's phone (5080) picked up.
 }
 
@@ -600,29 +613,7 @@ fn over_ari_an_inbound_call_rings_is_answered_and_ends_as_one_card() {
     let Some((_lab, _turn)) = lab("inbound call over ARI") else {
         return;
     };
-    let home = home_ari();
-    let _manager = phone("uas_ring_answer.xml", 5070, 16000, 1500);
-    let watch = Watch::start(home.path());
-
-    customer_calls_and_waits("uac_customer_call.xml", "0301111112", 1, 2000);
-    let cards = watch.until_final("+380301111112");
-    assert_eq!(
-        states(&cards),
-        ["ringing", "answered", "ended"],
-        "{cards:#?}"
-    );
-    let ids: std::collections::HashSet<&str> = cards
-        .iter()
-        .map(|c| c["call_id"].as_str().unwrap())
-        .collect();
-    assert_eq!(ids.len(), 1, "one card for all legs: {cards:#?}");
-    assert_eq!(cards[0]["direction"], "in");
-    assert_eq!(cards[0]["employee"], ME);
-    let talk = seconds_between(&cards[2], "answered_at", "ended_at");
-    assert!(
-        (1.5..6.0).contains(&talk),
-        "talked {talk} s, the customer talked 2 s"
-    );
+    inbound_call_is_one_answered_card(home_ari().path(), "0301111112", "+380301111112");
 }
 
 #[test]
@@ -631,28 +622,7 @@ fn over_ari_click_to_call_rings_101_then_reaches_the_customer() {
     let Some((_lab, _turn)) = lab("click-to-call over ARI") else {
         return;
     };
-    let home = home_ari();
-    let _manager = phone("uas_ring_answer.xml", 5070, 16000, 1000);
-    let _customer = phone("uas_ring_answer.xml", 5080, 16100, 1000);
-    let watch = Watch::start(home.path());
-    let said = cli_ok(home.path(), &["call", "0302222223"]);
-    let call_id = said
-        .split("(call ")
-        .nth(1)
-        .and_then(|rest| rest.strip_suffix(')'))
-        .unwrap_or_else(|| panic!("callpop-cli call says the call id: {said}"))
-        .to_owned();
-    let cards = watch.until_final("+380302222223");
-    assert_eq!(
-        states(&cards),
-        ["ringing", "answered", "ended"],
-        "{cards:#?}"
-    );
-    for card in &cards {
-        assert_eq!(card["call_id"], call_id.as_str(), "the id `call` printed");
-        assert_eq!(card["direction"], "out");
-        assert_eq!(card["employee"], ME);
-    }
+    click_to_call_is_one_outgoing_card(&home_ari(), "0302222223", "+380302222223");
 }
 
 #[test]

@@ -88,6 +88,16 @@ impl Store {
         )
     }
 
+    /// One call by its PBX's id, if the history has it.
+    pub fn call(&self, provider: &str, call_id: &str) -> Result<Option<CallRecord>, StoreError> {
+        Ok(self
+            .query_calls(
+                "WHERE provider = ?1 AND call_id = ?2",
+                params![provider, call_id],
+            )?
+            .pop())
+    }
+
     /// The latest calls, newest first.
     pub fn recent_calls(&self, limit: usize) -> Result<Vec<CallRecord>, StoreError> {
         self.query_calls(
@@ -331,6 +341,20 @@ mod tests {
 
     fn ids(calls: &[CallRecord]) -> Vec<&str> {
         calls.iter().map(|c| c.call_id.as_str()).collect()
+    }
+
+    #[test]
+    fn one_call_is_found_by_its_provider_and_id() {
+        let store = Store::open_in_memory("RU").unwrap();
+        store.record_call(&call("a", "+79101234567", 1)).unwrap();
+        store.record_call(&call("b", "+79101234568", 2)).unwrap();
+        let found = store
+            .call("vega", "b")
+            .unwrap()
+            .expect("b is in the history");
+        assert_eq!(found.call_id, "b");
+        assert!(store.call("vega", "c").unwrap().is_none());
+        assert!(store.call("cloudpbx", "b").unwrap().is_none());
     }
 
     #[test]
