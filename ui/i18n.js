@@ -50,6 +50,13 @@ const TEXTS = {
 
 let lang = "en";
 
+// Each window's module brings its own texts: `addTexts({ en: {...}, ru: {...} })`.
+export function addTexts(more) {
+  for (const [language, texts] of Object.entries(more)) {
+    Object.assign(TEXTS[language], texts);
+  }
+}
+
 export async function initLanguage() {
   try {
     const locale = await window.__TAURI__.core.invoke("ui_locale");

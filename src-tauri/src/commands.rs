@@ -303,13 +303,10 @@ pub fn search_contacts(
         .collect())
 }
 
-/// The OS locale (`ru-RU`, `en-US`), which picks the UI's language.
+/// The UI's language, `ru` or `en`: the one chosen in the settings, else the OS locale's.
 #[tauri::command]
 pub fn ui_locale() -> String {
-    std::env::var("CALLPOP_LOCALE")
-        .ok()
-        .or_else(sys_locale::get_locale)
-        .unwrap_or_else(|| "en-US".into())
+    crate::locale::language().code().to_owned()
 }
 
 /// The last CRM notes of the contact on the card of `call_id` (empty when the provider keeps no

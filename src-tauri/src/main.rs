@@ -15,6 +15,7 @@ mod card;
 mod commands;
 mod demo;
 mod links;
+mod locale;
 mod presence;
 mod runtime;
 mod state;
@@ -70,6 +71,10 @@ fn main() {
             autodial::autodial_call,
             commands::search_contacts,
             commands::ui_locale,
+            // settings and first run
+            // contacts: list and import
+            // CRM editing
+            // notifications and hotkey
         ])
         .setup(|app| {
             card::create_window(app.handle())?;

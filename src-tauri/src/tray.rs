@@ -39,7 +39,7 @@ struct Texts {
 }
 
 fn texts() -> Texts {
-    let russian = sys_locale::get_locale().is_some_and(|l| l.starts_with("ru"));
+    let russian = crate::locale::language() == crate::locale::Language::Russian;
     if russian {
         Texts {
             starting: "Подключение…",

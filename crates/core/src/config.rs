@@ -139,6 +139,29 @@ pub struct Config {
     /// The Autodialer (robot calls by a scenario); none: the `autodial` commands are off.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub autodialer: Option<AutodialerSettings>,
+    /// The app's language, `ru` or `en`; none: the OS locale's.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub language: Option<String>,
+    /// Accounts set up but not in use now (`[[other_accounts]]`); the settings window switches
+    /// between them and [`Config::account`].
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub other_accounts: Vec<AccountConfig>,
+    /// The app's desktop behaviour: notifications and the global hotkey.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub desktop: Option<DesktopSettings>,
+}
+
+/// How the desktop app behaves beyond the caller card (`[desktop]`).
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct DesktopSettings {
+    /// Desktop notifications for missed calls, with "Call back"; on unless `false`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub missed_call_notifications: Option<bool>,
+    /// The global hotkey that calls the number in the clipboard (`CommandOrControl+Alt+C`
+    /// style); none: the app's default; an empty string: no hotkey.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub call_clipboard_hotkey: Option<String>,
 }
 
 /// The relay the app runs itself (`[lan_relay]`): the PBX posts its webhooks to this machine.
