@@ -13,6 +13,8 @@ convert -size 512x512 -depth 8 xc:none \
   PNG32:icon.png
 convert icon.png -resize 128x128 PNG32:128x128.png
 convert icon.png -resize 32x32 PNG32:32x32.png
+# Windows builds embed an .ico with the sizes Explorer and the taskbar ask for.
+convert icon.png -define icon:auto-resize=256,64,48,32,16 icon.ico
 
 # Tray: a filled circle (status colour) with a white telephone; drawn big, scaled down smooth.
 tray() { # name colour

@@ -8,10 +8,14 @@ packages=(
   # build and link the app (Tauri v2 on WebKitGTK 4.1)
   build-essential pkg-config file libwebkit2gtk-4.1-dev libayatana-appindicator3-dev
   librsvg2-dev libxdo-dev libssl-dev libdbus-1-dev xdg-utils
+  # the Debian package (scripts/build-deb.sh) and its check
+  dpkg-dev desktop-file-utils
   # fonts with Cyrillic for the UI
   fonts-dejavu-core fonts-noto-core
   # tests: a display, a Secret Service, WebDriver for WebKitGTK, screenshots
   xvfb xauth dbus dbus-x11 gnome-keyring webkit2gtk-driver imagemagick
+  # tests of the hotkey: the X clipboard and keyboard
+  xclip xdotool
 )
 
 missing=()

@@ -1,6 +1,7 @@
-// The main window: connection status, "me", Do-Not-Disturb and department toggles, directory
-// search and the call history with its filters.
+// The main window: connection status, "me", Do-Not-Disturb and department toggles, the contact
+// column (contacts.js) and the call history with its filters.
 import { initLanguage, t, formatWhen, formatDuration } from "./i18n.js";
+import { initContacts } from "./contacts.js";
 
 const { invoke } = window.__TAURI__.core;
 const { listen } = window.__TAURI__.event;
@@ -73,7 +74,7 @@ function showStatus(status) {
   } else {
     banner.hidden = true;
   }
-  if (status.state === "online") { loadEmployees(); showCapabilities(); setUpAutodialer(); }
+  if (status.state === "online") { loadEmployees(); showCapabilities(); }
 }
 
 function showPresence(p) {
@@ -224,91 +225,7 @@ function drawFilters() {
   }));
 }
 
-// Contacts picked for the Autodialer (directory ids), kept across searches.
-const selected = new Set();
-let selecting = false;
-
-function contactItem(c) {
-  const li = item(c.name, [c.company, c.numbers[0]?.display].filter(Boolean).join(" · "), c.numbers[0]?.key);
-  if (selecting) {
-    const box = element("input");
-    box.type = "checkbox";
-    box.className = "pick";
-    box.dataset.contactId = c.id;
-    box.checked = selected.has(c.id);
-    box.disabled = !c.numbers.length;
-    box.addEventListener("change", () => {
-      if (box.checked) selected.add(c.id); else selected.delete(c.id);
-      showSelection();
-    });
-    li.prepend(box);
-  }
-  return li;
-}
-
-async function search(query) {
-  const list = document.getElementById("contacts");
-  const contacts = await invoke("search_contacts", { query }).catch(() => []);
-  list.replaceChildren(...(contacts.length ? contacts.map(contactItem) : [empty(t("no_contacts"))]));
-}
-
-function showSelection() {
-  document.getElementById("autodial-count").textContent = t("selected", { n: selected.size });
-  document.getElementById("ad-send").disabled = selected.size === 0;
-  document.getElementById("ad-robot").hidden = selected.size !== 1;
-}
-
-async function setUpAutodialer() {
-  const toggle = document.getElementById("autodial-toggle");
-  const form = document.getElementById("autodial");
-  toggle.textContent = t("autodialer");
-  const status = await invoke("autodialer_status").catch((e) => ({ ready: false, reason: String(e) }));
-  toggle.disabled = !status.ready;
-  toggle.title = status.reason || t("autodialer_hint");
-  if (status.campaign && !document.getElementById("ad-campaign").value) {
-    document.getElementById("ad-campaign").value = status.campaign;
-  }
-  toggle.onclick = () => {
-    selecting = !selecting;
-    form.hidden = !selecting;
-    toggle.classList.toggle("active", selecting);
-    showSelection();
-    search(document.getElementById("search").value);
-  };
-}
-
-async function sendToCampaign(confirmed) {
-  const value = (id) => document.getElementById(id).value.trim();
-  const request = {
-    contact_ids: [...selected],
-    campaign: value("ad-campaign"),
-    from: value("ad-from") || null,
-    to: value("ad-to") || null,
-    attempts: value("ad-attempts") ? Number(value("ad-attempts")) : null,
-    confirmed,
-  };
-  const warning = document.getElementById("ad-warning");
-  const report = document.getElementById("ad-report");
-  try {
-    const outcome = await invoke("autodial_send", { request });
-    if (outcome.needs_confirmation) {
-      warning.hidden = false;
-      warning.textContent = `⚠ ${outcome.needs_confirmation}`;
-      document.getElementById("ad-send").textContent = t("send_anyway");
-      document.getElementById("ad-send").dataset.confirmed = "1";
-      return;
-    }
-    warning.hidden = true;
-    report.hidden = false;
-    report.textContent = [outcome.summary, ...outcome.explanations,
-      outcome.skipped ? t("skipped_no_number", { n: outcome.skipped }) : ""].filter(Boolean).join("\n");
-  } catch (e) {
-    showError(e);
-  }
-}
-
 await initLanguage();
-document.getElementById("contacts-title").textContent = t("contacts");
 document.getElementById("calls-title").textContent = t("history");
 document.getElementById("dnd-label").textContent = t("dnd");
 document.getElementById("me-label").textContent = `${t("me")}:`;
@@ -331,52 +248,15 @@ document.getElementById("dnd").addEventListener("change", (event) => {
 document.getElementById("me").addEventListener("change", (event) => {
   if (event.target.value) invoke("set_me", { user: event.target.value }).catch(showError);
 });
-const input = document.getElementById("search");
-input.placeholder = t("search");
-input.addEventListener("input", () => search(input.value));
 drawFilters();
-document.getElementById("l-campaign").textContent = t("campaign");
-document.getElementById("l-window").textContent = t("window");
-document.getElementById("l-attempts").textContent = t("attempts");
-const sendButton = document.getElementById("ad-send");
-sendButton.textContent = t("send_to_campaign");
-document.getElementById("autodial").addEventListener("submit", (event) => {
-  event.preventDefault();
-  const confirmed = sendButton.dataset.confirmed === "1";
-  sendToCampaign(confirmed).finally(() => {
-    if (confirmed) { delete sendButton.dataset.confirmed; sendButton.textContent = t("send_to_campaign"); }
-  });
-});
-for (const id of ["ad-from", "ad-to"]) {
-  // A changed window asks again whether a window-less send is meant.
-  document.getElementById(id).addEventListener("input", () => {
-    delete sendButton.dataset.confirmed;
-    sendButton.textContent = t("send_to_campaign");
-    document.getElementById("ad-warning").hidden = true;
-  });
-}
-const syncContacts = document.getElementById("sync-contacts");
-syncContacts.textContent = t("sync_contacts");
-syncContacts.addEventListener("click", () => {
-  syncContacts.disabled = true;
-  invoke("sync_contacts")
-    .then((report) => { showInfo(t("synced", { report })); search(input.value); })
-    .catch(showError)
-    .finally(() => { syncContacts.disabled = false; });
-});
-const robot = document.getElementById("ad-robot");
-robot.textContent = t("robot_call");
-robot.addEventListener("click", () =>
-  invoke("autodial_call", { contactId: [...selected][0] }).then((job) => showInfo(t("robot_calling", { job }))).catch(showError));
-setUpAutodialer();
+initContacts({ showError, showInfo });
 showStatus(await invoke("status"));
 showPresence(await invoke("presence"));
-await listen("status", (event) => { showStatus(event.payload); search(input.value); });
+await listen("status", (event) => showStatus(event.payload));
 await listen("presence", (event) => showPresence(event.payload));
 await listen("call-update", () => refreshCalls());
 await listen("dial", (event) => {
   const { number, error } = event.payload;
   if (error) showError(`${number}: ${error}`); else showInfo(t("calling_number", { number }));
 });
-search("");
 refreshCalls();

@@ -1,6 +1,6 @@
 //! What the web UI may ask of the app. Each command is a thin call into the library crates.
 
-use callpop_core::{filter_calls, CallFilter, CallRecord, CallView, Config, Contact, PhoneNumber};
+use callpop_core::{filter_calls, CallFilter, CallRecord, CallView, Config, PhoneNumber};
 use callpop_providers::vega::crm::ContactNote;
 use callpop_providers::{Capabilities, ProviderError};
 use tauri::{AppHandle, State};
@@ -9,8 +9,6 @@ use crate::presence::{self, Presence};
 use crate::state::{AppState, Status};
 use crate::{card, runtime};
 
-/// Contacts the search box shows at most.
-const SEARCH_LIMIT: usize = 50;
 /// Calls the history view looks through.
 const HISTORY_LIMIT: usize = 500;
 /// How far back "Load from the PBX" reaches.
@@ -256,51 +254,6 @@ pub fn set_me(app: AppHandle, user: String) -> Result<(), String> {
     config.save_to(&path).map_err(|e| e.to_string())?;
     runtime::restart(&app);
     Ok(())
-}
-
-/// A number as the contact list shows it and dials it.
-#[derive(serde::Serialize)]
-pub struct NumberView {
-    /// The normalised number, what click-to-call sends.
-    pub key: String,
-    /// The number formatted for people.
-    pub display: String,
-}
-
-/// A contact as the contact list shows it.
-#[derive(serde::Serialize)]
-pub struct ContactRow {
-    /// The contact itself.
-    #[serde(flatten)]
-    pub contact: Contact,
-    /// Its numbers, formatted.
-    pub numbers: Vec<NumberView>,
-}
-
-/// Directory search by name, company or number.
-#[tauri::command]
-pub fn search_contacts(
-    state: State<'_, AppState>,
-    query: String,
-) -> Result<Vec<ContactRow>, String> {
-    let store = state.store().ok_or("the directory is not open yet")?;
-    let contacts = store
-        .search(&query, SEARCH_LIMIT)
-        .map_err(|e| e.to_string())?;
-    Ok(contacts
-        .into_iter()
-        .map(|contact| ContactRow {
-            numbers: contact
-                .phones
-                .iter()
-                .map(|n| NumberView {
-                    key: n.key(),
-                    display: n.display(),
-                })
-                .collect(),
-            contact,
-        })
-        .collect())
 }
 
 /// The UI's language, `ru` or `en`: the one chosen in the settings, else the OS locale's.

@@ -13,13 +13,19 @@
 mod autodial;
 mod card;
 mod commands;
+mod contacts;
+mod crm;
 mod demo;
+mod hotkey;
 mod links;
 mod locale;
+mod notify;
 mod presence;
 mod runtime;
+mod settings;
 mod state;
 mod tray;
+mod window_places;
 
 use tauri::Manager;
 
@@ -45,7 +51,16 @@ fn main() {
                 })
                 .build(),
         )
+        .plugin(hotkey::plugin())
+        .plugin(window_places::plugin())
+        .on_window_event(window_places::on_window_event)
+        .manage(hotkey::Hotkey::default())
+        .manage(notify::Notifications::default())
+        .manage(window_places::WindowPlaces::load())
+        // "Start at login" in the settings.
+        .plugin(tauri_plugin_autostart::Builder::new().build())
         .manage(state::AppState::default())
+        .manage(contacts::ContactListResults::default())
         .manage(std::sync::Arc::new(presence::RefreshSignal::default()))
         .invoke_handler(tauri::generate_handler![
             commands::current_calls,
@@ -69,12 +84,37 @@ fn main() {
             autodial::autodialer_status,
             autodial::autodial_send,
             autodial::autodial_call,
-            commands::search_contacts,
             commands::ui_locale,
             // settings and first run
+            settings::settings_view,
+            settings::open_settings,
+            settings::close_settings,
+            settings::test_connection,
+            settings::save_account,
+            settings::use_account,
+            settings::remove_account,
+            settings::save_relay,
+            settings::set_language,
+            settings::save_desktop,
+            settings::set_autostart,
             // contacts: list and import
+            contacts::search_contacts,
+            contacts::contacts_page,
+            contacts::import_contacts,
             // CRM editing
+            crm::crm_contact,
+            crm::crm_employees,
+            crm::crm_create,
+            crm::crm_update,
+            crm::crm_delete,
+            crm::crm_upload_candidates,
+            crm::crm_upload,
+            crm::crm_notes,
+            crm::crm_add_note,
+            crm::crm_update_note,
+            crm::crm_delete_note,
             // notifications and hotkey
+            hotkey::hotkey_status,
         ])
         .setup(|app| {
             card::create_window(app.handle())?;
@@ -82,12 +122,16 @@ fn main() {
             tray::create(app.handle())?;
             tracing::info!("tray ready");
             runtime::spawn(app.handle().clone());
-            // Started from the desktop's menu rather than at login: show the window too.
+            settings::open_on_first_run(app.handle());
+            hotkey::apply(app.handle());
+            // Started from the desktop's menu rather than at login: show the window too, unless
+            // a `tel:` link started it (the desktop entry passes both).
             let args: Vec<String> = std::env::args().collect();
-            if args.iter().any(|arg| arg == "--open") {
+            let numbers = links::numbers_in(&args);
+            if numbers.is_empty() && args.iter().any(|arg| arg == "--open") {
                 tray::open_main_window(app.handle());
             }
-            links::dial_all(app.handle(), links::numbers_in(&args));
+            links::dial_all(app.handle(), numbers);
             Ok(())
         })
         .build(tauri::generate_context!());
@@ -99,6 +143,10 @@ fn main() {
         }
     };
     app.run(|handle, event| {
+        // After the window-state plugin's own write (plugins see each event first).
+        if matches!(event, tauri::RunEvent::Exit) {
+            window_places::on_exit(handle);
+        }
         // Closing the last window keeps the app in the tray; only "Quit" ends it.
         if let tauri::RunEvent::ExitRequested {
             code: None, api, ..

@@ -239,6 +239,7 @@ async fn run(app: &AppHandle, shutdown: CancellationToken) -> anyhow::Result<()>
         // With "me" configured only my calls pop up; without it, every call of the account.
         if me.as_deref().is_none_or(|me| view.involves(me)) {
             let ended = view.state.is_final();
+            crate::notify::missed_call(app, &view);
             card::show_update(app, view);
             if ended {
                 tray::refresh(app);

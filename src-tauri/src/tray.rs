@@ -29,6 +29,7 @@ const RECENT_CALLS_SHOWN: usize = 5;
 struct Texts {
     starting: &'static str,
     open: &'static str,
+    settings: &'static str,
     quit: &'static str,
     demo: &'static str,
     online: &'static str,
@@ -44,6 +45,7 @@ fn texts() -> Texts {
         Texts {
             starting: "Подключение…",
             open: "Открыть Callpop",
+            settings: "Настройки…",
             quit: "Выход",
             demo: "Демо-режим",
             online: "На связи",
@@ -56,6 +58,7 @@ fn texts() -> Texts {
         Texts {
             starting: "Connecting…",
             open: "Open Callpop",
+            settings: "Settings…",
             quit: "Quit",
             demo: "Demo mode",
             online: "Online",
@@ -83,6 +86,7 @@ pub fn create(app: &AppHandle) -> tauri::Result<()> {
 fn on_menu(app: &AppHandle, id: &str) {
     match id {
         "open" => open_main_window(app),
+        "settings" => crate::settings::open_window(app, false),
         "quit" => app.exit(0),
         DND_ID => {
             let on = !presence::current(app).dnd.unwrap_or(false);
@@ -133,6 +137,7 @@ fn build_menu(app: &AppHandle, status: &Status, presence: &Presence) -> tauri::R
         None::<&str>,
     )?;
     let open = MenuItem::with_id(app, "open", t.open, true, None::<&str>)?;
+    let settings = MenuItem::with_id(app, "settings", t.settings, true, None::<&str>)?;
     let quit = MenuItem::with_id(app, "quit", t.quit, true, None::<&str>)?;
     let separator = PredefinedMenuItem::separator(app)?;
     let separator2 = PredefinedMenuItem::separator(app)?;
@@ -189,7 +194,13 @@ fn build_menu(app: &AppHandle, status: &Status, presence: &Presence) -> tauri::R
     if presence.groups_unavailable.is_none() {
         items.push(&groups);
     }
-    items.extend([&recent as &dyn IsMenuItem<Wry>, &separator2, &open, &quit]);
+    items.extend([
+        &recent as &dyn IsMenuItem<Wry>,
+        &separator2,
+        &open,
+        &settings,
+        &quit,
+    ]);
     Menu::with_items(app, &items)
 }
 

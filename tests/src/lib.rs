@@ -1,4 +1,5 @@
 //! Shared helpers of the end-to-end tests in `tests/`.
 
+pub mod desktop;
 pub mod lab;
 pub mod webdriver;

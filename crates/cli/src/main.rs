@@ -32,7 +32,7 @@ enum Command {
     Lookup(commands::lookup::Args),
     /// The PBX's own CRM contacts: `contacts sync [--full] [--json]`.
     Contacts(commands::contacts::Args),
-    /// Import contacts from a CSV file into the directory.
+    /// Import contacts from a CSV or vCard file into the directory.
     Import(commands::import::Args),
     /// Store, check or remove the account's API key (or, with --relay, the relay token) in the OS keyring.
     Key(commands::key::Args),

@@ -308,6 +308,105 @@ impl Config {
     }
 }
 
+/// An account with the same provider and domain is set up already: it would share its key.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("the account {0} is set up already: edit that one instead")]
+pub struct DuplicateAccount(pub String);
+
+impl Config {
+    /// Every account set up, the active one first. An account is known by its
+    /// [`AccountConfig::keyring_user`] (`provider:domain`).
+    pub fn accounts(&self) -> impl Iterator<Item = &AccountConfig> {
+        self.account.iter().chain(self.other_accounts.iter())
+    }
+
+    /// Makes the account `id` the active one; the one active before joins the others in its
+    /// place. False when no such account is set up.
+    pub fn use_account(&mut self, id: &str) -> bool {
+        if self
+            .account
+            .as_ref()
+            .is_some_and(|a| a.keyring_user() == id)
+        {
+            return true;
+        }
+        let Some(index) = self
+            .other_accounts
+            .iter()
+            .position(|a| a.keyring_user() == id)
+        else {
+            return false;
+        };
+        let chosen = self.other_accounts.remove(index);
+        if let Some(previous) = self.account.replace(chosen) {
+            self.other_accounts.insert(index, previous);
+        }
+        true
+    }
+
+    /// Removes the account `id`. When it was the active one, the first other account takes its
+    /// place (none left: the app runs its demo). Returns the removed account.
+    pub fn remove_account(&mut self, id: &str) -> Option<AccountConfig> {
+        if self
+            .account
+            .as_ref()
+            .is_some_and(|a| a.keyring_user() == id)
+        {
+            let removed = self.account.take();
+            if !self.other_accounts.is_empty() {
+                self.account = Some(self.other_accounts.remove(0));
+            }
+            return removed;
+        }
+        let index = self
+            .other_accounts
+            .iter()
+            .position(|a| a.keyring_user() == id)?;
+        Some(self.other_accounts.remove(index))
+    }
+
+    /// Puts `account` in the place of the account `replaces` (edited), or adds it. `active`:
+    /// it becomes the active account (the previous one joins the others); an edited account
+    /// otherwise keeps its place, and the first account set up is always the active one.
+    pub fn put_account(
+        &mut self,
+        replaces: Option<&str>,
+        account: AccountConfig,
+        active: bool,
+    ) -> Result<(), DuplicateAccount> {
+        let id = account.keyring_user();
+        if self
+            .accounts()
+            .any(|a| a.keyring_user() == id && Some(id.as_str()) != replaces)
+        {
+            return Err(DuplicateAccount(id));
+        }
+        let replaced = replaces.and_then(|old| {
+            if self
+                .account
+                .as_ref()
+                .is_some_and(|a| a.keyring_user() == old)
+            {
+                self.account = Some(account.clone());
+                return Some(());
+            }
+            let slot = self
+                .other_accounts
+                .iter_mut()
+                .find(|a| a.keyring_user() == old)?;
+            *slot = account.clone();
+            Some(())
+        });
+        if replaced.is_none() {
+            self.other_accounts.push(account);
+        }
+        if active || self.account.is_none() {
+            self.use_account(&id);
+        }
+        Ok(())
+    }
+}
+
 fn project_dirs() -> Result<directories::ProjectDirs, ConfigError> {
     directories::ProjectDirs::from("org", "Callpop", "callpop").ok_or(ConfigError::NoHome)
 }
@@ -347,6 +446,7 @@ mod tests {
                 responsible: Some("Дарья".into()),
             }),
             autodialer: None,
+            ..Config::default()
         };
         config.save_to(&path).unwrap();
         assert_eq!(Config::load_from(&path).unwrap(), config);
@@ -412,5 +512,105 @@ mod tests {
         .unwrap();
         let message = Config::load_from(&path).unwrap_err().to_string();
         assert!(message.contains("api_key"), "{message}");
+    }
+
+    fn account(provider: &str, domain: &str) -> AccountConfig {
+        AccountConfig::new(provider, domain)
+    }
+
+    fn ids(config: &Config) -> Vec<String> {
+        config.accounts().map(AccountConfig::keyring_user).collect()
+    }
+
+    #[test]
+    fn the_first_account_put_is_active_and_later_ones_wait_unless_asked() {
+        let mut config = Config::default();
+        config
+            .put_account(None, account("vega", "a"), false)
+            .unwrap();
+        config
+            .put_account(None, account("cloudpbx", "b"), false)
+            .unwrap();
+        assert_eq!(ids(&config), ["vega:a", "cloudpbx:b"]);
+        config.put_account(None, account("mcn", "c"), true).unwrap();
+        assert_eq!(ids(&config), ["mcn:c", "cloudpbx:b", "vega:a"]);
+    }
+
+    #[test]
+    fn switching_swaps_the_active_account_with_the_chosen_one() {
+        let mut config = Config::default();
+        for (p, d) in [("vega", "a"), ("cloudpbx", "b"), ("mcn", "c")] {
+            config.put_account(None, account(p, d), false).unwrap();
+        }
+        assert!(config.use_account("mcn:c"));
+        assert_eq!(ids(&config), ["mcn:c", "cloudpbx:b", "vega:a"]);
+        assert!(
+            config.use_account("mcn:c"),
+            "the active one is already in use"
+        );
+        assert!(!config.use_account("vega:nowhere"));
+        assert_eq!(ids(&config), ["mcn:c", "cloudpbx:b", "vega:a"]);
+    }
+
+    #[test]
+    fn an_edited_account_keeps_its_place_and_a_duplicate_is_refused() {
+        let mut config = Config::default();
+        config
+            .put_account(None, account("vega", "a"), false)
+            .unwrap();
+        config
+            .put_account(None, account("cloudpbx", "b"), false)
+            .unwrap();
+        let mut edited = account("cloudpbx", "b2");
+        edited.user = Some("daria".into());
+        config
+            .put_account(Some("cloudpbx:b"), edited, false)
+            .unwrap();
+        assert_eq!(ids(&config), ["vega:a", "cloudpbx:b2"]);
+        assert_eq!(config.other_accounts[0].user.as_deref(), Some("daria"));
+        let error = config
+            .put_account(None, account("vega", "a"), false)
+            .unwrap_err();
+        assert_eq!(error, DuplicateAccount("vega:a".into()));
+        // Editing an account without renaming it is not a duplicate of itself.
+        config
+            .put_account(Some("vega:a"), account("vega", "a"), false)
+            .unwrap();
+        assert_eq!(ids(&config), ["vega:a", "cloudpbx:b2"]);
+    }
+
+    #[test]
+    fn removing_the_active_account_promotes_the_next_then_leaves_the_demo() {
+        let mut config = Config::default();
+        config
+            .put_account(None, account("vega", "a"), false)
+            .unwrap();
+        config
+            .put_account(None, account("cloudpbx", "b"), false)
+            .unwrap();
+        assert_eq!(config.remove_account("vega:a").unwrap().domain, "a");
+        assert_eq!(ids(&config), ["cloudpbx:b"]);
+        assert!(config.account.is_some());
+        assert!(config.remove_account("vega:a").is_none());
+        config.remove_account("cloudpbx:b").unwrap();
+        assert_eq!(config.account, None, "no account: the demo");
+    }
+
+    #[test]
+    fn other_accounts_round_trip_through_the_file() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("config.toml");
+        let mut config = Config::default();
+        config
+            .put_account(None, account("vega", "a"), false)
+            .unwrap();
+        config
+            .put_account(None, account("cloudpbx", "b"), false)
+            .unwrap();
+        config.language = Some("ru".into());
+        config.save_to(&path).unwrap();
+        let text = std::fs::read_to_string(&path).unwrap();
+        assert!(text.contains("[[other_accounts]]"), "{text}");
+        assert_eq!(Config::load_from(&path).unwrap(), config);
     }
 }

@@ -51,78 +51,95 @@ pub struct ImportReport {
 const NO_PHONE_COLUMN: &str = "no phone column: expected a header such as phone, Телефон, \
                                Мобильный or \"Рабочий телефон\"";
 
+/// The contacts a file holds and the rows left out, before anything is written: the app shows
+/// progress while it stores them ([`Store::import_contacts`](crate::Store::import_contacts)).
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct ParsedContacts {
+    /// The good rows (or cards), in file order.
+    pub contacts: Vec<NewContact>,
+    /// Rows left out, each with its line number.
+    pub skipped: Vec<SkippedRow>,
+}
+
 impl Store {
     /// Imports contacts from CSV bytes (comma or semicolon, UTF-8 with or without BOM, or
     /// Windows-1251; headers in Russian or English, any case). Good rows are kept even when others
     /// are broken.
     pub fn import_csv(&self, bytes: &[u8]) -> Result<ImportReport, StoreError> {
-        let mut text = decode(bytes);
-        if !text.contains('\n') {
-            // Old Mac files end lines with CR alone; line numbers count LF.
-            text = text.replace('\r', "\n");
-        }
-        let (text, first_line, delimiter) = split_preamble(&text);
-        if text.trim().is_empty() {
-            return Err(StoreError::Import(
-                "the file is empty: expected a header line such as name;phone".into(),
-            ));
-        }
-        let mut rows = read_rows(text, delimiter, first_line).into_iter();
-        let header = match rows.next() {
-            Some(Ok(header)) => header,
-            Some(Err(bad)) => {
-                return Err(StoreError::Import(format!(
-                    "no header: line {} is not a CSV header ({})",
-                    bad.line, bad.reason
-                )))
-            }
-            None => return Err(StoreError::Import("no header line".into())),
-        };
-        let columns = Columns::from_header(&header.fields);
-        if columns.phones.is_empty() {
-            let found: Vec<&str> = header.fields.iter().map(|h| h.trim()).collect();
-            return Err(StoreError::Import(format!(
-                "{NO_PHONE_COLUMN}; the first line has: {}",
-                shorten(&found.join(", "))
-            )));
-        }
-
         // Everything is parsed before the store is locked: number parsing is the slow part, and
         // the caller card must not wait for it.
-        let mut contacts = Vec::new();
-        let mut report = ImportReport::default();
-        for row in rows {
-            let outcome = row.and_then(|row| {
-                columns
-                    .contact(&row.fields, &self.region)
-                    .map_err(|reason| SkippedRow {
-                        line: row.line,
-                        reason,
-                    })
-            });
-            match outcome {
-                Ok(Some(contact)) => contacts.push(contact),
-                Ok(None) => {}
-                Err(skipped) => report.skipped.push(skipped),
-            }
-        }
+        let parsed = parse_csv(bytes, &self.region)?;
 
         // One transaction: fast (one sync for the whole file) and all-or-nothing should SQLite
         // itself fail half way.
         let mut conn = self.lock();
         let tx = conn.transaction()?;
-        for contact in &contacts {
+        for contact in &parsed.contacts {
             insert_contact(&tx, contact)?;
         }
         tx.commit()?;
-        report.imported = contacts.len();
-        Ok(report)
+        Ok(ImportReport {
+            imported: parsed.contacts.len(),
+            skipped: parsed.skipped,
+        })
     }
+}
+
+/// Reads CSV bytes (see [`Store::import_csv`]) into contacts and skipped rows, writing nothing.
+/// `Err` when the file cannot be a contact list at all (empty, no header, no phone column).
+pub fn parse_csv(bytes: &[u8], region: &str) -> Result<ParsedContacts, StoreError> {
+    let mut text = decode(bytes);
+    if !text.contains('\n') {
+        // Old Mac files end lines with CR alone; line numbers count LF.
+        text = text.replace('\r', "\n");
+    }
+    let (text, first_line, delimiter) = split_preamble(&text);
+    if text.trim().is_empty() {
+        return Err(StoreError::Import(
+            "the file is empty: expected a header line such as name;phone".into(),
+        ));
+    }
+    let mut rows = read_rows(text, delimiter, first_line).into_iter();
+    let header = match rows.next() {
+        Some(Ok(header)) => header,
+        Some(Err(bad)) => {
+            return Err(StoreError::Import(format!(
+                "no header: line {} is not a CSV header ({})",
+                bad.line, bad.reason
+            )))
+        }
+        None => return Err(StoreError::Import("no header line".into())),
+    };
+    let columns = Columns::from_header(&header.fields);
+    if columns.phones.is_empty() {
+        let found: Vec<&str> = header.fields.iter().map(|h| h.trim()).collect();
+        return Err(StoreError::Import(format!(
+            "{NO_PHONE_COLUMN}; the first line has: {}",
+            shorten(&found.join(", "))
+        )));
+    }
+    let mut parsed = ParsedContacts::default();
+    for row in rows {
+        let outcome = row.and_then(|row| {
+            columns
+                .contact(&row.fields, region)
+                .map_err(|reason| SkippedRow {
+                    line: row.line,
+                    reason,
+                })
+        });
+        match outcome {
+            Ok(Some(contact)) => parsed.contacts.push(contact),
+            Ok(None) => {}
+            Err(skipped) => parsed.skipped.push(skipped),
+        }
+    }
+    Ok(parsed)
 }
 
 /// The bytes as text: a BOM decides; else UTF-8 if valid; else Windows-1251, the encoding Russian
 /// Excel saves CSV in.
-fn decode(bytes: &[u8]) -> String {
+pub(crate) fn decode(bytes: &[u8]) -> String {
     if let Some((encoding, bom)) = Encoding::for_bom(bytes) {
         return encoding
             .decode_without_bom_handling(&bytes[bom..])
@@ -476,7 +493,7 @@ fn split_numbers(cell: &str) -> Vec<&str> {
 /// The number in one piece of a cell. Besides clean numbers, takes the number out of annotated
 /// ones (`моб. 8 910 123-45-67`, `+7 495 777-66-55 доб. 123`): the main number is what calls
 /// come from. Extensions must have two digits at least: a lone `0` is a spreadsheet's "none".
-fn phone_in(piece: &str, region: &str) -> Option<PhoneNumber> {
+pub(crate) fn phone_in(piece: &str, region: &str) -> Option<PhoneNumber> {
     // Excel's text marker.
     let piece = piece.trim_start_matches('\'');
     match PhoneNumber::parse(piece, region) {
@@ -498,7 +515,7 @@ fn phone_in(piece: &str, region: &str) -> Option<PhoneNumber> {
 }
 
 /// Text cut for an error message.
-fn shorten(text: &str) -> String {
+pub(crate) fn shorten(text: &str) -> String {
     const MAX: usize = 60;
     if text.chars().count() <= MAX {
         text.to_owned()

@@ -459,6 +459,239 @@ fn number_prefixes(query: &str, region: &str) -> Vec<String> {
     prefixes
 }
 
+/// One page of the contact list: the contacts at `offset..offset + limit` of a search, and how
+/// many the whole search finds (what the list's scrollbar is sized for).
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct SearchPage {
+    /// Contacts the whole search finds.
+    pub total: usize,
+    /// The page's contacts, in list order (by name).
+    pub contacts: Vec<Contact>,
+}
+
+/// A search's matches kept between the pages of one query: the contact list asks for page after
+/// page while scrolling, and reading the matches once (ids in list order) makes every later page
+/// of the same query a slice, however deep. Forgotten when the query or the directory changes
+/// (a write through this store, or another process's write to the file).
+#[derive(Default)]
+pub struct SearchResults {
+    last: std::sync::Mutex<Option<CachedSearch>>,
+}
+
+struct CachedSearch {
+    query: String,
+    stamp: (u64, i64),
+    ids: std::sync::Arc<Vec<i64>>,
+}
+
+impl SearchResults {
+    /// The page `offset..offset + limit` of what `query` finds in `store`, as
+    /// [`Store::search_page`] answers it.
+    pub fn page(
+        &self,
+        store: &Store,
+        query: &str,
+        offset: usize,
+        limit: usize,
+    ) -> Result<SearchPage, StoreError> {
+        let query = query.trim();
+        let stamp = store.change_stamp()?;
+        let cached = {
+            let last = self.last.lock().unwrap_or_else(|p| p.into_inner());
+            last.as_ref()
+                .filter(|c| c.query == query && c.stamp == stamp)
+                .map(|c| c.ids.clone())
+        };
+        let ids = match cached {
+            Some(ids) => ids,
+            None => {
+                let ids = std::sync::Arc::new(store.search_ids(query)?);
+                *self.last.lock().unwrap_or_else(|p| p.into_inner()) = Some(CachedSearch {
+                    query: query.to_owned(),
+                    stamp,
+                    ids: ids.clone(),
+                });
+                ids
+            }
+        };
+        let start = offset.min(ids.len());
+        let end = start.saturating_add(limit).min(ids.len());
+        Ok(SearchPage {
+            total: ids.len(),
+            contacts: store.contacts_by_id(&ids[start..end])?,
+        })
+    }
+}
+
+impl Store {
+    /// What changed the file last: this connection's change count and SQLite's data version
+    /// (which moves when another connection, e.g. `callpop-cli import`, writes).
+    fn change_stamp(&self) -> Result<(u64, i64), StoreError> {
+        let conn = self.lock();
+        let version: i64 = conn.pragma_query_value(None, "data_version", |row| row.get(0))?;
+        Ok((conn.total_changes(), version))
+    }
+
+    /// Every contact `query` finds, as ids in list order: one pass over the name index (text,
+    /// whole directory) or the number index (number prefixes).
+    fn search_ids(&self, query: &str) -> Result<Vec<i64>, StoreError> {
+        let conn = self.lock();
+        let ids = if query.is_empty() {
+            let mut stmt = conn.prepare_cached("SELECT id FROM contacts ORDER BY name_lc, id")?;
+            let rows = stmt.query_map([], |row| row.get(0))?;
+            rows.collect::<Result<_, _>>()?
+        } else if is_number_query(query) {
+            let ranges: Vec<(String, String)> = number_prefixes(query, &self.region)
+                .into_iter()
+                .map(|p| {
+                    let upper = format!("{p}{DIGITS_END}");
+                    (p, upper)
+                })
+                .collect();
+            let mut bounds: Vec<&dyn rusqlite::ToSql> = Vec::new();
+            for (lower, upper) in &ranges {
+                bounds.push(lower);
+                bounds.push(upper);
+            }
+            let all = i64::MAX;
+            bounds.push(&all);
+            let mut stmt = conn.prepare_cached(&number_search_sql(ranges.len()))?;
+            let rows = stmt.query_map(bounds.as_slice(), |row| row.get(0))?;
+            rows.collect::<Result<_, _>>()?
+        } else {
+            // Every row is read anyway: a plain table scan then a sort of the matches beats
+            // walking the name index with a row look-up per contact (measured: benches/).
+            let mut stmt = conn.prepare_cached(
+                "SELECT id FROM contacts NOT INDEXED
+                 WHERE instr(name_lc, ?1) > 0 OR instr(company_lc, ?1) > 0
+                 ORDER BY name_lc, id",
+            )?;
+            let rows = stmt.query_map([fold(query)], |row| row.get(0))?;
+            rows.collect::<Result<_, _>>()?
+        };
+        Ok(ids)
+    }
+}
+
+/// What [`Store::import_contacts`] did with each contact it was given.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
+pub struct ImportCounts {
+    /// New to the directory: added.
+    pub added: usize,
+    /// Already there (same name, a number in common) and changed: rewritten in place.
+    pub updated: usize,
+    /// Already there and saying exactly this.
+    pub unchanged: usize,
+}
+
+/// Contacts written per transaction by [`Store::import_contacts`]: each batch holds the store
+/// briefly, so a caller card looking a number up mid-import waits for one batch at most.
+const IMPORT_BATCH: usize = 500;
+
+impl Store {
+    /// The page `offset..offset + limit` of the contacts [`Store::search`] finds for `query`
+    /// (same matching, same order: by name), and how many it finds in all. The matches are read
+    /// in one pass that both counts and orders them; to page through one query, keep a
+    /// [`SearchResults`] and ask it instead, so the pass is made once.
+    pub fn search_page(
+        &self,
+        query: &str,
+        offset: usize,
+        limit: usize,
+    ) -> Result<SearchPage, StoreError> {
+        SearchResults::default().page(self, query, offset, limit)
+    }
+
+    /// Stores imported contacts: one that is already in the directory (the same name, any case,
+    /// and a number in common) is rewritten in place, its numbers kept and the new ones added;
+    /// any other is added. Importing the same file twice therefore duplicates nothing.
+    ///
+    /// `progress(done, total)` is called after each batch of [`IMPORT_BATCH`] contacts, each
+    /// batch its own transaction.
+    pub fn import_contacts(
+        &self,
+        contacts: &[NewContact],
+        mut progress: impl FnMut(usize, usize),
+    ) -> Result<ImportCounts, StoreError> {
+        let mut counts = ImportCounts::default();
+        let total = contacts.len();
+        progress(0, total);
+        for (batch_no, batch) in contacts.chunks(IMPORT_BATCH).enumerate() {
+            let mut conn = self.lock();
+            let tx = conn.transaction()?;
+            for contact in batch {
+                match existing_contact(&tx, contact)? {
+                    None => {
+                        insert_contact(&tx, contact)?;
+                        counts.added += 1;
+                    }
+                    Some(current) => {
+                        let merged = merged(&current, contact);
+                        if same_contact(&current, &merged) {
+                            counts.unchanged += 1;
+                        } else {
+                            update_contact(&tx, current.id, &merged)?;
+                            counts.updated += 1;
+                        }
+                    }
+                }
+            }
+            tx.commit()?;
+            drop(conn);
+            progress((batch_no * IMPORT_BATCH + batch.len()).min(total), total);
+        }
+        Ok(counts)
+    }
+}
+
+/// The directory's contact that `contact` is a new copy of: the same folded name and a number in
+/// common (the newest such contact when several are).
+fn existing_contact(
+    conn: &Connection,
+    contact: &NewContact,
+) -> Result<Option<Contact>, StoreError> {
+    let name = fold(contact.name.trim());
+    let mut stmt = conn.prepare_cached(
+        "SELECT c.id FROM contact_phones p JOIN contacts c ON c.id = p.contact_id
+         WHERE p.phone_key = ?1 AND c.name_lc = ?2 ORDER BY c.id DESC LIMIT 1",
+    )?;
+    for phone in &contact.phones {
+        let key = phone.key();
+        if key.is_empty() {
+            continue;
+        }
+        if let Some(id) = stmt
+            .query_row(params![key, name], |row| row.get::<_, i64>(0))
+            .optional()?
+        {
+            return load_contact(conn, id);
+        }
+    }
+    Ok(None)
+}
+
+/// `current` with what `new` says: its text where it has some, the numbers of both (current's
+/// first).
+fn merged(current: &Contact, new: &NewContact) -> NewContact {
+    let pick = |new: &Option<String>, old: &Option<String>| {
+        clean(new).map(str::to_owned).or_else(|| old.clone())
+    };
+    let mut phones = current.phones.clone();
+    for phone in &new.phones {
+        if !phone.key().is_empty() && !phones.iter().any(|p| p.key() == phone.key()) {
+            phones.push(phone.clone());
+        }
+    }
+    NewContact {
+        name: new.name.trim().to_owned(),
+        company: pick(&new.company, &current.company),
+        responsible: pick(&new.responsible, &current.responsible),
+        url: pick(&new.url, &current.url),
+        notes: pick(&new.notes, &current.notes),
+        phones,
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

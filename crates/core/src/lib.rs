@@ -26,13 +26,15 @@ pub mod secrets;
 pub mod store;
 pub mod tracker;
 pub mod utm;
+pub mod vcard_import;
 
 pub use auto_contact::AutoContacts;
 pub use call_filter::{filter_calls, CallFilter};
 pub use config::{
     AccountConfig, AutodialerSettings, Config, CrmLinks, LanRelaySettings, RelaySettings,
 };
-pub use directory::{Contact, NewContact, Upsert};
+pub use csv_import::{parse_csv, ParsedContacts};
+pub use directory::{Contact, ImportCounts, NewContact, SearchPage, SearchResults, Upsert};
 pub use employee::{find_employee, Employee};
 pub use event::{CallEvent, CallState, ContactInfo, Direction};
 pub use history::CallRecord;
@@ -41,3 +43,4 @@ pub use pipeline::{CallView, Pipeline};
 pub use store::{Store, StoreError};
 pub use tracker::{Call, CallTracker};
 pub use utm::UtmTags;
+pub use vcard_import::{looks_like_vcard, parse_vcards};

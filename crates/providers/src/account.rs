@@ -61,6 +61,9 @@ pub enum ProviderError {
     /// A recording link could not be fetched.
     #[error(transparent)]
     Recording(#[from] RecordingError),
+    /// The CRM answered, but did not do what was asked (a contact it did not save...).
+    #[error("{0}")]
+    CrmRefused(String),
 }
 
 impl From<SyncError> for ProviderError {
@@ -97,6 +100,9 @@ pub struct Capabilities {
     pub dnd: bool,
     /// Department calls one can subscribe to.
     pub departments: bool,
+    /// Editing the PBX's own CRM: contacts (create, update, delete, batch upload) and their
+    /// notes (see `crate::crm_edit`).
+    pub crm_edit: bool,
 }
 
 /// A configured PBX account, ready for actions; its events flow from [`Account::start`].
@@ -248,6 +254,7 @@ impl Account {
             contacts_sync: true,
             dnd: true,
             departments: true,
+            crm_edit: true,
         };
         match &self.backend {
             Backend::Vega(_) => Capabilities {
@@ -258,6 +265,7 @@ impl Account {
             Backend::CloudPbx(_) => Capabilities {
                 hangup: false,
                 contacts_sync: false,
+                crm_edit: false,
                 ..all
             },
             Backend::Telediscount(_) | Backend::Mcn(_) => Capabilities {
@@ -266,12 +274,14 @@ impl Account {
                 contacts_sync: false,
                 dnd: false,
                 departments: false,
+                crm_edit: false,
                 ..all
             },
             Backend::Asterisk(client) => Capabilities {
                 history: false,
                 contacts_sync: false,
                 departments: false,
+                crm_edit: false,
                 dnd: client.offers_dnd(),
                 ..all
             },
@@ -583,7 +593,15 @@ impl Account {
         }
     }
 
-    fn unsupported(&self, action: &'static str) -> ProviderError {
+    /// The Vega client, for the actions only Vega offers (`crate::crm_edit`).
+    pub(crate) fn vega_client(&self) -> Option<&VegaClient> {
+        match &self.backend {
+            Backend::Vega(client) => Some(client),
+            _ => None,
+        }
+    }
+
+    pub(crate) fn unsupported(&self, action: &'static str) -> ProviderError {
         ProviderError::Unsupported {
             provider: self.config.provider.clone(),
             action,

@@ -17,6 +17,8 @@
 //!   a caller-name answer for the dialplan);
 //! - [`autodialer`]: the Autodialer (robot calls by a scenario): `make` in batches, `newcall`,
 //!   `cdr` into history, and its completion webhook;
+//! - [`crm_edit`]: editing the PBX's own CRM from the app (Vega's CRM Teler): contacts, a batch
+//!   upload of directory contacts, notes;
 //! - [`recording`]: a call's recording fetched for the app to play, size-capped;
 //! - [`webhook`]: the framework-free request and reply every provider's webhook handlers share.
 
@@ -24,6 +26,7 @@ pub mod account;
 pub mod asterisk;
 pub mod autodialer;
 pub mod cloudpbx;
+pub mod crm_edit;
 mod http;
 pub mod mcn;
 mod recent_keys;

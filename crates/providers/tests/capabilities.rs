@@ -3,7 +3,8 @@
 //! on 127.0.0.1, so it fails with a network error, never with `Unsupported`).
 
 use callpop_core::secrets::Secret;
-use callpop_core::{AccountConfig, PhoneNumber, Store};
+use callpop_core::{AccountConfig, NewContact, PhoneNumber, Store};
+use callpop_providers::crm_edit::CrmDraft;
 use callpop_providers::{Account, ProviderError};
 
 fn closed_port() -> u16 {
@@ -84,5 +85,116 @@ async fn every_provider_offers_exactly_what_its_capabilities_say() {
             caps.departments,
             account.my_groups().await.map(drop),
         );
+        check_crm_edit(provider, &account, &store).await;
     }
+}
+
+/// The CRM editing actions: unavailable ones answer `Unsupported` before touching anything;
+/// offered ones really go to the PBX (a network error here), past every local check.
+async fn check_crm_edit(provider: &str, account: &Account, store: &Store) {
+    let offered = account.capabilities().crm_edit;
+    let contact = |name: &str, phone: &str| NewContact {
+        name: name.into(),
+        phones: vec![PhoneNumber::parse(phone, "RU")],
+        ..NewContact::default()
+    };
+    let synced = store
+        .upsert_contact_by_external_id("vega-crm", "7068", &contact("В CRM", "+79101112233"))
+        .unwrap()
+        .id();
+    let local = store
+        .add_contact(&contact("Только здесь", "+79104445566"))
+        .unwrap();
+    let draft = CrmDraft {
+        name: "Новый".into(),
+        phones: vec!["+7 910 777-88-99".into()],
+        ..CrmDraft::default()
+    };
+    let results: Vec<(&str, Result<(), ProviderError>)> = vec![
+        (
+            "open a CRM contact",
+            account.crm_contact_for(store, synced).await.map(drop),
+        ),
+        (
+            "create a CRM contact",
+            account
+                .create_crm_contact(store, &draft, None)
+                .await
+                .map(drop),
+        ),
+        (
+            "update a CRM contact",
+            account
+                .update_crm_contact(store, synced, &draft)
+                .await
+                .map(drop),
+        ),
+        (
+            "delete a CRM contact",
+            account.delete_crm_contact(store, synced).await,
+        ),
+        (
+            "upload to the CRM",
+            account.upload_to_crm(store, &[local], true).await.map(drop),
+        ),
+        (
+            "list CRM notes",
+            account.crm_notes_of(store, synced).await.map(drop),
+        ),
+        (
+            "add a CRM note",
+            account
+                .add_crm_note(store, synced, "Перезвонить")
+                .await
+                .map(drop),
+        ),
+        (
+            "update a CRM note",
+            account
+                .update_crm_note(store, synced, "5", "Перезвонил")
+                .await,
+        ),
+        (
+            "delete a CRM note",
+            account.delete_crm_note(store, synced, "5").await,
+        ),
+    ];
+    for (action, result) in results {
+        let unsupported = matches!(result, Err(ProviderError::Unsupported { .. }));
+        assert_eq!(
+            !unsupported,
+            offered,
+            "{provider}: {action} is {} but answered {result:?}",
+            if offered { "offered" } else { "not offered" }
+        );
+        if offered {
+            assert!(
+                matches!(result, Err(ProviderError::Vega(_))),
+                "{provider}: {action} is offered, so it must reach the PBX, got {result:?}"
+            );
+        }
+    }
+    // Only the directory is asked for the candidates: offered means it answers.
+    match account.crm_upload_candidates(store, 10) {
+        Ok(candidates) => {
+            assert!(
+                offered,
+                "{provider}: CRM upload candidates listed but not offered"
+            );
+            assert!(candidates.iter().any(|c| c.id == local));
+        }
+        Err(ProviderError::Unsupported { .. }) => {
+            assert!(
+                !offered,
+                "{provider}: CRM upload candidates offered but unsupported"
+            )
+        }
+        Err(other) => panic!("{provider}: CRM upload candidates: {other}"),
+    }
+    // Nothing was deleted by a refused or failed delete.
+    assert_eq!(
+        store.contacts_by_id(&[synced]).unwrap().len(),
+        1,
+        "{provider}"
+    );
 }

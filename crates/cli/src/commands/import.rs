@@ -1,4 +1,4 @@
-//! `import FILE.csv`: contacts into the directory.
+//! `import FILE.csv` / `import FILE.vcf`: contacts into the directory.
 
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -10,7 +10,8 @@ use crate::context::{self, AccountFlags};
 /// Arguments of `import`.
 #[derive(clap::Args)]
 pub struct Args {
-    /// A CSV file as exported from a CRM or Excel.
+    /// A CSV file as exported from a CRM or Excel, or a vCard (.vcf) file from a phone or an
+    /// address book (told apart by the content).
     file: PathBuf,
 }
 
@@ -19,9 +20,13 @@ pub fn run(flags: &AccountFlags, args: Args) -> anyhow::Result<ExitCode> {
     let config = context::config(flags)?;
     let bytes =
         std::fs::read(&args.file).with_context(|| format!("reading {}", args.file.display()))?;
-    let report = context::store(&config)?
-        .import_csv(&bytes)
-        .with_context(|| format!("importing {}", args.file.display()))?;
+    let store = context::store(&config)?;
+    let report = if callpop_core::looks_like_vcard(&bytes) {
+        store.import_vcard(&bytes)
+    } else {
+        store.import_csv(&bytes)
+    };
+    let report = report.with_context(|| format!("importing {}", args.file.display()))?;
     println!(
         "imported {} contacts from {}",
         report.imported,

@@ -32,12 +32,18 @@ impl std::fmt::Display for SkipReason {
 
 /// What a text field holds, by its label.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum TextKind {
+pub enum TextKind {
+    /// A first name (`Ім'я`, `Имя`).
     FirstName,
+    /// A patronymic (`По батькові`, `Отчество`).
     MiddleName,
+    /// A last name (`Прізвище`, `Фамилия`).
     LastName,
+    /// The whole name (`ПІБ`, `ФИО`).
     FullName,
+    /// The company (`Компанія`, `Компания`).
     Company,
+    /// Anything else (a category...).
     Other,
 }
 
@@ -96,7 +102,10 @@ const HINTS: &[(TextKind, &[&str])] = &[
     ),
 ];
 
-fn text_kind(labels: &[&str]) -> TextKind {
+/// What a text value holds, told by its field's and value's labels (`enumCode`,
+/// `enumValueCode`): the first label a hint matches decides. Also the other direction's guide:
+/// which of a contact's fields to write a name or a company into.
+pub fn text_kind(labels: &[&str]) -> TextKind {
     for label in labels {
         let folded = label.trim().to_lowercase();
         if folded.is_empty() {

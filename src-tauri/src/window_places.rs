@@ -1,0 +1,172 @@
+//! Windows come back where the user left them (tauri-plugin-window-state): the main window and
+//! the settings window, never the caller card, which is placed per call in the corner of the
+//! screen the mouse is on.
+//!
+//! The plugin writes its file only when the app exits normally; Callpop lives in the tray and is
+//! mostly ended by a logout or a kill, so each move or resize is written too, once the window
+//! has been still for a moment.
+//!
+//! The plugin writes every window it knows, and a window that has stayed hidden since the start
+//! (the main window, until "Open") reports where GTK would put it, not where it was restored to:
+//! its place as read at the start is put back after each write, so it survives a session in the
+//! tray.
+
+use std::collections::HashSet;
+use std::path::PathBuf;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::Mutex;
+use std::time::Duration;
+
+use tauri::plugin::TauriPlugin;
+use tauri::{AppHandle, Manager, Window, WindowEvent, Wry};
+use tauri_plugin_window_state::{AppHandleExt, StateFlags};
+
+/// What is remembered: not the visibility (the app starts in the tray, its windows hidden), not
+/// the decorations (always the same).
+const REMEMBERED: StateFlags = StateFlags::SIZE
+    .union(StateFlags::POSITION)
+    .union(StateFlags::MAXIMIZED);
+/// How long a window must be still before its place is written (a drag sends many moves).
+const QUIET_BEFORE_SAVE: Duration = Duration::from_millis(500);
+/// The file, beside the config file: one per configuration, like the app itself.
+const FILE_NAME: &str = "window-state.json";
+
+/// The places as they were at the start, and which windows have been seen on screen since.
+#[derive(Default)]
+pub struct WindowPlaces {
+    /// Counts moves and resizes, so only the last of a burst writes the file.
+    changes: AtomicU64,
+    /// The file; `None`: the plugin's default place (no config path), left to the plugin alone.
+    file: Option<PathBuf>,
+    /// The file's windows as read at the start, by label.
+    at_start: serde_json::Map<String, serde_json::Value>,
+    /// Windows shown since the start: their reported places are real.
+    shown: Mutex<HashSet<String>>,
+}
+
+impl WindowPlaces {
+    /// Reads the places saved by the last run.
+    pub fn load() -> WindowPlaces {
+        let file = file();
+        let at_start = file
+            .as_ref()
+            .and_then(|path| std::fs::read_to_string(path).ok())
+            .and_then(|text| serde_json::from_str(&text).ok())
+            .unwrap_or_default();
+        WindowPlaces {
+            file,
+            at_start,
+            ..WindowPlaces::default()
+        }
+    }
+}
+
+/// The window-state plugin, keeping every window's place but the card's.
+pub fn plugin() -> TauriPlugin<Wry> {
+    let mut builder = tauri_plugin_window_state::Builder::new()
+        .with_state_flags(REMEMBERED)
+        .with_denylist(&[crate::card::CARD_WINDOW]);
+    // An absolute file name replaces the plugin's directory (the app's identifier's config dir).
+    if let Some(file) = file() {
+        builder = builder.with_filename(file.to_string_lossy());
+    }
+    builder.build()
+}
+
+/// Beside the config file: one per configuration, like the app itself.
+fn file() -> Option<PathBuf> {
+    match callpop_core::Config::default_path() {
+        Ok(config) => Some(config.with_file_name(FILE_NAME)),
+        Err(e) => {
+            tracing::warn!("window places kept in the app's config directory: {e}");
+            None
+        }
+    }
+}
+
+/// Writes the windows' places a moment after a window stopped moving or was closed
+/// (`tauri::Builder::on_window_event`).
+pub fn on_window_event(window: &Window, event: &WindowEvent) {
+    if window.label() == crate::card::CARD_WINDOW {
+        return;
+    }
+    if !matches!(
+        event,
+        WindowEvent::Moved(_) | WindowEvent::Resized(_) | WindowEvent::CloseRequested { .. }
+    ) {
+        return;
+    }
+    let app = window.app_handle().clone();
+    if window.is_visible().unwrap_or(false) {
+        app.state::<WindowPlaces>()
+            .shown
+            .lock()
+            .expect("shown lock")
+            .insert(window.label().to_owned());
+    }
+    let change = app
+        .state::<WindowPlaces>()
+        .changes
+        .fetch_add(1, Ordering::SeqCst)
+        + 1;
+    tauri::async_runtime::spawn(async move {
+        tokio::time::sleep(QUIET_BEFORE_SAVE).await;
+        if app.state::<WindowPlaces>().changes.load(Ordering::SeqCst) == change {
+            save(&app);
+        }
+    });
+}
+
+/// After the plugin's own write when the app quits (`RunEvent::Exit`): puts back the places of
+/// windows never shown.
+pub fn on_exit(app: &AppHandle) {
+    keep_places_of_hidden_windows(app);
+}
+
+fn save(app: &AppHandle) {
+    for (label, window) in app.webview_windows() {
+        if window.is_visible().unwrap_or(false) {
+            app.state::<WindowPlaces>()
+                .shown
+                .lock()
+                .expect("shown lock")
+                .insert(label);
+        }
+    }
+    match app.save_window_state(REMEMBERED) {
+        Ok(()) => keep_places_of_hidden_windows(app),
+        Err(e) => tracing::warn!("cannot save where the windows are: {e}"),
+    }
+}
+
+/// Rewrites the file with the start's place of each window not shown since.
+fn keep_places_of_hidden_windows(app: &AppHandle) {
+    let places = app.state::<WindowPlaces>();
+    let Some(path) = &places.file else {
+        return;
+    };
+    let written: Option<serde_json::Map<String, serde_json::Value>> = std::fs::read_to_string(path)
+        .ok()
+        .and_then(|text| serde_json::from_str(&text).ok());
+    let Some(mut written) = written else {
+        return;
+    };
+    let shown = places.shown.lock().expect("shown lock").clone();
+    let mut changed = false;
+    for (label, place) in &places.at_start {
+        if !shown.contains(label) && written.get(label) != Some(place) {
+            written.insert(label.clone(), place.clone());
+            changed = true;
+        }
+    }
+    if !changed {
+        return;
+    }
+    let text = serde_json::to_vec_pretty(&written).expect("JSON values always serialise");
+    if let Err(e) = std::fs::write(path, text) {
+        tracing::warn!(
+            "cannot save where the windows are ({}): {e}",
+            path.display()
+        );
+    }
+}
