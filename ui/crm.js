@@ -601,8 +601,9 @@ async function upload() {
 // account's CRM cannot be edited.
 export function crmRowActions(contact) {
   if (offered === false) return [];
-  const edit = button(t("crm_edit"), "crm-row-edit", () => openCrmEditor(contact.id));
+  const edit = button("✎", "crm-row-edit", () => openCrmEditor(contact.id));
   edit.title = t("crm_edit_hint");
+  edit.setAttribute("aria-label", t("crm_edit"));
   if (offered === null) {
     edit.hidden = true;
     waiting.push(edit);

@@ -248,6 +248,10 @@ document.getElementById("dnd").addEventListener("change", (event) => {
 document.getElementById("me").addEventListener("change", (event) => {
   if (event.target.value) invoke("set_me", { user: event.target.value }).catch(showError);
 });
+const settingsButton = document.getElementById("open-settings");
+settingsButton.title = t("settings");
+settingsButton.setAttribute("aria-label", t("settings"));
+settingsButton.addEventListener("click", () => invoke("open_settings").catch(showError));
 drawFilters();
 initContacts({ showError, showInfo });
 showStatus(await invoke("status"));

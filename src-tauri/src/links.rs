@@ -71,7 +71,10 @@ fn spawn_call(app: &AppHandle, number: String) {
         };
         match &result {
             Ok(_) => tracing::info!("calling {number} from a link"),
-            Err(e) => tracing::warn!("cannot call {number} from a link: {e}"),
+            Err(e) => {
+                tracing::warn!("cannot call {number} from a link: {e}");
+                crate::notify::call_failed(&app, &number, e);
+            }
         }
         let _ = app.emit(
             DIAL_EVENT,

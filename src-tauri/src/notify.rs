@@ -63,6 +63,7 @@ struct Texts {
     call_back: &'static str,
     open: &'static str,
     unknown_number: &'static str,
+    call_failed: &'static str,
 }
 
 fn texts(language: Language) -> Texts {
@@ -72,12 +73,14 @@ fn texts(language: Language) -> Texts {
             call_back: "Перезвонить",
             open: "Открыть Callpop",
             unknown_number: "Номер не определён",
+            call_failed: "Не удалось позвонить",
         },
         Language::English => Texts {
             missed_call: "Missed call",
             call_back: "Call back",
             open: "Open Callpop",
             unknown_number: "Number withheld",
+            call_failed: "Cannot call",
         },
     }
 }
@@ -136,6 +139,24 @@ pub fn missed_call(app: &AppHandle, view: &CallView) {
     if let Err(e) = spawned {
         tracing::warn!("cannot notify missed call {}: {e}", view.call_id);
     }
+}
+
+/// Says that calling `number` failed and why, for calls started away from the main window (a
+/// notification's "Call back", the hotkey, a `tel:` link) when that window is not open to say it.
+pub fn call_failed(app: &AppHandle, number: &str, error: &str) {
+    let main_window_shown = app
+        .get_webview_window("main")
+        .and_then(|window| window.is_visible().ok())
+        .unwrap_or(false);
+    if main_window_shown {
+        return;
+    }
+    let texts = texts(locale::language());
+    message(
+        app,
+        format!("{} {number}", texts.call_failed),
+        error.to_owned(),
+    );
 }
 
 /// Shows a short message (`summary`, then `body`) without actions, off the calling thread.

@@ -34,11 +34,18 @@ pub fn free_port() -> u16 {
         .port()
 }
 
-/// `tauri-driver`, killed when dropped.
+/// `tauri-driver` in a process group of its own, which is killed whole when dropped: its
+/// `WebKitWebDriver` and the app it launched go with it, and none outlives the test holding
+/// the test's output open.
 pub struct Driver(Child);
 
 impl Drop for Driver {
     fn drop(&mut self) {
+        let group = format!("-{}", self.0.id());
+        let _ = Command::new("kill")
+            .args(["-KILL", "--", &group])
+            .stderr(Stdio::null())
+            .status();
         let _ = self.0.kill();
         let _ = self.0.wait();
     }
@@ -51,6 +58,18 @@ pub fn start_driver(
     data_dir: &Path,
     locale: &str,
 ) -> anyhow::Result<Driver> {
+    start_driver_with(port, config, data_dir, locale, &[])
+}
+
+/// [`start_driver`], with more environment for the app (`HOME`, say).
+pub fn start_driver_with(
+    port: u16,
+    config: &Path,
+    data_dir: &Path,
+    locale: &str,
+    env: &[(&str, &std::ffi::OsStr)],
+) -> anyhow::Result<Driver> {
+    use std::os::unix::process::CommandExt as _;
     let child = Command::new("tauri-driver")
         .args([
             "--port",
@@ -61,7 +80,9 @@ pub fn start_driver(
         .env("CALLPOP_CONFIG", config)
         .env("CALLPOP_DATA_DIR", data_dir)
         .env("CALLPOP_LOCALE", locale)
+        .envs(env.iter().copied())
         .stdout(Stdio::null())
+        .process_group(0)
         .spawn()
         .context("starting tauri-driver (scripts/setup.sh installs it with cargo install)")?;
     Ok(Driver(child))

@@ -5,7 +5,6 @@
 //! `scripts/test.sh` runs it.
 
 use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
 use anyhow::Context as _;
@@ -14,8 +13,8 @@ use callpop_core::{AccountConfig, Config};
 use callpop_sim::cloudpbx::{self, CloudPbxSimConfig};
 use callpop_sim::vega::{VegaSim, VegaSimConfig, VegaSimHandle};
 use callpop_tests::webdriver::{
-    connect, free_port, save_desktop_screenshot, save_screenshot, switch_to, text_of, wait_for,
-    workspace_dir,
+    connect, free_port, save_desktop_screenshot, save_screenshot, start_driver_with, switch_to,
+    text_of, wait_for, workspace_dir, Driver,
 };
 use fantoccini::{Client, Locator};
 
@@ -25,24 +24,13 @@ const SETTINGS_TITLE: &str = "Callpop settings";
 /// Generous: the app connects, the PBX answers, WebKit redraws.
 const WITHIN: Duration = Duration::from_secs(15);
 
-/// `tauri-driver` for an app with its own home directory (starting at login writes to
-/// `$HOME/.config/autostart`), killed when dropped.
-struct HomedDriver(Child);
-
-impl Drop for HomedDriver {
-    fn drop(&mut self) {
-        let _ = self.0.kill();
-        let _ = self.0.wait();
-    }
-}
-
 /// The real app with a fresh home, config path and data dir; keys it stored are removed from
 /// the keyring when it finishes.
 struct SettingsApp {
     client: Client,
     home: tempfile::TempDir,
     keyring_accounts: Vec<AccountConfig>,
-    _driver: HomedDriver,
+    _driver: Driver,
 }
 
 impl SettingsApp {
@@ -69,21 +57,14 @@ impl SettingsApp {
             config.save_to(&home.path().join("config.toml"))?;
         }
         let port = free_port();
-        let child = Command::new("tauri-driver")
-            .args([
-                "--port",
-                &port.to_string(),
-                "--native-port",
-                &free_port().to_string(),
-            ])
-            .env("CALLPOP_CONFIG", home.path().join("config.toml"))
-            .env("CALLPOP_DATA_DIR", home.path().join("data"))
-            .env("CALLPOP_LOCALE", locale)
-            .env("HOME", home.path())
-            .stdout(Stdio::null())
-            .spawn()
-            .context("starting tauri-driver (scripts/setup.sh installs it with cargo install)")?;
-        let driver = HomedDriver(child);
+        // Starting at login writes to `$HOME/.config/autostart`: a home of its own.
+        let driver = start_driver_with(
+            port,
+            &home.path().join("config.toml"),
+            &home.path().join("data"),
+            locale,
+            &[("HOME", home.path().as_os_str())],
+        )?;
         let client = connect(port, &app, &[]).await?;
         Ok(SettingsApp {
             client,
@@ -185,6 +166,16 @@ async fn until(what: &str, check: impl Fn() -> bool) -> anyhow::Result<()> {
         tokio::time::sleep(Duration::from_millis(100)).await;
     }
     Ok(())
+}
+
+/// Clicks a button that closes its own window, then waits until it is gone. WebKitWebDriver may
+/// answer such a click with an (empty) error when the window goes before the answer does: the
+/// window closing is what tells whether the click worked.
+async fn click_closing(client: &Client, selector: &str, title: &str) -> anyhow::Result<()> {
+    let clicked = click(client, selector).await;
+    until_closed(client, title)
+        .await
+        .with_context(|| format!("after clicking {selector} ({clicked:?})"))
 }
 
 /// Waits until no window is titled `title` (it closes); a window closing while it is asked
@@ -376,8 +367,7 @@ async fn the_wizard_speaks_russian_and_the_demo_can_be_tried_first() -> anyhow::
         screenshot(client, "wizard-2-connection-ru.png").await?;
 
         // "Try the demo first": the wizard goes, nothing is saved, the demo runs on.
-        click(client, "#w-demo").await?;
-        until_closed(client, SETTINGS_TITLE).await?;
+        click_closing(client, "#w-demo", SETTINGS_TITLE).await?;
         switch_to(client, "Callpop").await?;
         wait_for(client, "document.querySelector('#status.online')", WITHIN).await?;
         assert!(!app.config_path().exists(), "the demo needs no config file");
