@@ -2,4 +2,5 @@
 
 pub mod desktop;
 pub mod lab;
+pub mod vega_desk;
 pub mod webdriver;

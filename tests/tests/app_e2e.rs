@@ -6,11 +6,11 @@ use std::time::{Duration, Instant};
 
 use anyhow::Context as _;
 use callpop_core::secrets::{self, Secret};
-use callpop_core::{AccountConfig, AutodialerSettings, Config, CrmLinks, Store};
-use callpop_sim::vega::{Scenario, VegaSim, VegaSimConfig, VegaSimHandle};
+use callpop_core::{AutodialerSettings, Config, CrmLinks};
+use callpop_sim::vega::Scenario;
+use callpop_tests::vega_desk::VegaDesk;
 use callpop_tests::webdriver::{
-    connect, free_port, save_desktop_screenshot, save_screenshot, start_driver, switch_to, text_of,
-    wait_for, workspace_dir, Driver,
+    save_desktop_screenshot, save_screenshot, switch_to, text_of, wait_for, workspace_dir, Driver,
 };
 use fantoccini::{Client, Locator};
 
@@ -20,12 +20,18 @@ const DIRECTORY_CSV: &str = "ФИО;Компания;Телефон;Ответс
 /// The real app on a simulated Vega account whose key is in the real OS keyring, with a
 /// one-contact directory, driven through WebDriver. Cleans up when dropped.
 struct AppUnderTest {
-    sim: VegaSimHandle,
     client: Client,
-    account: AccountConfig,
     autodialer: Option<AutodialerSettings>,
     _driver: Driver,
-    home: tempfile::TempDir,
+    desk: VegaDesk,
+}
+
+impl std::ops::Deref for AppUnderTest {
+    type Target = VegaDesk;
+
+    fn deref(&self) -> &VegaDesk {
+        &self.desk
+    }
 }
 
 impl AppUnderTest {
@@ -40,52 +46,27 @@ impl AppUnderTest {
         args: &[&str],
         autodialer: Option<(AutodialerSettings, &str)>,
     ) -> anyhow::Result<AppUnderTest> {
-        let app = workspace_dir().join("target/debug/callpop");
-        anyhow::ensure!(
-            app.exists(),
-            "{} is missing: build it first with `cargo build -p callpop`",
-            app.display()
-        );
-        let domain = format!("{test}-{}.pbx.vega.ua", std::process::id());
-        let api_key = "e2e-simulator-key";
-        let sim = VegaSim::start("127.0.0.1:0", VegaSimConfig::new(&domain, api_key)).await?;
-        let home = tempfile::tempdir()?;
-        let config_path = home.path().join("config.toml");
-        let data_dir = home.path().join("data");
-        let mut account = AccountConfig::new("vega", &domain);
-        account.base_url = Some(sim.base_url());
-        account.user = Some("001".into());
-        account.poll_interval_ms = 200;
-        secrets::store_api_key(&account, &Secret::new(api_key))
-            .context("storing the key in the keyring")?;
+        let desk = VegaDesk::new(test, "e2e-simulator-key").await?;
         if let Some((settings, key)) = &autodialer {
             secrets::store_autodialer_key(settings, &Secret::new(*key))
                 .context("storing the Autodialer key in the keyring")?;
         }
         let autodialer = autodialer.map(|(settings, _)| settings);
-        Config {
-            account: Some(account.clone()),
+        desk.save_config(Config {
             crm: Some(CrmLinks {
                 new_contact_url: "https://crm.example.com/contacts/new?phone={phone}".into(),
             }),
             autodialer: autodialer.clone(),
             ..Default::default()
-        }
-        .save_to(&config_path)?;
-        let report = Store::open(&data_dir.join("callpop.sqlite3"), "RU")?
-            .import_csv(DIRECTORY_CSV.as_bytes())?;
+        })?;
+        let report = desk.store()?.import_csv(DIRECTORY_CSV.as_bytes())?;
         assert_eq!(report.imported, 1);
-
-        let port = free_port();
-        let driver = start_driver(port, &config_path, &data_dir, locale)?;
-        let client = connect(port, &app, args).await?;
+        let (client, driver) = desk.launch(locale, args).await?;
         Ok(AppUnderTest {
-            sim,
             client,
-            account,
             autodialer,
             _driver: driver,
-            home,
+            desk,
         })
     }
 
@@ -95,7 +76,6 @@ impl AppUnderTest {
             save_desktop_screenshot("desktop-on-failure.png");
         }
         let _ = self.client.close().await;
-        let _ = secrets::delete_api_key(&self.account);
         if let Some(settings) = &self.autodialer {
             let _ = secrets::delete_autodialer_key(settings);
         }
@@ -313,8 +293,8 @@ async fn main_window_shows_the_connection_finds_contacts_and_calls_them() -> any
         // link to this one and exits; this one places the call.
         let second = std::process::Command::new(workspace_dir().join("target/debug/callpop"))
             .arg("tel:+7%20495%20111-22-33")
-            .env("CALLPOP_CONFIG", app.home.path().join("config.toml"))
-            .env("CALLPOP_DATA_DIR", app.home.path().join("data"))
+            .env("CALLPOP_CONFIG", app.config_path())
+            .env("CALLPOP_DATA_DIR", app.data_dir())
             .status()
             .context("starting a second instance")?;
         assert!(

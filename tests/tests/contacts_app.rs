@@ -5,12 +5,10 @@
 use std::time::{Duration, Instant};
 
 use anyhow::Context as _;
-use callpop_core::secrets::{self, Secret};
-use callpop_core::{AccountConfig, Config, NewContact, PhoneNumber, Store};
-use callpop_sim::vega::{VegaSim, VegaSimConfig};
+use callpop_core::{NewContact, PhoneNumber};
+use callpop_tests::vega_desk::VegaDesk;
 use callpop_tests::webdriver::{
-    connect, free_port, save_desktop_screenshot, save_screenshot, start_driver, switch_to, text_of,
-    wait_for, workspace_dir,
+    save_desktop_screenshot, save_screenshot, switch_to, text_of, wait_for,
 };
 use fantoccini::{Client, Locator};
 
@@ -66,32 +64,10 @@ async fn type_query(client: &Client, query: &str) -> anyhow::Result<()> {
 #[ignore = "needs Xvfb, a Secret Service and tauri-driver: run scripts/test.sh"]
 async fn a_hundred_thousand_contacts_are_searched_scrolled_called_and_imported_into(
 ) -> anyhow::Result<()> {
-    let app = workspace_dir().join("target/debug/callpop");
-    anyhow::ensure!(
-        app.exists(),
-        "{} is missing: build it first with `cargo build -p callpop`",
-        app.display()
-    );
-    let domain = format!("contacts-{}.pbx.vega.ua", std::process::id());
-    let api_key = "e2e-contacts-key";
-    let sim = VegaSim::start("127.0.0.1:0", VegaSimConfig::new(&domain, api_key)).await?;
-    let home = tempfile::tempdir()?;
-    let config_path = home.path().join("config.toml");
-    let data_dir = home.path().join("data");
-    let mut account = AccountConfig::new("vega", &domain);
-    account.base_url = Some(sim.base_url());
-    account.user = Some("001".into());
-    account.poll_interval_ms = 200;
-    secrets::store_api_key(&account, &Secret::new(api_key))
-        .context("storing the key in the keyring")?;
-    Config {
-        account: Some(account.clone()),
-        ..Default::default()
-    }
-    .save_to(&config_path)?;
+    let desk = VegaDesk::new("contacts", "e2e-contacts-key").await?;
 
     // The directory: `Контакт 000000` ... `Контакт 099999` and one person to call.
-    let store = Store::open(&data_dir.join("callpop.sqlite3"), "RU")?;
+    let store = desk.store()?;
     let mut contacts: Vec<NewContact> = (0..CONTACTS)
         .map(|i| NewContact {
             name: format!("Контакт {i:06}"),
@@ -112,9 +88,7 @@ async fn a_hundred_thousand_contacts_are_searched_scrolled_called_and_imported_i
     store.import_contacts(&contacts, |_, _| {})?;
     drop(store);
 
-    let port = free_port();
-    let _driver = start_driver(port, &config_path, &data_dir, "en-US")?;
-    let client = connect(port, &app, &["--open"]).await?;
+    let (client, _driver) = desk.launch("en-US", &["--open"]).await?;
     let result = async {
         let client = &client;
         switch_to(client, "Callpop").await?;
@@ -194,14 +168,8 @@ async fn a_hundred_thousand_contacts_are_searched_scrolled_called_and_imported_i
             .await?
             .click()
             .await?;
-        let deadline = Instant::now() + Duration::from_secs(10);
-        while sim.calls_made().is_empty() && Instant::now() < deadline {
-            tokio::time::sleep(Duration::from_millis(100)).await;
-        }
-        let made = sim.calls_made();
-        assert_eq!(made.len(), 1, "one makeCall: {made:?}");
-        assert_eq!(made[0].leg_ext, "001");
-        assert_eq!(made[0].other_leg_num, "+74957776655");
+        let calls = desk.wait_for_call_to("+74957776655").await?;
+        assert_eq!(calls, 1, "one makeCall");
 
         // Import a CSV with two broken rows through the file input: progress, then the report.
         client
@@ -214,7 +182,7 @@ async fn a_hundred_thousand_contacts_are_searched_scrolled_called_and_imported_i
                 vec![],
             )
             .await?;
-        let csv = home.path().join("новые контакты.csv");
+        let csv = desk.home().join("новые контакты.csv");
         std::fs::write(&csv, IMPORT_CSV)?;
         client
             .find(Locator::Id("import-file"))
@@ -252,7 +220,7 @@ async fn a_hundred_thousand_contacts_are_searched_scrolled_called_and_imported_i
         assert_eq!(titles(client).await?, ["Импортов Второй", "Импортов Первый"]);
 
         // A vCard file the same way.
-        let vcf = home.path().join("phone.vcf");
+        let vcf = desk.home().join("phone.vcf");
         std::fs::write(&vcf, IMPORT_VCF)?;
         client
             .find(Locator::Id("import-file"))
@@ -282,7 +250,7 @@ async fn a_hundred_thousand_contacts_are_searched_scrolled_called_and_imported_i
         for i in 0..30_000 {
             big.push_str(&format!("Big Import {i:05};Wholesale {};+7 917 {i:07}\n", i % 50));
         }
-        let big_file = home.path().join("big-export.csv");
+        let big_file = desk.home().join("big-export.csv");
         std::fs::write(&big_file, &big)?;
         let started = Instant::now();
         client
@@ -318,6 +286,5 @@ async fn a_hundred_thousand_contacts_are_searched_scrolled_called_and_imported_i
         save_desktop_screenshot("desktop-on-failure.png");
     }
     let _ = client.close().await;
-    let _ = secrets::delete_api_key(&account);
     result
 }

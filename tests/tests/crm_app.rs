@@ -7,12 +7,11 @@
 use std::time::{Duration, Instant};
 
 use anyhow::{bail, Context as _};
-use callpop_core::secrets::{self, Secret};
-use callpop_core::{AccountConfig, Config, NewContact, PhoneNumber, Store};
-use callpop_sim::vega::{SimCrmContact, VegaSim, VegaSimConfig, VegaSimHandle};
+use callpop_core::{NewContact, PhoneNumber};
+use callpop_sim::vega::SimCrmContact;
+use callpop_tests::vega_desk::VegaDesk;
 use callpop_tests::webdriver::{
-    connect, free_port, save_desktop_screenshot, save_screenshot, start_driver, switch_to, text_of,
-    wait_for, workspace_dir, Driver,
+    save_desktop_screenshot, save_screenshot, switch_to, text_of, wait_for, Driver,
 };
 use fantoccini::{Client, Locator};
 
@@ -22,39 +21,23 @@ const UI: Duration = Duration::from_secs(15);
 /// The real app on a simulated Vega account (key in the real keyring), with two directory
 /// contacts that are not in the CRM. Cleans up in [`AppUnderTest::finish`].
 struct AppUnderTest {
-    sim: VegaSimHandle,
     client: Client,
-    account: AccountConfig,
     _driver: Driver,
-    _home: tempfile::TempDir,
+    desk: VegaDesk,
+}
+
+impl std::ops::Deref for AppUnderTest {
+    type Target = VegaDesk;
+
+    fn deref(&self) -> &VegaDesk {
+        &self.desk
+    }
 }
 
 impl AppUnderTest {
     async fn start(test: &str, locale: &str) -> anyhow::Result<AppUnderTest> {
-        let app = workspace_dir().join("target/debug/callpop");
-        anyhow::ensure!(
-            app.exists(),
-            "{} is missing: build it first with `cargo build -p callpop`",
-            app.display()
-        );
-        let domain = format!("{test}-{}.pbx.vega.ua", std::process::id());
-        let api_key = "e2e-crm-key";
-        let sim = VegaSim::start("127.0.0.1:0", VegaSimConfig::new(&domain, api_key)).await?;
-        let home = tempfile::tempdir()?;
-        let config_path = home.path().join("config.toml");
-        let data_dir = home.path().join("data");
-        let mut account = AccountConfig::new("vega", &domain);
-        account.base_url = Some(sim.base_url());
-        account.user = Some("001".into());
-        account.poll_interval_ms = 500;
-        secrets::store_api_key(&account, &Secret::new(api_key))
-            .context("storing the key in the keyring")?;
-        Config {
-            account: Some(account.clone()),
-            ..Default::default()
-        }
-        .save_to(&config_path)?;
-        let store = Store::open(&data_dir.join("callpop.sqlite3"), "RU")?;
+        let desk = VegaDesk::new(test, "e2e-crm-key").await?;
+        let store = desk.store()?;
         for (name, company, phone) in [
             (
                 "Ольга Мельник",
@@ -71,16 +54,11 @@ impl AppUnderTest {
             })?;
         }
         drop(store);
-
-        let port = free_port();
-        let driver = start_driver(port, &config_path, &data_dir, locale)?;
-        let client = connect(port, &app, &["--open"]).await?;
+        let (client, driver) = desk.launch(locale, &["--open"]).await?;
         Ok(AppUnderTest {
-            sim,
             client,
-            account,
             _driver: driver,
-            _home: home,
+            desk,
         })
     }
 
@@ -120,7 +98,6 @@ impl AppUnderTest {
             let _ = save_screenshot(&self.client, "crm-editor-on-failure.png").await;
         }
         let _ = self.client.close().await;
-        let _ = secrets::delete_api_key(&self.account);
         result
     }
 }

@@ -6,18 +6,17 @@
 //!
 //! The tests take turns: there is one notification server name, one clipboard and one keyboard.
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::time::{Duration, Instant};
 
 use anyhow::Context as _;
 use callpop_core::config::DesktopSettings;
-use callpop_core::secrets::{self, Secret};
-use callpop_core::{AccountConfig, Config, Store};
-use callpop_sim::vega::{Scenario, VegaSim, VegaSimConfig, VegaSimHandle};
+use callpop_core::Config;
+use callpop_sim::vega::Scenario;
 use callpop_tests::desktop::{press_keys, set_clipboard, NotificationServer};
+use callpop_tests::vega_desk::VegaDesk;
 use callpop_tests::webdriver::{
-    connect, free_port, save_desktop_screenshot, start_driver, switch_to, wait_for, workspace_dir,
-    Driver,
+    save_desktop_screenshot, switch_to, wait_for, workspace_dir, Driver,
 };
 use fantoccini::Client;
 
@@ -33,90 +32,45 @@ static TAKING_TURNS: tokio::sync::Mutex<()> = tokio::sync::Mutex::const_new(());
 
 /// The real app on a simulated Vega account (its key in the real keyring) with a one-contact
 /// directory, in its own config and data directories that outlive a restart of the app.
-struct Desk {
-    sim: VegaSimHandle,
-    account: AccountConfig,
-    home: tempfile::TempDir,
+struct Desk(VegaDesk);
+
+impl std::ops::Deref for Desk {
+    type Target = VegaDesk;
+
+    fn deref(&self) -> &VegaDesk {
+        &self.0
+    }
 }
 
 impl Desk {
     async fn new(test: &str, desktop: Option<DesktopSettings>) -> anyhow::Result<Desk> {
-        let domain = format!("{test}-{}.pbx.vega.ua", std::process::id());
-        let api_key = "desktop-simulator-key";
-        let sim = VegaSim::start("127.0.0.1:0", VegaSimConfig::new(&domain, api_key)).await?;
-        let home = tempfile::tempdir()?;
-        let mut account = AccountConfig::new("vega", &domain);
-        account.base_url = Some(sim.base_url());
-        account.user = Some("001".into());
-        account.poll_interval_ms = 200;
-        secrets::store_api_key(&account, &Secret::new(api_key))
-            .context("storing the key in the keyring")?;
-        let desk = Desk { sim, account, home };
+        let desk = Desk(VegaDesk::new(test, "desktop-simulator-key").await?);
         desk.save_config(desktop)?;
-        let report = Store::open(&desk.data_dir().join("callpop.sqlite3"), "RU")?
-            .import_csv(DIRECTORY_CSV.as_bytes())?;
+        let report = desk.store()?.import_csv(DIRECTORY_CSV.as_bytes())?;
         assert_eq!(report.imported, 1);
         Ok(desk)
     }
 
-    fn config_path(&self) -> PathBuf {
-        self.home.path().join("config.toml")
-    }
-
-    fn data_dir(&self) -> PathBuf {
-        self.home.path().join("data")
-    }
-
     fn save_config(&self, desktop: Option<DesktopSettings>) -> anyhow::Result<()> {
-        Config {
-            account: Some(self.account.clone()),
+        self.0.save_config(Config {
             desktop,
             ..Default::default()
-        }
-        .save_to(&self.config_path())?;
-        Ok(())
+        })
     }
 
     /// Starts the app (in English) and opens a WebDriver session with it.
     async fn start_app(&self, args: &[&str]) -> anyhow::Result<RunningApp> {
-        let app = workspace_dir().join("target/debug/callpop");
-        anyhow::ensure!(
-            app.exists(),
-            "{} is missing: build it first with `cargo build -p callpop`",
-            app.display()
-        );
-        let port = free_port();
-        let driver = start_driver(port, &self.config_path(), &self.data_dir(), "en-US")?;
-        let client = connect(port, &app, args).await?;
+        let (client, driver) = self.launch("en-US", args).await?;
         Ok(RunningApp {
             client,
             _driver: driver,
         })
     }
 
-    /// Waits until the simulator has been asked to call `number`; returns how many calls it
-    /// was asked to make in all.
-    async fn wait_for_call_to(&self, number: &str) -> anyhow::Result<usize> {
-        let deadline = Instant::now() + SOON;
-        loop {
-            let made = self.sim.calls_made();
-            if let Some(call) = made.iter().find(|call| call.other_leg_num == number) {
-                assert_eq!(call.leg_ext, "001", "my phone rings first");
-                return Ok(made.len());
-            }
-            anyhow::ensure!(
-                Instant::now() < deadline,
-                "no makeCall to {number}; made: {made:?}"
-            );
-            tokio::time::sleep(Duration::from_millis(100)).await;
-        }
-    }
-
     fn finish(&self, result: anyhow::Result<()>) -> anyhow::Result<()> {
         if result.is_err() {
             save_desktop_screenshot("desktop-app-on-failure.png");
         }
-        let _ = secrets::delete_api_key(&self.account);
         result
     }
 }
@@ -376,7 +330,7 @@ async fn windows_come_back_where_they_were_and_the_card_stays_in_its_corner() ->
 {
     let _turn = TAKING_TURNS.lock().await;
     let desk = Desk::new("places", None).await?;
-    let places = desk.home.path().join("window-state.json");
+    let places = desk.home().join("window-state.json");
     let main_place = (120, 90, 800, 560);
     let settings_place = (300, 200, 700, 500);
 
