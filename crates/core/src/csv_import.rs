@@ -69,7 +69,11 @@ impl Store {
         // Everything is parsed before the store is locked: number parsing is the slow part, and
         // the caller card must not wait for it.
         let parsed = parse_csv(bytes, &self.region)?;
+        self.add_parsed(parsed)
+    }
 
+    /// Adds the contacts a file gave, and reports them with the rows it left out.
+    pub(crate) fn add_parsed(&self, parsed: ParsedContacts) -> Result<ImportReport, StoreError> {
         // One transaction: fast (one sync for the whole file) and all-or-nothing should SQLite
         // itself fail half way.
         let mut conn = self.lock();

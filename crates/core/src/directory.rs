@@ -108,14 +108,7 @@ impl Store {
             let rows = stmt.query_map([limit], |row| row.get(0))?;
             rows.collect::<Result<_, _>>()?
         } else if is_number_query(query) {
-            let prefixes = number_prefixes(query, &self.region);
-            let ranges: Vec<(String, String)> = prefixes
-                .into_iter()
-                .map(|p| {
-                    let upper = format!("{p}{DIGITS_END}");
-                    (p, upper)
-                })
-                .collect();
+            let ranges = number_ranges(query, &self.region);
             let mut bounds: Vec<&dyn rusqlite::ToSql> = Vec::new();
             for (lower, upper) in &ranges {
                 bounds.push(lower);
@@ -417,6 +410,18 @@ fn is_number_query(query: &str) -> bool {
             .all(|c| c.is_ascii_digit() || " +-().\u{a0}".contains(c))
 }
 
+/// The key ranges `[prefix, prefix + DIGITS_END)` a number query matches, one per way of
+/// reading it (see [`number_prefixes`]).
+fn number_ranges(query: &str, region: &str) -> Vec<(String, String)> {
+    number_prefixes(query, region)
+        .into_iter()
+        .map(|prefix| {
+            let upper = format!("{prefix}{DIGITS_END}");
+            (prefix, upper)
+        })
+        .collect()
+}
+
 /// The digit prefixes a number query may stand for, in the form numbers are stored
 /// (E.164 without the `+`, extensions and SIP users as they are):
 /// - the query's own digits (`7910`, `+7 910`, `101`, `380 44`);
@@ -541,13 +546,7 @@ impl Store {
             let rows = stmt.query_map([], |row| row.get(0))?;
             rows.collect::<Result<_, _>>()?
         } else if is_number_query(query) {
-            let ranges: Vec<(String, String)> = number_prefixes(query, &self.region)
-                .into_iter()
-                .map(|p| {
-                    let upper = format!("{p}{DIGITS_END}");
-                    (p, upper)
-                })
-                .collect();
+            let ranges = number_ranges(query, &self.region);
             let mut bounds: Vec<&dyn rusqlite::ToSql> = Vec::new();
             for (lower, upper) in &ranges {
                 bounds.push(lower);

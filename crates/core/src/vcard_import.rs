@@ -21,24 +21,14 @@ use vcard::tree::cst::VcardCst;
 use vcard::tree::line::VcardLine;
 
 use crate::csv_import::{decode, phone_in, shorten, ImportReport, ParsedContacts, SkippedRow};
-use crate::directory::{insert_contact, NewContact};
+use crate::directory::NewContact;
 use crate::store::{Store, StoreError};
 
 impl Store {
     /// Imports the cards of a vCard file; good cards are kept even when others are broken. `Err`
     /// only when the file holds no card at all.
     pub fn import_vcard(&self, bytes: &[u8]) -> Result<ImportReport, StoreError> {
-        let parsed = parse_vcards(bytes, &self.region)?;
-        let mut conn = self.lock();
-        let tx = conn.transaction()?;
-        for contact in &parsed.contacts {
-            insert_contact(&tx, contact)?;
-        }
-        tx.commit()?;
-        Ok(ImportReport {
-            imported: parsed.contacts.len(),
-            skipped: parsed.skipped,
-        })
+        self.add_parsed(parse_vcards(bytes, &self.region)?)
     }
 }
 

@@ -20,7 +20,7 @@ use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
 use crate::account::{Account, ProviderError};
-use crate::vega::crm::{to_new_contact, CrmContact, CrmNote, SYNC_SOURCE};
+use crate::vega::crm::{notes, to_new_contact, CrmContact, CrmNote, SYNC_SOURCE};
 use crate::vega::time::from_epoch_number;
 use crate::vega::{VegaClient, VegaError};
 use vega_fields::FieldLabels;
@@ -471,23 +471,13 @@ fn parse_note_id(id: &str) -> Result<i64, ProviderError> {
 }
 
 fn note_view(note: &CrmNote, employees: &[Employee]) -> Option<CrmNoteView> {
-    let text = note
-        .content
-        .as_deref()
-        .map(str::trim)
-        .filter(|t| !t.is_empty())?;
+    let text = notes::note_text(note)?;
     let at = note
         .last_modified
         .filter(|ms| *ms > 0)
         .or(note.date_create.filter(|ms| *ms > 0))
         .and_then(|ms| from_epoch_number(ms as f64));
-    let author = note.responsible_user_id.and_then(|id| {
-        let id = id.to_string();
-        employees
-            .iter()
-            .find(|e| e.id == id)
-            .map(|e| e.name.clone())
-    });
+    let author = notes::note_author(note, employees);
     Some(CrmNoteView {
         id: note.id.unwrap_or_default().to_string(),
         text: text.to_owned(),

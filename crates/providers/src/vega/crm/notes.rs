@@ -25,29 +25,36 @@ pub struct ContactNote {
     pub author: Option<String>,
 }
 
+/// A note's text, trimmed; `None` for a note without any (a call-history entry, say).
+pub fn note_text(note: &CrmNote) -> Option<&str> {
+    note.content
+        .as_deref()
+        .map(str::trim)
+        .filter(|text| !text.is_empty())
+}
+
+/// The name of the employee who wrote `note`, when `employees` has them.
+pub fn note_author(note: &CrmNote, employees: &[Employee]) -> Option<String> {
+    let id = note.responsible_user_id?.to_string();
+    employees
+        .iter()
+        .find(|employee| employee.id == id)
+        .map(|employee| employee.name.clone())
+}
+
 /// The notes with text, newest first (undated ones last), at most `limit`. `employees` name the
 /// authors; an id none of them has leaves the author unknown.
 pub fn card_notes(notes: &[CrmNote], employees: &[Employee], limit: usize) -> Vec<ContactNote> {
     let mut dated: Vec<(Option<DateTime<Utc>>, i64, ContactNote)> = notes
         .iter()
         .filter_map(|note| {
-            let text = note
-                .content
-                .as_deref()
-                .map(str::trim)
-                .filter(|t| !t.is_empty())?;
+            let text = note_text(note)?;
             let at = note
                 .date_create
                 .filter(|ms| *ms > 0)
                 .or(note.last_modified.filter(|ms| *ms > 0))
                 .and_then(|ms| from_epoch_number(ms as f64));
-            let author = note.responsible_user_id.and_then(|id| {
-                let id = id.to_string();
-                employees
-                    .iter()
-                    .find(|employee| employee.id == id)
-                    .map(|employee| employee.name.clone())
-            });
+            let author = note_author(note, employees);
             Some((
                 at,
                 note.id.unwrap_or_default(),
