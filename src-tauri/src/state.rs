@@ -6,7 +6,7 @@ use std::sync::{Arc, Mutex};
 use callpop_core::{CallView, Store};
 use callpop_providers::Account;
 use serde::Serialize;
-use tauri::{AppHandle, WebviewUrl, WebviewWindowBuilder};
+use tauri::{AppHandle, WebviewUrl, WebviewWindow, WebviewWindowBuilder};
 use tokio::sync::Notify;
 
 use crate::presence::Presence;
@@ -54,13 +54,13 @@ impl AppState {
     }
 }
 
-/// The main window (status, recent calls, contacts): hidden until "Open" in the tray.
-pub fn create_main_window(app: &AppHandle) -> tauri::Result<()> {
+/// The main window (status, recent calls, contacts): hidden until "Open" in the tray. Closing
+/// it destroys it (its WebKit process and memory go too); "Open" makes it anew.
+pub fn create_main_window(app: &AppHandle) -> tauri::Result<WebviewWindow> {
     WebviewWindowBuilder::new(app, "main", WebviewUrl::App("index.html".into()))
         .title("Callpop")
         .inner_size(720.0, 520.0)
         .min_inner_size(420.0, 320.0)
         .visible(false)
-        .build()?;
-    Ok(())
+        .build()
 }

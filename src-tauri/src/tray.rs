@@ -219,12 +219,21 @@ fn status_label(t: &Texts, status: &Status) -> String {
 
 /// Shows the main window and brings it forward.
 pub fn open_main_window(app: &AppHandle) {
-    if let Some(window) = app.get_webview_window("main") {
-        let _ = window
-            .show()
-            .and_then(|_| window.unminimize())
-            .and_then(|_| window.set_focus());
-    }
+    let window = match app.get_webview_window("main") {
+        Some(window) => window,
+        // Closed earlier: closing destroys it.
+        None => match crate::state::create_main_window(app) {
+            Ok(window) => window,
+            Err(e) => {
+                tracing::error!("cannot open the main window: {e}");
+                return;
+            }
+        },
+    };
+    let _ = window
+        .show()
+        .and_then(|_| window.unminimize())
+        .and_then(|_| window.set_focus());
 }
 
 /// Reflects the connection status in the tray's icon, tooltip and menu.

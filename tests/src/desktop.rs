@@ -208,3 +208,50 @@ pub fn press_keys(keys: &str) -> anyhow::Result<()> {
     anyhow::ensure!(status.success(), "xdotool key {keys} failed: {status}");
     Ok(())
 }
+
+/// Asks the windows titled `title` to close the way a window manager does when the user clicks
+/// a window's close button: a `WM_DELETE_WINDOW` message (ICCCM 4.2.8.1) on `$DISPLAY`. Errors
+/// when no window has that title.
+pub fn close_window_titled(title: &str) -> anyhow::Result<()> {
+    use x11rb::connection::Connection as _;
+    use x11rb::protocol::xproto::{AtomEnum, ClientMessageEvent, ConnectionExt as _, EventMask};
+
+    let (conn, screen) = x11rb::connect(None).context("connecting to the X display")?;
+    let atom =
+        |name: &[u8]| -> anyhow::Result<u32> { Ok(conn.intern_atom(false, name)?.reply()?.atom) };
+    let wm_protocols = atom(b"WM_PROTOCOLS")?;
+    let wm_delete_window = atom(b"WM_DELETE_WINDOW")?;
+    let net_wm_name = atom(b"_NET_WM_NAME")?;
+    let utf8_string = atom(b"UTF8_STRING")?;
+
+    let mut to_visit = vec![conn.setup().roots[screen].root];
+    let mut titled = Vec::new();
+    while let Some(window) = to_visit.pop() {
+        let mut name = conn
+            .get_property(false, window, net_wm_name, utf8_string, 0, 256)?
+            .reply()?
+            .value;
+        if name.is_empty() {
+            name = conn
+                .get_property(false, window, AtomEnum::WM_NAME, AtomEnum::STRING, 0, 256)?
+                .reply()?
+                .value;
+        }
+        if name == title.as_bytes() {
+            titled.push(window);
+        }
+        to_visit.extend(conn.query_tree(window)?.reply()?.children);
+    }
+    anyhow::ensure!(!titled.is_empty(), "no X window is titled {title:?}");
+    for window in titled {
+        let message = ClientMessageEvent::new(
+            32,
+            window,
+            wm_protocols,
+            [wm_delete_window, x11rb::CURRENT_TIME, 0, 0, 0],
+        );
+        conn.send_event(false, window, EventMask::NO_EVENT, message)?;
+    }
+    conn.flush()?;
+    Ok(())
+}

@@ -8,6 +8,7 @@ use anyhow::Context as _;
 use callpop_core::secrets::{self, Secret};
 use callpop_core::{AutodialerSettings, Config, CrmLinks};
 use callpop_sim::vega::Scenario;
+use callpop_tests::desktop::close_window_titled;
 use callpop_tests::vega_desk::VegaDesk;
 use callpop_tests::webdriver::{
     save_desktop_screenshot, save_screenshot, switch_to, text_of, wait_for, workspace_dir, Driver,
@@ -16,6 +17,18 @@ use fantoccini::{Client, Locator};
 
 const DIRECTORY_CSV: &str = "ФИО;Компания;Телефон;Ответственный;Ссылка\n\
     Смирнов Алексей;ООО «Северный ветер»;8 (910) 123-45-67;Іван Іванов;https://crm.example.com/contacts/17\n";
+
+/// Whether one of the app's windows has the title `title` now.
+async fn window_titled(client: &Client, title: &str) -> anyhow::Result<bool> {
+    for handle in client.windows().await? {
+        if client.switch_to_window(handle).await.is_ok()
+            && client.title().await.is_ok_and(|shown| shown == title)
+        {
+            return Ok(true);
+        }
+    }
+    Ok(false)
+}
 
 /// The real app on a simulated Vega account whose key is in the real OS keyring, with a
 /// one-contact directory, driven through WebDriver. Cleans up when dropped.
@@ -312,6 +325,31 @@ async fn main_window_shows_the_connection_finds_contacts_and_calls_them() -> any
             client,
             "document.querySelector('#banner.info')?.textContent.includes('+7 495 111-22-33')",
             Duration::from_secs(5),
+        )
+        .await?;
+
+        // Closing the main window (as its close button does) destroys it; opening Callpop again
+        // (here: launching it a second time, which asks the running one to open its window)
+        // makes it anew.
+        // Asked again each second, as a user clicks again: GTK may drop a request that
+        // arrives while the window is busy (seen once in six runs).
+        let deadline = Instant::now() + Duration::from_secs(10);
+        while window_titled(client, "Callpop").await? {
+            anyhow::ensure!(Instant::now() < deadline, "the main window stays after Close");
+            close_window_titled("Callpop")?;
+            tokio::time::sleep(Duration::from_secs(1)).await;
+        }
+        let again = std::process::Command::new(workspace_dir().join("target/debug/callpop"))
+            .env("CALLPOP_CONFIG", app.config_path())
+            .env("CALLPOP_DATA_DIR", app.data_dir())
+            .status()
+            .context("starting Callpop again")?;
+        assert!(again.success(), "the second launch exits cleanly: {again}");
+        switch_to(client, "Callpop").await?;
+        wait_for(
+            client,
+            "document.querySelector('#status.online') && document.visibilityState === 'visible'",
+            Duration::from_secs(10),
         )
         .await?;
         anyhow::Ok(())
