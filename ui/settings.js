@@ -404,7 +404,7 @@ function startWizard() {
   document.getElementById("wizard-footer").hidden = false;
   document.getElementById("w-demo").textContent = t("try_demo");
   document.getElementById("w-back").textContent = t("back");
-  document.getElementById("w-demo").addEventListener("click", () => invoke("close_settings", { openMain: false }));
+  document.getElementById("w-demo").addEventListener("click", () => invoke("close_settings", { openMain: true }));
   document.getElementById("w-back").addEventListener("click", () => { wizard.step = Math.max(0, wizard.step - 1); drawWizard(); });
   document.getElementById("w-next").addEventListener("click", wizardNext);
   drawWizard();

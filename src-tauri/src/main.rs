@@ -118,7 +118,6 @@ fn main() {
         ])
         .setup(|app| {
             card::create_window(app.handle())?;
-            state::create_main_window(app.handle())?;
             tray::create(app.handle())?;
             tracing::info!("tray ready");
             runtime::spawn(app.handle().clone());

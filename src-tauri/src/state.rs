@@ -54,8 +54,9 @@ impl AppState {
     }
 }
 
-/// The main window (status, recent calls, contacts): hidden until "Open" in the tray. Closing
-/// it destroys it (its WebKit process and memory go too); "Open" makes it anew.
+/// The main window (status, recent calls, contacts), made when first opened ("Open" in the
+/// tray, a start from the menu): an app that waits in the tray all day keeps no WebKit process
+/// for it. Closing it destroys it, and its memory goes too; opening makes it anew.
 pub fn create_main_window(app: &AppHandle) -> tauri::Result<WebviewWindow> {
     WebviewWindowBuilder::new(app, "main", WebviewUrl::App("index.html".into()))
         .title("Callpop")

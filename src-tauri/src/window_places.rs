@@ -6,10 +6,9 @@
 //! mostly ended by a logout or a kill, so each move or resize is written too, once the window
 //! has been still for a moment.
 //!
-//! The plugin writes every window it knows, and a window that has stayed hidden since the start
-//! (the main window, until "Open") reports where GTK would put it, not where it was restored to:
-//! its place as read at the start is put back after each write, so it survives a session in the
-//! tray.
+//! The plugin writes every window it knows, and a window not shown yet (the main window is made
+//! hidden, then shown) reports where GTK would put it, not where it was restored to: the place
+//! of each window not shown since the start, as read then, is put back after each write.
 
 use std::collections::HashSet;
 use std::path::PathBuf;

@@ -54,7 +54,7 @@ impl AppOnAsterisk {
             .import_csv(DIRECTORY_CSV.as_bytes())?;
         let port = free_port();
         let driver = start_driver(port, &config_path, &data_dir, "ru-RU")?;
-        let client = connect(port, &app, &[]).await?;
+        let client = connect(port, &app, &["--open"]).await?;
         // Calls only reach the app once it is connected to the PBX.
         switch_to(&client, "Callpop").await?;
         wait_for(

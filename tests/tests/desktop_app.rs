@@ -114,7 +114,7 @@ impl RunningApp {
 
     /// Waits until the app's hotkey is registered (or says why not).
     async fn hotkey_status(&self) -> anyhow::Result<serde_json::Value> {
-        switch_to(&self.client, "Callpop").await?;
+        switch_to(&self.client, "Callpop card").await?;
         let deadline = Instant::now() + SOON;
         loop {
             let status = self.invoke("hotkey_status").await?;
@@ -252,7 +252,7 @@ async fn the_hotkey_calls_the_number_in_the_clipboard_or_says_there_is_none() ->
     let _turn = TAKING_TURNS.lock().await;
     let notifications = NotificationServer::start().await?;
     let desk = Desk::new("hotkey", None).await?;
-    let app = desk.start_app(&[]).await?;
+    let app = desk.start_app(&["--open"]).await?;
     let result = async {
         let status = app.hotkey_status().await?;
         assert_eq!(
@@ -261,6 +261,7 @@ async fn the_hotkey_calls_the_number_in_the_clipboard_or_says_there_is_none() ->
         );
         // Wait until the account is connected, or the call would wait for it (also fine, but
         // not what this test is about).
+        switch_to(&app.client, "Callpop").await?;
         wait_for(
             &app.client,
             "document.querySelector('#status.online')",

@@ -12,6 +12,7 @@ use callpop_core::secrets::{self, Secret};
 use callpop_core::{AccountConfig, Config};
 use callpop_sim::cloudpbx::{self, CloudPbxSimConfig};
 use callpop_sim::vega::{VegaSim, VegaSimConfig, VegaSimHandle};
+use callpop_tests::vega_desk::app_binary;
 use callpop_tests::webdriver::{
     connect, free_port, save_desktop_screenshot, save_screenshot, start_driver_with, switch_to,
     text_of, wait_for, workspace_dir, Driver,
@@ -40,14 +41,12 @@ impl SettingsApp {
         locale: &str,
         config: Option<(Config, Vec<(AccountConfig, &str)>)>,
     ) -> anyhow::Result<SettingsApp> {
-        let app = workspace_dir().join("target/debug/callpop");
-        anyhow::ensure!(
-            app.exists(),
-            "{} is missing: build it first with `cargo build -p callpop`",
-            app.display()
-        );
+        let app = app_binary()?;
         let home = tempfile::tempdir()?;
         let mut keyring_accounts = Vec::new();
+        // Set up already: started from the menu, with its main window; the first run shows
+        // only the wizard.
+        let args: &[&str] = if config.is_some() { &["--open"] } else { &[] };
         if let Some((config, keys)) = config {
             for (account, key) in keys {
                 secrets::store_api_key(&account, &Secret::new(key))
@@ -65,7 +64,7 @@ impl SettingsApp {
             locale,
             &[("HOME", home.path().as_os_str())],
         )?;
-        let client = connect(port, &app, &[]).await?;
+        let client = connect(port, &app, args).await?;
         Ok(SettingsApp {
             client,
             home,
@@ -80,7 +79,8 @@ impl SettingsApp {
 
     /// Opens the settings window as the tray's "Settings…" does, and switches to it.
     async fn open_settings(&self) -> anyhow::Result<()> {
-        switch_to(&self.client, "Callpop").await?;
+        // From the card's window: the one window that always exists.
+        switch_to(&self.client, "Callpop card").await?;
         self.client
             .execute("window.__TAURI__.core.invoke('open_settings');", vec![])
             .await?;
