@@ -26,9 +26,15 @@ pub struct VegaDesk {
     home: tempfile::TempDir,
 }
 
-/// The app's debug build, which the tests drive (`cargo build -p callpop` makes it).
+/// Names another build of the app for the tests to drive (the release build, to measure it).
+pub const APP_BINARY_ENV: &str = "CALLPOP_APP_BINARY";
+
+/// The app the tests drive: `$CALLPOP_APP_BINARY`, else the debug build (`cargo build -p
+/// callpop` makes it).
 pub fn app_binary() -> anyhow::Result<PathBuf> {
-    let app = workspace_dir().join("target/debug/callpop");
+    let app = std::env::var_os(APP_BINARY_ENV)
+        .map(PathBuf::from)
+        .unwrap_or_else(|| workspace_dir().join("target/debug/callpop"));
     anyhow::ensure!(
         app.exists(),
         "{} is missing: build it first with `cargo build -p callpop`",

@@ -12,9 +12,9 @@ use anyhow::Context as _;
 use callpop_core::secrets::{self, Secret};
 use callpop_core::{AccountConfig, Config, Store};
 use callpop_tests::lab::{customer_calls, desk_phone_answering_after, invite_times, lab, Running};
+use callpop_tests::vega_desk::app_binary;
 use callpop_tests::webdriver::{
-    connect, free_port, save_screenshot, start_driver, switch_to, text_of, wait_for, workspace_dir,
-    Driver,
+    connect, free_port, save_screenshot, start_driver, switch_to, text_of, wait_for, Driver,
 };
 use fantoccini::Client;
 
@@ -31,12 +31,7 @@ struct AppOnAsterisk {
 
 impl AppOnAsterisk {
     async fn start() -> anyhow::Result<AppOnAsterisk> {
-        let app = workspace_dir().join("target/debug/callpop");
-        anyhow::ensure!(
-            app.exists(),
-            "{} is missing: run `cargo build -p callpop`",
-            app.display()
-        );
+        let app = app_binary()?;
         let home = tempfile::tempdir()?;
         let config_path = home.path().join("config.toml");
         let data_dir = home.path().join("data");
@@ -180,15 +175,23 @@ async fn measure_invite_to_card() -> anyhow::Result<()> {
             .zip(&painted)
             .map(|(invite, card)| card - invite * 1000.0)
             .collect();
+        // The first card after the start also pays for the card window's first showing.
+        let first = latencies[0];
+        let mut later = latencies[1..].to_vec();
+        later.sort_by(f64::total_cmp);
         latencies.sort_by(f64::total_cmp);
-        let at = |q: f64| latencies[((latencies.len() - 1) as f64 * q).round() as usize];
+        let at = |sorted: &[f64], q: f64| sorted[((sorted.len() - 1) as f64 * q).round() as usize];
         println!(
-            "INVITE -> card painted in the app: n={} p50={:.1} ms p99={:.1} ms max={:.1} ms ({:.1} s in all)",
+            "INVITE -> card painted in the app: n={} p50={:.1} ms p99={:.1} ms max={:.1} ms ({:.1} s in all); \
+             the first card {first:.1} ms, the {} after it p50={:.1} ms p99={:.1} ms",
             latencies.len(),
-            at(0.5),
-            at(0.99),
+            at(&latencies, 0.5),
+            at(&latencies, 0.99),
             latencies[latencies.len() - 1],
-            started.elapsed().as_secs_f64()
+            started.elapsed().as_secs_f64(),
+            later.len(),
+            at(&later, 0.5),
+            at(&later, 0.99),
         );
         anyhow::Ok(())
     }
