@@ -55,6 +55,7 @@ addTexts({
     lang_system: "System", lang_ru: "Русский", lang_en: "English",
     notify_missed: "Notify me of missed calls", hotkey_on: "Hotkey that calls the number in the clipboard",
     h_hotkey: "Keys joined by +; empty: {hotkey}", autostart_on: "Start Callpop when I log in",
+    s_links: "Phone links", links_on: "Open tel: and callto: links with Callpop (it calls the number)",
     autostart_unavailable: "Not available here: {error}", config_file: "Config file: {path}",
     switched: "Switched. Connecting to {account}…",
     c_required: "Fill this in.", c_no_spaces: "No spaces here.", c_host_only: "Only the host name, without a path.",
@@ -112,6 +113,7 @@ addTexts({
     lang_system: "Как в системе", lang_ru: "Русский", lang_en: "English",
     notify_missed: "Уведомлять о пропущенных звонках", hotkey_on: "Горячая клавиша: позвонить на номер из буфера обмена",
     h_hotkey: "Клавиши через +; пусто — {hotkey}", autostart_on: "Запускать Callpop при входе в систему",
+    s_links: "Телефонные ссылки", links_on: "Открывать ссылки tel: и callto: в Callpop (он позвонит на номер)",
     autostart_unavailable: "Здесь недоступно: {error}", config_file: "Файл настроек: {path}",
     switched: "Переключено. Подключаемся к {account}…",
     c_required: "Заполните это поле.", c_no_spaces: "Без пробелов.", c_host_only: "Только имя хоста, без пути.",
@@ -414,7 +416,7 @@ function startWizard() {
 
 let current = null; // the last SettingsView
 // The settings' tabs: each shows its sections (by id); the window opens on the first.
-const TABS = { accounts: ["accounts-section"], relay: ["relay"], general: ["language", "desktop", "startup"] };
+const TABS = { accounts: ["accounts-section"], relay: ["relay"], general: ["language", "desktop", "links", "startup"] };
 let tab = "accounts";
 
 function drawTabs() {
@@ -601,14 +603,16 @@ function desktopSection() {
   return section("desktop", t("s_desktop"), body, message, el("div", { class: "row" }, save));
 }
 
-function autostartSection() {
-  const box = el("input", { id: "autostart", type: "checkbox", checked: current.autostart === true, disabled: current.autostart === null });
-  const message = el("p", { class: "note error", hidden: !current.autostart_error,
-    text: current.autostart_error ? t("autostart_unavailable", { error: current.autostart_error }) : "" });
+// A switch the app sets and answers for (`command` returns what is set now); `unavailable`:
+// why it cannot be read here.
+function switchSection(id, title, label, { input, on, unavailable, command }) {
+  const box = el("input", { id: input, type: "checkbox", checked: on === true, disabled: on === null || on === undefined });
+  const message = el("p", { class: "note error", hidden: !unavailable,
+    text: unavailable ? t("autostart_unavailable", { error: unavailable }) : "" });
   box.addEventListener("change", async () => {
     box.disabled = true;
     try {
-      box.checked = await invoke("set_autostart", { on: box.checked });
+      box.checked = await invoke(command, { on: box.checked });
       note(message, "");
     } catch (problem) {
       box.checked = !box.checked;
@@ -617,8 +621,17 @@ function autostartSection() {
       box.disabled = false;
     }
   });
-  return section("startup", t("s_autostart"),
-    el("label", { class: "switch" }, box, el("span", { class: "slider" }), t("autostart_on")), message);
+  return section(id, title, el("label", { class: "switch" }, box, el("span", { class: "slider" }), label), message);
+}
+
+function autostartSection() {
+  return switchSection("startup", t("s_autostart"), t("autostart_on"),
+    { input: "autostart", on: current.autostart, unavailable: current.autostart_error, command: "set_autostart" });
+}
+
+function linksSection() {
+  return switchSection("links", t("s_links"), t("links_on"),
+    { input: "links-handler", on: current.links_handler, unavailable: current.links_handler_error, command: "set_links_handler" });
 }
 
 function drawSettings() {
@@ -629,7 +642,7 @@ function drawSettings() {
     el("div", { id: "account-editor", class: "editor", hidden: true }),
     el("div", { class: "row" }, el("button", { id: "add-account", type: "button", text: `+ ${t("add_account")}`, onclick: () => openEditor(null) })));
   document.getElementById("content").replaceChildren(
-    accounts, relaySection(), languageSection(), desktopSection(), autostartSection(),
+    accounts, relaySection(), languageSection(), desktopSection(), linksSection(), autostartSection(),
     el("p", { class: "hint path", text: t("config_file", { path: current.config_path }) }));
   drawTabs();
   showTab();

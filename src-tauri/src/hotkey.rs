@@ -139,9 +139,12 @@ fn register(app: &AppHandle, wanted: &str, texts: &Texts) -> Result<(), String> 
     let shortcut: Shortcut = wanted
         .parse()
         .map_err(|e| format!("{} ({e})", texts.bad_syntax.replace("{hotkey}", wanted)))?;
-    app.global_shortcut()
-        .register(shortcut)
-        .map_err(|e| format!("{} ({e})", texts.taken.replace("{hotkey}", wanted)))?;
+    app.global_shortcut().register(shortcut).map_err(|e| {
+        // The library's words ("HotKey already registered: HotKey { mods: ... }") are for the
+        // log, not for people.
+        tracing::warn!("cannot register the hotkey {wanted}: {e}");
+        texts.taken.replace("{hotkey}", wanted)
+    })?;
     *app.state::<Hotkey>()
         .registered
         .lock()

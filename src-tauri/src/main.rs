@@ -57,6 +57,8 @@ fn main() {
         .manage(hotkey::Hotkey::default())
         .manage(notify::Notifications::default())
         .manage(window_places::WindowPlaces::load())
+        // "Open phone links with Callpop" in the settings.
+        .plugin(tauri_plugin_deep_link::init())
         // "Start at login" in the settings.
         .plugin(tauri_plugin_autostart::Builder::new().build())
         .manage(state::AppState::default())
@@ -97,6 +99,7 @@ fn main() {
             settings::set_language,
             settings::save_desktop,
             settings::set_autostart,
+            settings::set_links_handler,
             // contacts: list and import
             contacts::search_contacts,
             contacts::contacts_page,

@@ -10,6 +10,7 @@
 mod config_file;
 mod connection_test;
 mod draft;
+mod links_handler;
 
 use callpop_core::config::DesktopSettings;
 use callpop_core::secrets::{self, Secret, SecretError};
@@ -147,6 +148,10 @@ pub struct SettingsView {
     pub autostart: Option<bool>,
     /// Why starting at login cannot be read or changed here.
     pub autostart_error: Option<String>,
+    /// Callpop opens `tel:` and `callto:` links; `None` when that cannot be told here.
+    pub links_handler: Option<bool>,
+    /// Why the link handler cannot be read or changed here.
+    pub links_handler_error: Option<String>,
     /// The config file, for people who prefer to edit it.
     pub config_path: String,
 }
@@ -171,7 +176,13 @@ fn view(app: &AppHandle) -> Result<SettingsView, Problem> {
         Ok(on) => (Some(on), None),
         Err(e) => (None, Some(e.to_string())),
     };
+    let (links_handler, links_handler_error) = match links_handler::status(app) {
+        Ok(on) => (Some(on), None),
+        Err(e) => (None, Some(e)),
+    };
     Ok(SettingsView {
+        links_handler,
+        links_handler_error,
         accounts,
         relay,
         language: config.language.clone(),
@@ -463,4 +474,12 @@ pub async fn set_autostart(app: AppHandle, on: bool) -> Result<bool, Problem> {
     autolaunch
         .is_enabled()
         .map_err(|e| Problem::message(format!("cannot read starting at login: {e}")))
+}
+
+/// Makes Callpop the desktop's handler of `tel:` and `callto:` links, or not; answers with what
+/// is set now.
+#[tauri::command]
+pub async fn set_links_handler(app: AppHandle, on: bool) -> Result<bool, Problem> {
+    links_handler::set(&app, on)
+        .map_err(|e| Problem::message(format!("cannot change which app opens phone links: {e}")))
 }

@@ -56,13 +56,22 @@ impl SettingsApp {
             config.save_to(&home.path().join("config.toml"))?;
         }
         let port = free_port();
-        // Starting at login writes to `$HOME/.config/autostart`: a home of its own.
+        // Starting at login and the link handler write to the XDG directories: a home of its
+        // own (the keyring stays the session's: it is reached over D-Bus).
+        let (data_home, config_home) = (
+            home.path().join(".local/share"),
+            home.path().join(".config"),
+        );
         let driver = start_driver_with(
             port,
             &home.path().join("config.toml"),
             &home.path().join("data"),
             locale,
-            &[("HOME", home.path().as_os_str())],
+            &[
+                ("HOME", home.path().as_os_str()),
+                ("XDG_DATA_HOME", data_home.as_os_str()),
+                ("XDG_CONFIG_HOME", config_home.as_os_str()),
+            ],
         )?;
         let client = connect(port, &app, args).await?;
         Ok(SettingsApp {
@@ -556,6 +565,60 @@ async fn start_at_login_writes_the_autostart_entry_and_notifications_can_be_turn
         .await?;
         screenshot(client, "settings-general-desktop-en.png").await?;
         wait_for(client, "!document.querySelector('#autostart').checked", WITHIN).await?;
+        anyhow::Ok(())
+    }
+    .await;
+    app.finish(result).await
+}
+
+/// The desktop's default app for `scheme` links, as `xdg-mime` answers in the app's home.
+fn link_handler(home: &Path, scheme: &str) -> anyhow::Result<String> {
+    let output = std::process::Command::new("xdg-mime")
+        .args(["query", "default", &format!("x-scheme-handler/{scheme}")])
+        .env("HOME", home)
+        .env("XDG_DATA_HOME", home.join(".local/share"))
+        .env("XDG_CONFIG_HOME", home.join(".config"))
+        .output()
+        .context("xdg-mime (xdg-utils, scripts/setup.sh installs it)")?;
+    Ok(String::from_utf8_lossy(&output.stdout).trim().to_owned())
+}
+
+#[tokio::test(flavor = "multi_thread")]
+#[ignore = "needs Xvfb, a Secret Service and tauri-driver: run scripts/test.sh"]
+async fn the_switch_makes_callpop_the_desktops_handler_of_tel_and_callto_links(
+) -> anyhow::Result<()> {
+    let (_sim, vega) = vega_sim("links").await?;
+    let app = SettingsApp::start("en-US", configured(&vega)).await?;
+    let client = &app.client;
+    let home = app.home.path().to_owned();
+    let entry = home.join(".local/share/applications/callpop-handler.desktop");
+    let result = async {
+        app.open_settings().await?;
+        click(client, "#tab-general").await?;
+        wait_for(client, "document.querySelector('#links-handler') && !document.querySelector('#links-handler').disabled", WITHIN).await?;
+        assert_eq!(
+            client.execute("return document.querySelector('#links-handler').checked;", vec![]).await?,
+            false,
+            "not the handler until asked"
+        );
+        click(client, "#links .switch").await?;
+        wait_for(client, "document.querySelector('#links-handler').checked && !document.querySelector('#links-handler').disabled", WITHIN).await?;
+        for scheme in ["tel", "callto"] {
+            assert_eq!(link_handler(&home, scheme)?, "callpop-handler.desktop", "{scheme}: links");
+        }
+        let text = std::fs::read_to_string(&entry)?;
+        assert!(text.contains("x-scheme-handler/tel") && text.contains("x-scheme-handler/callto"), "{text}");
+        assert!(
+            text.contains(&format!("{}\" %u", app_binary()?.display())),
+            "the entry starts this app with the link: {text}"
+        );
+        screenshot(client, "settings-general-links-en.png").await?;
+
+        click(client, "#links .switch").await?;
+        wait_for(client, "!document.querySelector('#links-handler').checked && !document.querySelector('#links-handler').disabled", WITHIN).await?;
+        for scheme in ["tel", "callto"] {
+            assert_ne!(link_handler(&home, scheme)?, "callpop-handler.desktop", "{scheme}: handed back");
+        }
         anyhow::Ok(())
     }
     .await;
