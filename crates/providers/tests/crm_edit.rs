@@ -39,22 +39,6 @@ fn draft(name: &str, company: Option<&str>, phones: &[&str], email: Option<&str>
     }
 }
 
-/// Every (label, value) of a simulator contact.
-fn values(contact: &SimCrmContact) -> Vec<(String, String)> {
-    contact
-        .fields
-        .iter()
-        .flat_map(|f| {
-            f.values.iter().map(move |v| {
-                (
-                    f.enum_code.clone().unwrap_or_default(),
-                    v.value.clone().unwrap_or_default(),
-                )
-            })
-        })
-        .collect()
-}
-
 fn crm_id(store: &Store, contact_id: i64) -> i64 {
     store
         .external_id_of("vega-crm", contact_id)
@@ -62,6 +46,14 @@ fn crm_id(store: &Store, contact_id: i64) -> i64 {
         .unwrap()
         .parse()
         .unwrap()
+}
+
+/// The directory contact with `number` (after a sync put it there).
+fn in_directory(store: &Store, number: &str, region: &str) -> callpop_core::Contact {
+    store
+        .lookup(&PhoneNumber::parse(number, region))
+        .unwrap()
+        .unwrap_or_else(|| panic!("{number} is in the directory"))
 }
 
 #[tokio::test]
@@ -87,7 +79,7 @@ async fn a_created_contact_lands_in_the_crm_with_the_accounts_labels_and_syncs_b
         .unwrap();
     let in_crm = sim.crm().contact(saved.crm_id.parse().unwrap()).unwrap();
     assert_eq!(
-        values(&in_crm),
+        in_crm.values(),
         [
             ("Ім'я".to_owned(), "Анна Бойко".to_owned()),
             ("Компанія".to_owned(), "Бойко і Ко".to_owned()),
@@ -98,10 +90,7 @@ async fn a_created_contact_lands_in_the_crm_with_the_accounts_labels_and_syncs_b
     );
     assert_eq!(in_crm.responsible_user_id, Some(41));
 
-    let listed = store
-        .lookup(&PhoneNumber::parse("+380675554433", "UA"))
-        .unwrap()
-        .unwrap();
+    let listed = in_directory(&store, "+380675554433", "UA");
     assert_eq!(listed.id, saved.contact_id);
     assert_eq!(listed.name, "Анна Бойко");
     assert_eq!(listed.company.as_deref(), Some("Бойко і Ко"));
@@ -134,10 +123,7 @@ async fn an_update_keeps_a_russian_contacts_own_labels_and_the_fields_it_does_no
     let store = Store::open_in_memory("RU").unwrap();
     let account = account(&sim, "RU");
     account.sync_contacts(&store, None).await.unwrap();
-    let ivan = store
-        .lookup(&PhoneNumber::parse("+79101234567", "RU"))
-        .unwrap()
-        .unwrap();
+    let ivan = in_directory(&store, "+79101234567", "RU");
     let mut edited = account
         .crm_contact_for(&store, ivan.id)
         .await
@@ -156,7 +142,7 @@ async fn an_update_keeps_a_russian_contacts_own_labels_and_the_fields_it_does_no
     assert_eq!(saved.contact_id, ivan.id, "the same directory contact");
     let in_crm = sim.crm().contact(85492).unwrap();
     assert_eq!(
-        values(&in_crm),
+        in_crm.values(),
         [
             ("Имя".to_owned(), "Иван".to_owned()),
             ("Фамилия".to_owned(), "Сидоров".to_owned()),
@@ -184,10 +170,7 @@ async fn an_update_keeps_a_russian_contacts_own_labels_and_the_fields_it_does_no
     );
 
     // A Ukrainian contact keeps its category (a field the editor does not show).
-    let oleksandr = store
-        .lookup(&PhoneNumber::parse("+380440000000", "RU"))
-        .unwrap()
-        .unwrap();
+    let oleksandr = in_directory(&store, "+380440000000", "RU");
     let mut edited = account
         .crm_contact_for(&store, oleksandr.id)
         .await
@@ -198,7 +181,11 @@ async fn an_update_keeps_a_russian_contacts_own_labels_and_the_fields_it_does_no
         .update_crm_contact(&store, oleksandr.id, &edited)
         .await
         .unwrap();
-    let labels: Vec<String> = values(&sim.crm().contact(85491).unwrap())
+    let labels: Vec<String> = sim
+        .crm()
+        .contact(85491)
+        .unwrap()
+        .values()
         .into_iter()
         .map(|(label, _)| label)
         .collect();
@@ -211,10 +198,7 @@ async fn a_deleted_contact_leaves_the_crm_and_the_directory() {
     let store = Store::open_in_memory("UA").unwrap();
     let account = account(&sim, "UA");
     account.sync_contacts(&store, None).await.unwrap();
-    let vega = store
-        .lookup(&PhoneNumber::parse("+380442249895", "UA"))
-        .unwrap()
-        .unwrap();
+    let vega = in_directory(&store, "+380442249895", "UA");
     account.delete_crm_contact(&store, vega.id).await.unwrap();
     assert!(sim.crm().contact(7068).is_none());
     assert!(store.contacts_by_id(&[vega.id]).unwrap().is_empty());
@@ -251,10 +235,7 @@ async fn notes_are_added_as_me_edited_in_place_listed_newest_first_and_deleted()
     let store = Store::open_in_memory("UA").unwrap();
     let account = account(&sim, "UA");
     account.sync_contacts(&store, None).await.unwrap();
-    let contact = store
-        .lookup(&PhoneNumber::parse("+380440000000", "UA"))
-        .unwrap()
-        .unwrap();
+    let contact = in_directory(&store, "+380440000000", "UA");
     let seeded = account.crm_notes_of(&store, contact.id).await.unwrap();
     assert_eq!(seeded.len(), 1);
 
@@ -347,10 +328,13 @@ async fn local_contacts_upload_in_a_batch_and_become_the_crm_records_mirrors() {
     assert!(report.skipped[0].reason.contains("phone number"));
 
     let olga = sim.crm().contact(crm_id(&store, first)).unwrap();
-    assert!(values(&olga).contains(&("Компанія".into(), "Мельник ФОП".into())));
+    assert!(olga
+        .values()
+        .contains(&("Компанія".into(), "Мельник ФОП".into())));
     let taras = sim.crm().contact(crm_id(&store, second)).unwrap();
     assert_eq!(
-        values(&taras)
+        taras
+            .values()
             .iter()
             .filter(|(label, _)| label == "Телефон")
             .count(),
@@ -367,16 +351,13 @@ async fn local_contacts_upload_in_a_batch_and_become_the_crm_records_mirrors() {
 
     // Already in the CRM: merge keeps the record's fields the upload leaves out, no merge
     // replaces the record.
-    let oleksandr = store
-        .lookup(&PhoneNumber::parse("+380440000000", "UA"))
-        .unwrap()
-        .unwrap();
+    let oleksandr = in_directory(&store, "+380440000000", "UA");
     let report = account
         .upload_to_crm(&store, &[oleksandr.id], true)
         .await
         .unwrap();
     assert_eq!((report.succeeded, report.linked), (1, 0));
-    let has_category = |c: SimCrmContact| values(&c).iter().any(|(l, _)| l == "Категорія");
+    let has_category = |c: SimCrmContact| c.values().iter().any(|(l, _)| l == "Категорія");
     assert!(has_category(sim.crm().contact(85491).unwrap()));
     account
         .upload_to_crm(&store, &[oleksandr.id], false)
@@ -392,10 +373,7 @@ async fn failures_come_back_in_words_and_an_expired_session_is_renewed() {
     let store = Store::open_in_memory("UA").unwrap();
     let account = account(&sim, "UA");
     account.sync_contacts(&store, None).await.unwrap();
-    let contact = store
-        .lookup(&PhoneNumber::parse("+380440000000", "UA"))
-        .unwrap()
-        .unwrap();
+    let contact = in_directory(&store, "+380440000000", "UA");
     let edited = account
         .crm_contact_for(&store, contact.id)
         .await
@@ -431,10 +409,7 @@ async fn failures_come_back_in_words_and_an_expired_session_is_renewed() {
 
     // Deleted in Vega meanwhile: the CRM's 404 is named; notes on it are refused with the
     // simulator's 400.
-    let gone = store
-        .lookup(&PhoneNumber::parse("+79101234567", "UA"))
-        .unwrap()
-        .unwrap();
+    let gone = in_directory(&store, "+79101234567", "UA");
     delete_in_vega(&sim, 85492).await;
     match account.update_crm_contact(&store, gone.id, &edited).await {
         Err(error @ ProviderError::Vega(VegaError::NotFound { .. })) => {
@@ -470,10 +445,7 @@ async fn delete_in_vega(sim: &VegaSimHandle, id: i64) {
     let other_user = Account::connect(&config, &Secret::new(KEY.to_owned()), "UA").unwrap();
     let store = Store::open_in_memory("UA").unwrap();
     other_user.sync_contacts(&store, None).await.unwrap();
-    let contact = store
-        .lookup(&PhoneNumber::parse("+79101234567", "UA"))
-        .unwrap()
-        .unwrap();
+    let contact = in_directory(&store, "+79101234567", "UA");
     assert_eq!(crm_id(&store, contact.id), id);
     other_user
         .delete_crm_contact(&store, contact.id)

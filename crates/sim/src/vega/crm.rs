@@ -61,6 +61,23 @@ pub struct SimCrmContact {
     pub fields: Vec<SimCrmField>,
 }
 
+impl SimCrmContact {
+    /// Every (label, value) the contact holds, field by field: what tests compare.
+    pub fn values(&self) -> Vec<(String, String)> {
+        self.fields
+            .iter()
+            .flat_map(|field| {
+                field.values.iter().map(move |value| {
+                    (
+                        field.enum_code.clone().unwrap_or_default(),
+                        value.value.clone().unwrap_or_default(),
+                    )
+                })
+            })
+            .collect()
+    }
+}
+
 /// One field of a contact.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
