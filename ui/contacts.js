@@ -234,6 +234,8 @@ async function search(query, { keepScroll = false } = {}) {
     for (const li of list.rows.values()) li.remove();
     list.rows.clear();
     setTotal(answer.total);
+    // The query whose answer the list shows (tests wait on it).
+    ul.dataset.query = query;
     if (!keepScroll) ul.scrollTop = 0;
     draw();
   } catch (e) {

@@ -7,7 +7,8 @@ use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
 use anyhow::{bail, Context as _};
-use fantoccini::{Client, ClientBuilder};
+use fantoccini::error::CmdError;
+use fantoccini::{Client, ClientBuilder, Locator};
 use hyper_util::client::legacy::connect::HttpConnector;
 
 /// The workspace root.
@@ -144,6 +145,37 @@ pub async fn wait_for(
         }
         tokio::time::sleep(Duration::from_millis(100)).await;
     }
+}
+
+/// Clicks the first element matching `selector` once it is shown and enabled (waiting up to
+/// `within`). Lists redraw their rows when a sync or a search answer arrives, so an element
+/// found just before that is gone when clicked: it is then found again, a few times.
+pub async fn click(client: &Client, selector: &str, within: Duration) -> anyhow::Result<()> {
+    wait_for(
+        client,
+        &format!(
+            "(() => {{ const e = document.querySelector({selector:?}); \
+             return e && !e.disabled && e.offsetParent !== null; }})()"
+        ),
+        within,
+    )
+    .await
+    .with_context(|| format!("{selector} is there to click"))?;
+    let mut attempts = 0;
+    loop {
+        let clicked = async { client.find(Locator::Css(selector)).await?.click().await }.await;
+        match clicked {
+            Ok(()) => return Ok(()),
+            Err(e) if attempts < 3 && is_stale(&e) => attempts += 1,
+            Err(e) => return Err(e).with_context(|| format!("clicking {selector}")),
+        }
+    }
+}
+
+/// True when WebDriver says the element it was handed is no longer in the page.
+fn is_stale(error: &CmdError) -> bool {
+    let text = error.to_string();
+    text.contains("stale element") || text.contains("was not found")
 }
 
 /// The text of the first element matching `selector` (empty when there is none).

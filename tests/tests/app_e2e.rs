@@ -11,7 +11,8 @@ use callpop_sim::vega::Scenario;
 use callpop_tests::desktop::close_window_titled;
 use callpop_tests::vega_desk::VegaDesk;
 use callpop_tests::webdriver::{
-    save_desktop_screenshot, save_screenshot, switch_to, text_of, wait_for, workspace_dir, Driver,
+    click, save_desktop_screenshot, save_screenshot, switch_to, text_of, wait_for, workspace_dir,
+    Driver,
 };
 use fantoccini::{Client, Locator};
 
@@ -288,11 +289,7 @@ async fn main_window_shows_the_connection_finds_contacts_and_calls_them() -> any
         save_desktop_screenshot("desktop-main-window.png");
 
         // Click-to-call from the contact list reaches the PBX: my phone, then the contact.
-        client
-            .find(Locator::Css("#contacts li button"))
-            .await?
-            .click()
-            .await?;
+        click(client, "#contacts li button", Duration::from_secs(5)).await?;
         let deadline = Instant::now() + Duration::from_secs(5);
         while app.sim.calls_made().is_empty() && Instant::now() < deadline {
             tokio::time::sleep(Duration::from_millis(100)).await;
@@ -392,7 +389,7 @@ async fn selected_contacts_go_to_an_autodialer_campaign_after_the_no_window_warn
         )
         .await;
         pick.context("contacts can be picked")?;
-        client.find(Locator::Css("#contacts input.pick")).await?.click().await?;
+        click(client, "#contacts input.pick", Duration::from_secs(5)).await?;
         assert_eq!(text_of(client, "#autodial-count").await?, "Выбрано: 1");
         assert_eq!(
             client

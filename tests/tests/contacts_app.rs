@@ -8,7 +8,7 @@ use anyhow::Context as _;
 use callpop_core::{NewContact, PhoneNumber};
 use callpop_tests::vega_desk::VegaDesk;
 use callpop_tests::webdriver::{
-    save_desktop_screenshot, save_screenshot, switch_to, text_of, wait_for,
+    click, save_desktop_screenshot, save_screenshot, switch_to, text_of, wait_for,
 };
 use fantoccini::{Client, Locator};
 
@@ -163,11 +163,12 @@ async fn a_hundred_thousand_contacts_are_searched_scrolled_called_and_imported_i
             text_of(client, "#contacts li.contact .company").await?,
             "ООО «Северный ветер»"
         );
-        client
-            .find(Locator::Css("#contacts li.contact button.number[data-number='+74957776655']"))
-            .await?
-            .click()
-            .await?;
+        click(
+            client,
+            "#contacts li.contact button.number[data-number='+74957776655']",
+            Duration::from_secs(10),
+        )
+        .await?;
         let calls = desk.wait_for_call_to("+74957776655").await?;
         assert_eq!(calls, 1, "one makeCall");
 

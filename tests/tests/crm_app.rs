@@ -11,7 +11,7 @@ use callpop_core::{NewContact, PhoneNumber};
 use callpop_sim::vega::SimCrmContact;
 use callpop_tests::vega_desk::VegaDesk;
 use callpop_tests::webdriver::{
-    save_desktop_screenshot, save_screenshot, switch_to, text_of, wait_for, Driver,
+    click, save_desktop_screenshot, save_screenshot, switch_to, text_of, wait_for, Driver,
 };
 use fantoccini::{Client, Locator};
 
@@ -113,26 +113,6 @@ fn has_value(contact: &SimCrmContact, value: &str) -> bool {
     contact.values().iter().any(|(_, v)| v == value)
 }
 
-async fn click(client: &Client, selector: &str) -> anyhow::Result<()> {
-    wait_for(
-        client,
-        &format!(
-            "(() => {{ const e = document.querySelector({selector:?}); \
-             return e && !e.disabled && e.offsetParent !== null; }})()"
-        ),
-        UI,
-    )
-    .await
-    .with_context(|| format!("{selector} is there to click"))?;
-    client
-        .find(Locator::Css(selector))
-        .await?
-        .click()
-        .await
-        .with_context(|| format!("clicking {selector}"))?;
-    Ok(())
-}
-
 async fn type_into(client: &Client, selector: &str, text: &str) -> anyhow::Result<()> {
     // Emptied by script: WebKitWebDriver's Clear refuses a textarea scrolled inside a dialog.
     client
@@ -164,6 +144,13 @@ async fn search(client: &Client, query: &str) -> anyhow::Result<()> {
             )
             .await?;
     }
+    wait_for(
+        client,
+        &format!("document.querySelector('#contacts').dataset.query === {query:?}"),
+        UI,
+    )
+    .await
+    .with_context(|| format!("the list shows the answer to {query:?}"))?;
     Ok(())
 }
 
@@ -185,12 +172,12 @@ async fn a_crm_contact_is_created_edited_noted_and_deleted_and_local_contacts_ar
         wait_for(client, "document.querySelector('#status.online')", UI).await?;
 
         // Create: the toolbar's "New CRM contact", the form filled in, Save.
-        click(client, "#contacts-actions button.crm-new").await?;
+        click(client, "#contacts-actions button.crm-new", UI).await?;
         wait_for(client, "document.querySelector('#crm-editor').open", UI).await?;
         type_into(client, "#crm-editor input[name=name]", "Анна Бойко").await?;
         type_into(client, "#crm-editor input[name=company]", "Бойко и Ко").await?;
         type_into(client, "#crm-editor .crm-phone input", "+7 903 555-44-33").await?;
-        click(client, "#crm-editor .crm-add-phone").await?;
+        click(client, "#crm-editor .crm-add-phone", UI).await?;
         type_into(
             client,
             "#crm-editor .crm-phone:nth-child(2) input",
@@ -215,7 +202,7 @@ async fn a_crm_contact_is_created_edited_noted_and_deleted_and_local_contacts_ar
             .await
             .context("picking the responsible")?;
         picture(client, "crm-editor-new.png").await?;
-        click(client, "#crm-editor .crm-save").await?;
+        click(client, "#crm-editor .crm-save", UI).await?;
         wait_for(
             client,
             "document.querySelector('#crm-editor .crm-message').dataset.kind === 'ok'",
@@ -234,14 +221,14 @@ async fn a_crm_contact_is_created_edited_noted_and_deleted_and_local_contacts_ar
         assert!(has_value(&created, "+74952223344"));
         assert!(has_value(&created, "anna@boiko.ru"));
         assert_eq!(created.responsible_user_id, Some(41));
-        click(client, "#crm-editor .crm-cancel").await?;
+        click(client, "#crm-editor .crm-cancel", UI).await?;
         search(client, "Бойко").await?;
         wait_for(client, &row_named("Анна Бойко"), UI)
             .await
             .context("the new contact is in the app's contact search")?;
 
         // Edit from the contact's own row: a new phone and company.
-        click(client, "#contacts li.contact .crm-row-edit").await?;
+        click(client, "#contacts li.contact .crm-row-edit", UI).await?;
         wait_for(
             client,
             "document.querySelector('#crm-editor input[name=name]').value === 'Анна Бойко'",
@@ -251,7 +238,7 @@ async fn a_crm_contact_is_created_edited_noted_and_deleted_and_local_contacts_ar
         .context("the editor loads the contact from the CRM")?;
         type_into(client, "#crm-editor .crm-phone input", "+7 903 555-00-00").await?;
         type_into(client, "#crm-editor input[name=company]", "ООО «Бойко»").await?;
-        click(client, "#crm-editor .crm-save").await?;
+        click(client, "#crm-editor .crm-save", UI).await?;
         app.until_crm("the new phone and company", |app| {
             app.sim
                 .crm()
@@ -265,7 +252,7 @@ async fn a_crm_contact_is_created_edited_noted_and_deleted_and_local_contacts_ar
 
         // Notes: add, edit in place, delete; the simulator's notes follow each step.
         type_into(client, "#crm-editor .crm-note-new textarea", "Выслать счёт").await?;
-        click(client, "#crm-editor .crm-add-note").await?;
+        click(client, "#crm-editor .crm-add-note", UI).await?;
         wait_for(
             client,
             "document.querySelector('#crm-editor .crm-note-text')?.textContent === 'Выслать счёт'",
@@ -278,9 +265,9 @@ async fn a_crm_contact_is_created_edited_noted_and_deleted_and_local_contacts_ar
         assert_eq!(notes[0].responsible_user_id, 36, "written by me (001)");
         let meta = text_of(client, "#crm-editor .crm-note-meta").await?;
         assert!(meta.contains("Іван Іванов"), "the author is named: {meta}");
-        click(client, "#crm-editor .crm-note-edit").await?;
+        click(client, "#crm-editor .crm-note-edit", UI).await?;
         type_into(client, "#crm-editor .crm-note-editing", "Счёт выслан").await?;
-        click(client, "#crm-editor .crm-note-save").await?;
+        click(client, "#crm-editor .crm-note-save", UI).await?;
         wait_for(
             client,
             "document.querySelector('#crm-editor .crm-note-text')?.textContent === 'Счёт выслан'",
@@ -292,8 +279,8 @@ async fn a_crm_contact_is_created_edited_noted_and_deleted_and_local_contacts_ar
             Some("Счёт выслан")
         );
         picture(client, "crm-editor-notes.png").await?;
-        click(client, "#crm-editor .crm-note-delete").await?;
-        click(client, "#crm-editor .crm-note-really-delete").await?;
+        click(client, "#crm-editor .crm-note-delete", UI).await?;
+        click(client, "#crm-editor .crm-note-really-delete", UI).await?;
         wait_for(
             client,
             "!document.querySelector('#crm-editor .crm-note') && document.querySelector('#crm-editor .crm-note-list .empty')",
@@ -303,7 +290,7 @@ async fn a_crm_contact_is_created_edited_noted_and_deleted_and_local_contacts_ar
         assert!(app.sim.crm().notes(crm_id).is_empty());
 
         // Delete the contact, after the confirmation.
-        click(client, "#crm-editor .crm-delete").await?;
+        click(client, "#crm-editor .crm-delete", UI).await?;
         wait_for(
             client,
             "!document.querySelector('#crm-editor .crm-confirm').hidden",
@@ -315,7 +302,7 @@ async fn a_crm_contact_is_created_edited_noted_and_deleted_and_local_contacts_ar
             app.sim.crm().contact(crm_id).is_some(),
             "nothing deleted before the confirmation"
         );
-        click(client, "#crm-editor .crm-really-delete").await?;
+        click(client, "#crm-editor .crm-really-delete", UI).await?;
         wait_for(client, "!document.querySelector('#crm-editor').open", UI).await?;
         app.until_crm("the contact deleted", |app| {
             app.sim.crm().contact(crm_id).is_none()
@@ -332,7 +319,7 @@ async fn a_crm_contact_is_created_edited_noted_and_deleted_and_local_contacts_ar
 
         // Upload the two local-only contacts.
         search(client, "").await?;
-        click(client, "#contacts-actions button.crm-upload").await?;
+        click(client, "#contacts-actions button.crm-upload", UI).await?;
         wait_for(
             client,
             "document.querySelectorAll('#crm-upload .crm-candidates input:checked').length === 2",
@@ -341,7 +328,7 @@ async fn a_crm_contact_is_created_edited_noted_and_deleted_and_local_contacts_ar
         .await
         .context("the two local contacts are offered, ticked")?;
         picture(client, "crm-editor-upload.png").await?;
-        click(client, "#crm-upload .crm-upload-go").await?;
+        click(client, "#crm-upload .crm-upload-go", UI).await?;
         let report = wait_for(
             client,
             "!document.querySelector('#crm-upload .crm-report').hidden && document.querySelector('#crm-upload .crm-report-summary').textContent",
@@ -368,13 +355,13 @@ async fn a_crm_contact_is_created_edited_noted_and_deleted_and_local_contacts_ar
             true,
             "what was uploaded cannot be sent twice"
         );
-        click(client, "#crm-upload .crm-upload-close").await?;
+        click(client, "#crm-upload .crm-upload-close", UI).await?;
         wait_for(client, &row_named("Тарас Шевчук"), UI).await?;
         picture(client, "crm-editor-list.png").await?;
         // Now in the CRM: their rows open the editor on the CRM's record.
         search(client, "Шевчук").await?;
         wait_for(client, &row_named("Тарас Шевчук"), UI).await?;
-        click(client, "#contacts li.contact .crm-row-edit").await?;
+        click(client, "#contacts li.contact .crm-row-edit", UI).await?;
         wait_for(
             client,
             "document.querySelector('#crm-editor .crm-sub').textContent.startsWith('CRM #')",
@@ -397,10 +384,10 @@ async fn a_save_the_pbx_refuses_is_explained_and_the_form_keeps_what_was_typed(
     let result = async {
         switch_to(client, "Callpop").await?;
         wait_for(client, "document.querySelector('#status.online')", UI).await?;
-        click(client, "#contacts-actions button.crm-new").await?;
+        click(client, "#contacts-actions button.crm-new", UI).await?;
         wait_for(client, "document.querySelector('#crm-editor').open", UI).await?;
         // Nothing typed: the form says what is missing, in words, before asking the PBX.
-        click(client, "#crm-editor .crm-save").await?;
+        click(client, "#crm-editor .crm-save", UI).await?;
         let missing = text_of(client, "#crm-editor .crm-message").await?;
         assert_eq!(missing, "Enter the contact's name.");
         type_into(client, "#crm-editor input[name=name]", "Nobody Home").await?;
@@ -408,7 +395,7 @@ async fn a_save_the_pbx_refuses_is_explained_and_the_form_keeps_what_was_typed(
         app.sim
             .crm()
             .inject_faults(callpop_sim::vega::Fault::ServerError, 1);
-        click(client, "#crm-editor .crm-save").await?;
+        click(client, "#crm-editor .crm-save", UI).await?;
         let error = wait_for(
             client,
             "document.querySelector('#crm-editor .crm-message').dataset.kind === 'error' && document.querySelector('#crm-editor .crm-message').textContent",
