@@ -33,13 +33,6 @@ addTexts({
     crm_upload_report: "{succeeded} succeeded, {failed} failed.", crm_upload_linked: "{n} now linked to their CRM record.",
     crm_upload_skipped: "Left out: {name} ({reason})",
     crm_not_offered: "{provider} does not let the app edit its CRM",
-    crm_err_unreachable: "The PBX cannot be reached: check the network and the account's address.",
-    crm_err_timeout: "The PBX did not answer in time: try again in a moment.",
-    crm_err_key: "The PBX refused the API key: check it in the settings.",
-    crm_err_rejected: "The CRM rejected the request: check the fields (number, e-mail) and try again.",
-    crm_err_server: "The PBX failed on its side: try again later.",
-    crm_err_gone: "This contact is no longer in the CRM (deleted elsewhere?).",
-    crm_err_offline: "Not connected to the PBX yet.",
   },
   ru: {
     crm_edit: "Изменить в CRM", crm_edit_hint: "Изменить контакт и его заметки в CRM",
@@ -66,13 +59,6 @@ addTexts({
     crm_upload_report: "Успешно: {succeeded}, с ошибкой: {failed}.", crm_upload_linked: "Связано с записями CRM: {n}.",
     crm_upload_skipped: "Пропущен: {name} ({reason})",
     crm_not_offered: "{provider} не даёт приложению менять свою CRM",
-    crm_err_unreachable: "АТС недоступна: проверьте сеть и адрес аккаунта.",
-    crm_err_timeout: "АТС не ответила вовремя: попробуйте ещё раз чуть позже.",
-    crm_err_key: "АТС не приняла API-ключ: проверьте его в настройках.",
-    crm_err_rejected: "CRM отклонила запрос: проверьте поля (номер, e-mail) и попробуйте ещё раз.",
-    crm_err_server: "Сбой на стороне АТС: попробуйте позже.",
-    crm_err_gone: "Этого контакта больше нет в CRM (удалён в другом месте?).",
-    crm_err_offline: "Ещё нет связи с АТС.",
   },
 });
 
@@ -123,21 +109,6 @@ function button(text, className, onClick, type = "button") {
   b.type = type;
   if (onClick) b.addEventListener("click", onClick);
   return b;
-}
-
-// A failure in words: what it means for the user first, the app's own message after.
-function explain(error) {
-  const detail = String(error);
-  const known = [
-    [/not connected to a PBX/i, "crm_err_offline"],
-    [/cannot reach|connection refused|dns/i, "crm_err_unreachable"],
-    [/did not answer .* within/i, "crm_err_timeout"],
-    [/API key|HTTP 401/i, "crm_err_key"],
-    [/has no CRM contact|no longer in the CRM/i, "crm_err_gone"],
-    [/HTTP 4\d\d|did not save/i, "crm_err_rejected"],
-    [/HTTP 5\d\d/i, "crm_err_server"],
-  ].find(([pattern]) => pattern.test(detail));
-  return known ? `${t(known[1])} (${detail})` : detail;
 }
 
 function showMessage(box, text, kind) {
@@ -259,7 +230,7 @@ async function loadEmployees() {
   } catch (e) {
     employees = [];
     select.disabled = true;
-    select.title = explain(e);
+    select.title = String(e);
   }
   fillResponsible();
 }
@@ -324,7 +295,7 @@ export async function openCrmEditor(contactId = null) {
     showMessage(message, record.crm_id ? "" : t("crm_local_note"), "info");
     if (record.crm_id) loadNotes();
   } catch (e) {
-    showMessage(message, explain(e), "error");
+    showMessage(message, String(e), "error");
   } finally {
     setBusy(false);
   }
@@ -354,7 +325,7 @@ async function save() {
     refreshList();
   } catch (e) {
     // The form keeps what was typed: fix and save again.
-    showMessage(message, explain(e), "error");
+    showMessage(message, String(e), "error");
   } finally {
     setBusy(false);
   }
@@ -376,7 +347,7 @@ async function deleteContact() {
     refreshList();
   } catch (e) {
     editor.querySelector(".crm-confirm").hidden = true;
-    showMessage(message, explain(e), "error");
+    showMessage(message, String(e), "error");
   } finally {
     setBusy(false);
   }
@@ -392,7 +363,7 @@ async function loadNotes() {
     showMessage(message, "");
     list.replaceChildren(...(notes.length ? notes.map(noteItem) : [element("li", "empty muted", t("crm_no_notes"))]));
   } catch (e) {
-    showMessage(message, explain(e), "error");
+    showMessage(message, String(e), "error");
   }
 }
 
@@ -434,7 +405,7 @@ function editNote(li, note) {
         loadNotes();
       } catch (e) {
         event.target.disabled = false;
-        showMessage(message, explain(e), "error");
+        showMessage(message, String(e), "error");
       }
     }),
   );
@@ -455,7 +426,7 @@ function confirmNoteDelete(li, note) {
         showMessage(message, "");
         loadNotes();
       } catch (e) {
-        showMessage(message, explain(e), "error");
+        showMessage(message, String(e), "error");
       }
     }),
     button(t("crm_keep"), "crm-note-keep", () => li.replaceWith(noteItem(note))),
@@ -475,7 +446,7 @@ async function addNote() {
     showMessage(message, "");
     loadNotes();
   } catch (e) {
-    showMessage(message, explain(e), "error");
+    showMessage(message, String(e), "error");
   } finally {
     add.disabled = false;
   }
@@ -540,7 +511,7 @@ export async function openCrmUpload(preselected = null) {
     candidates = await invoke("crm_upload_candidates");
     showMessage(message, candidates.length ? "" : t("crm_upload_none"), "info");
   } catch (e) {
-    showMessage(message, explain(e), "error");
+    showMessage(message, String(e), "error");
   }
   const wanted = preselected ? new Set(preselected) : null;
   list.replaceChildren(...candidates.map((c) => {
@@ -589,7 +560,7 @@ async function upload() {
     refreshList();
   } catch (e) {
     // The picks stay as they are: upload again once the PBX answers.
-    showMessage(message, explain(e), "error");
+    showMessage(message, String(e), "error");
   } finally {
     showPicked();
   }

@@ -8,11 +8,14 @@ use callpop_core::secrets;
 use callpop_core::Config;
 use callpop_providers::autodialer::{
     records_for_contacts, AutodialerClient, AutodialerClientSettings, DialOptions, DialWindow,
+    NoTimeWindowWarning,
 };
 use serde::{Deserialize, Serialize};
 use tauri::State;
 
+use crate::locale::{self, Language};
 use crate::state::AppState;
+use crate::user_error::{self, fill, texts_now};
 
 /// The Autodialer as the app sees it: ready, or why not.
 #[derive(Clone)]
@@ -32,20 +35,18 @@ impl Autodialer {
     /// From the config as it is now.
     pub fn from_config(config: &Config) -> Autodialer {
         let Some(settings) = &config.autodialer else {
-            return Autodialer::Unavailable(
-                "the Autodialer is not configured: add an [autodialer] section (base_url, campaign) to the config and store its key with `callpop-cli autodial key set`".into(),
-            );
+            return Autodialer::Unavailable(texts_now().autodialer_not_configured.into());
         };
         let key = match secrets::autodialer_key(settings) {
             Ok(key) => key,
-            Err(e) => return Autodialer::Unavailable(e.to_string()),
+            Err(e) => return Autodialer::Unavailable(user_error::describe(&e)),
         };
         match AutodialerClient::new(&AutodialerClientSettings::from(settings), &key) {
             Ok(client) => Autodialer::Ready {
                 client: Arc::new(client),
                 campaign: settings.campaign.clone(),
             },
-            Err(e) => Autodialer::Unavailable(e.to_string()),
+            Err(e) => Autodialer::Unavailable(user_error::describe_autodialer(&e)),
         }
     }
 }
@@ -96,7 +97,7 @@ fn ready(state: &AppState) -> Result<(Arc<AutodialerClient>, Option<String>), St
     match state.autodialer.lock().expect("autodialer lock").clone() {
         Some(Autodialer::Ready { client, campaign }) => Ok((client, campaign)),
         Some(Autodialer::Unavailable(reason)) => Err(reason),
-        None => Err("still starting".into()),
+        None => Err(texts_now().still_starting.into()),
     }
 }
 
@@ -120,14 +121,14 @@ pub fn autodialer_status(state: State<'_, AppState>) -> AutodialerStatus {
 fn options(request: &SendRequest) -> Result<DialOptions, String> {
     let window = match (request.from.as_deref(), request.to.as_deref()) {
         (Some(from), Some(to)) if !from.is_empty() && !to.is_empty() => {
-            Some(DialWindow::parse(from, to).map_err(|e| e.to_string())?)
+            Some(DialWindow::parse(from, to).map_err(|e| user_error::describe_autodialer(&e))?)
         }
         (None, None) | (Some(""), Some("")) | (Some(""), None) | (None, Some("")) => None,
-        _ => return Err("give both ends of the time window, or neither".into()),
+        _ => return Err(texts_now().window_needs_both_ends.into()),
     };
     let campaign = request.campaign.trim();
     if campaign.is_empty() {
-        return Err("name the campaign (its scenario) to send the contacts to".into());
+        return Err(texts_now().name_the_campaign.into());
     }
     Ok(DialOptions {
         scenario: campaign.to_owned(),
@@ -144,19 +145,19 @@ pub async fn autodial_send(
     request: SendRequest,
 ) -> Result<SendOutcome, String> {
     let (client, _) = ready(&state)?;
-    let store = state.store().ok_or("the directory is not open yet")?;
+    let store = state.store().ok_or_else(user_error::directory_not_open)?;
     let options = options(&request)?;
     let contacts = store
         .contacts_by_id(&request.contact_ids)
-        .map_err(|e| e.to_string())?;
+        .map_err(|e| user_error::describe(&e))?;
     let (records, skipped) = records_for_contacts(&contacts, "callpop-", &[]);
     if records.is_empty() {
-        return Err("none of the selected contacts has a number to dial".into());
+        return Err(texts_now().no_selected_contact_has_a_number.into());
     }
     if let Some(warning) = options.warning(records.len()) {
         if !request.confirmed {
             return Ok(SendOutcome {
-                needs_confirmation: Some(warning.to_string()),
+                needs_confirmation: Some(warning_text(locale::language(), &warning)),
                 skipped,
                 ..SendOutcome::default()
             });
@@ -165,7 +166,7 @@ pub async fn autodial_send(
     let report = client
         .make(&records, &options)
         .await
-        .map_err(|e| e.to_string())?;
+        .map_err(|e| user_error::describe_autodialer(&e))?;
     Ok(SendOutcome {
         needs_confirmation: None,
         summary: report.summary(),
@@ -178,16 +179,13 @@ pub async fn autodial_send(
 #[tauri::command]
 pub async fn autodial_call(state: State<'_, AppState>, contact_id: i64) -> Result<String, String> {
     let (client, campaign) = ready(&state)?;
-    let campaign = campaign
-        .ok_or("set a default `campaign` in the [autodialer] section for one-off robot calls")?;
-    let store = state.store().ok_or("the directory is not open yet")?;
+    let campaign = campaign.ok_or(texts_now().default_campaign_needed)?;
+    let store = state.store().ok_or_else(user_error::directory_not_open)?;
     let contacts = store
         .contacts_by_id(&[contact_id])
-        .map_err(|e| e.to_string())?;
+        .map_err(|e| user_error::describe(&e))?;
     let (records, _) = records_for_contacts(&contacts, "callpop-", &[]);
-    let record = records
-        .first()
-        .ok_or("this contact has no number to dial")?;
+    let record = records.first().ok_or(texts_now().contact_has_no_number)?;
     let options = DialOptions {
         scenario: campaign,
         window: None,
@@ -196,6 +194,14 @@ pub async fn autodial_call(state: State<'_, AppState>, contact_id: i64) -> Resul
     let answer = client
         .new_call(record, &options)
         .await
-        .map_err(|e| e.to_string())?;
-    Ok(format!("job {}", answer.query_id))
+        .map_err(|e| user_error::describe_autodialer(&e))?;
+    Ok(fill(texts_now().robot_job, &[("id", &answer.query_id)]))
+}
+
+/// The "no time window" warning in `language`.
+fn warning_text(language: Language, warning: &NoTimeWindowWarning) -> String {
+    match user_error::texts(language).no_time_window {
+        Some(text) => fill(text, &[("n", &warning.records)]),
+        None => warning.to_string(),
+    }
 }

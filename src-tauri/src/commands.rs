@@ -7,6 +7,7 @@ use tauri::{AppHandle, State};
 
 use crate::presence::{self, Presence};
 use crate::state::{AppState, Status};
+use crate::user_error::{self, fill, texts_now};
 use crate::{card, runtime};
 
 /// Calls the history view looks through.
@@ -36,22 +37,25 @@ pub fn close_card(app: AppHandle, call_id: String) {
 #[tauri::command]
 pub fn open_url(url: String) -> Result<(), String> {
     if !(url.starts_with("https://") || url.starts_with("http://")) {
-        return Err(format!("not a web link: {url}"));
+        return Err(fill(texts_now().not_a_web_link, &[("url", &url)]));
     }
-    open::that_detached(&url).map_err(|e| format!("cannot open the browser: {e}"))
+    open::that_detached(&url).map_err(|e| fill(texts_now().browser_failed, &[("error", &e)]))
 }
 
 /// Click-to-call: the PBX rings my phone, then the number.
 #[tauri::command]
 pub async fn call_number(state: State<'_, AppState>, number: String) -> Result<String, String> {
     let account = state.account.lock().expect("account lock").clone();
-    let account = account.ok_or("not connected to a PBX yet")?;
+    let account = account.ok_or_else(user_error::not_connected)?;
     let region = state
         .store()
         .map(|s| s.region().to_owned())
         .unwrap_or_else(|| "RU".into());
     let number = PhoneNumber::parse(&number, &region);
-    account.make_call(&number).await.map_err(|e| e.to_string())
+    account
+        .make_call(&number)
+        .await
+        .map_err(|e| user_error::describe(&e))
 }
 
 /// Connection status for the main window.
@@ -76,10 +80,10 @@ pub fn call_history(
     state: State<'_, AppState>,
     filter: Option<CallFilter>,
 ) -> Result<Vec<HistoryRow>, String> {
-    let store = state.store().ok_or("the directory is not open yet")?;
+    let store = state.store().ok_or_else(user_error::directory_not_open)?;
     let calls = store
         .recent_calls(HISTORY_LIMIT)
-        .map_err(|e| e.to_string())?;
+        .map_err(|e| user_error::describe(&e))?;
     let calls = filter_calls(calls, filter.unwrap_or_default());
     let mut tags = std::collections::HashMap::new();
     for provider in calls
@@ -112,8 +116,11 @@ pub fn call_history(
 #[tauri::command]
 pub async fn hang_up(state: State<'_, AppState>, call_id: String) -> Result<(), String> {
     let account = state.account.lock().expect("account lock").clone();
-    let account = account.ok_or("not connected to a PBX yet")?;
-    account.hangup(&call_id).await.map_err(|e| e.to_string())
+    let account = account.ok_or_else(user_error::not_connected)?;
+    account
+        .hangup(&call_id)
+        .await
+        .map_err(|e| user_error::describe(&e))
 }
 
 /// Copies the PBX's own CRM contacts into the directory (only what changed since the last
@@ -121,21 +128,23 @@ pub async fn hang_up(state: State<'_, AppState>, call_id: String) -> Result<(), 
 #[tauri::command]
 pub async fn sync_contacts(state: State<'_, AppState>) -> Result<String, String> {
     let account = state.account.lock().expect("account lock").clone();
-    let account = account.ok_or("not connected to a PBX yet")?;
-    let store = state.store().ok_or("the directory is not open yet")?;
+    let account = account.ok_or_else(user_error::not_connected)?;
+    let store = state.store().ok_or_else(user_error::directory_not_open)?;
     let since = account
         .last_contacts_sync(&store)
-        .map_err(|e| e.to_string())?;
+        .map_err(|e| user_error::describe(&e))?;
     let report = account
         .sync_contacts(&store, since)
         .await
-        .map_err(|e| e.to_string())?;
-    Ok(format!(
-        "{} added, {} updated, {} unchanged, {} skipped",
-        report.added,
-        report.updated,
-        report.unchanged,
-        report.skipped.len()
+        .map_err(|e| user_error::describe(&e))?;
+    Ok(fill(
+        texts_now().sync_report,
+        &[
+            ("added", &report.added),
+            ("updated", &report.updated),
+            ("unchanged", &report.unchanged),
+            ("skipped", &report.skipped.len()),
+        ],
     ))
 }
 
@@ -143,15 +152,17 @@ pub async fn sync_contacts(state: State<'_, AppState>) -> Result<String, String>
 #[tauri::command]
 pub async fn sync_history(state: State<'_, AppState>) -> Result<usize, String> {
     let account = state.account.lock().expect("account lock").clone();
-    let account = account.ok_or("not connected to a PBX yet")?;
-    let store = state.store().ok_or("the directory is not open yet")?;
+    let account = account.ok_or_else(user_error::not_connected)?;
+    let store = state.store().ok_or_else(user_error::directory_not_open)?;
     let until = chrono::Utc::now();
     let since = until - chrono::Duration::days(PBX_HISTORY_DAYS);
     let calls = account
         .history(since, until, false)
         .await
-        .map_err(|e| e.to_string())?;
-    store.import_history(&calls).map_err(|e| e.to_string())
+        .map_err(|e| user_error::describe(&e))?;
+    store
+        .import_history(&calls)
+        .map_err(|e| user_error::describe(&e))
 }
 
 /// What the connected provider offers (the UI disables the rest and says why); `None` until
@@ -220,9 +231,12 @@ pub struct EmployeeRow {
 #[tauri::command]
 pub async fn employees(state: State<'_, AppState>) -> Result<Vec<EmployeeRow>, String> {
     let account = state.account.lock().expect("account lock").clone();
-    let account = account.ok_or("not connected to a PBX yet")?;
+    let account = account.ok_or_else(user_error::not_connected)?;
     let me = account.config().user.clone();
-    let employees = account.employees().await.map_err(|e| e.to_string())?;
+    let employees = account
+        .employees()
+        .await
+        .map_err(|e| user_error::describe(&e))?;
     Ok(employees
         .into_iter()
         .map(|employee| {
@@ -242,16 +256,18 @@ pub async fn employees(state: State<'_, AppState>) -> Result<Vec<EmployeeRow>, S
 pub fn set_me(app: AppHandle, user: String) -> Result<(), String> {
     let user = user.trim();
     if user.is_empty() {
-        return Err("pick an employee".into());
+        return Err(texts_now().pick_employee.into());
     }
-    let path = Config::default_path().map_err(|e| e.to_string())?;
-    let mut config = Config::load_from(&path).map_err(|e| e.to_string())?;
+    let path = Config::default_path().map_err(|e| user_error::describe(&e))?;
+    let mut config = Config::load_from(&path).map_err(|e| user_error::describe(&e))?;
     let account = config
         .account
         .as_mut()
-        .ok_or("the demo's \"me\" is fixed: configure an account first")?;
+        .ok_or(texts_now().demo_me_is_fixed)?;
     account.user = Some(user.to_owned());
-    config.save_to(&path).map_err(|e| e.to_string())?;
+    config
+        .save_to(&path)
+        .map_err(|e| user_error::describe(&e))?;
     runtime::restart(&app);
     Ok(())
 }
@@ -279,7 +295,10 @@ pub async fn card_notes(
     let (Some(customer), Some(store)) = (customer, state.store()) else {
         return Ok(Vec::new());
     };
-    let Some(contact) = store.lookup(&customer).map_err(|e| e.to_string())? else {
+    let Some(contact) = store
+        .lookup(&customer)
+        .map_err(|e| user_error::describe(&e))?
+    else {
         return Ok(Vec::new());
     };
     let account = state.account.lock().expect("account lock").clone();
@@ -289,7 +308,7 @@ pub async fn card_notes(
     match account.contact_notes(&store, contact.id, NOTES_SHOWN).await {
         Ok(notes) => Ok(notes),
         Err(ProviderError::Unsupported { .. }) => Ok(Vec::new()),
-        Err(e) => Err(e.to_string()),
+        Err(e) => Err(user_error::describe(&e)),
     }
 }
 
@@ -302,17 +321,17 @@ pub async fn recording_data(
     call_id: String,
 ) -> Result<String, String> {
     use base64::Engine as _;
-    let store = state.store().ok_or("the directory is not open yet")?;
+    let store = state.store().ok_or_else(user_error::directory_not_open)?;
     let record = store
         .call(&provider, &call_id)
-        .map_err(|e| e.to_string())?
-        .ok_or("this call is no longer in the history")?;
+        .map_err(|e| user_error::describe(&e))?
+        .ok_or(texts_now().call_not_in_history)?;
     let account = state.account.lock().expect("account lock").clone();
-    let account = account.ok_or("not connected to a PBX yet")?;
+    let account = account.ok_or_else(user_error::not_connected)?;
     let recording = account
         .recording(&record)
         .await
-        .map_err(|e| e.to_string())?;
+        .map_err(|e| user_error::describe(&e))?;
     let data = base64::engine::general_purpose::STANDARD.encode(&recording.bytes);
     Ok(format!("data:{};base64,{data}", recording.content_type))
 }

@@ -16,6 +16,7 @@ use tauri::ipc::{InvokeBody, Request};
 use tauri::{AppHandle, Emitter, State};
 
 use crate::state::AppState;
+use crate::user_error::{self, fill, texts_now};
 
 /// Contacts the plain search (`search_contacts`) answers at most.
 const SEARCH_LIMIT: usize = 50;
@@ -65,10 +66,10 @@ pub fn search_contacts(
     state: State<'_, AppState>,
     query: String,
 ) -> Result<Vec<ContactRow>, String> {
-    let store = state.store().ok_or("the directory is not open yet")?;
+    let store = state.store().ok_or_else(user_error::directory_not_open)?;
     let contacts = store
         .search(&query, SEARCH_LIMIT)
-        .map_err(|e| e.to_string())?;
+        .map_err(|e| user_error::describe(&e))?;
     Ok(contacts.into_iter().map(ContactRow::from).collect())
 }
 
@@ -110,14 +111,14 @@ pub async fn contacts_page(
     offset: usize,
     limit: usize,
 ) -> Result<ContactsPage, String> {
-    let store = state.store().ok_or("the directory is not open yet")?;
+    let store = state.store().ok_or_else(user_error::directory_not_open)?;
     let results = results.for_store(&store);
     let limit = limit.min(PAGE_LIMIT);
     let page =
         tauri::async_runtime::spawn_blocking(move || results.page(&store, &query, offset, limit))
             .await
-            .map_err(|e| format!("the search stopped: {e}"))?
-            .map_err(|e| e.to_string())?;
+            .map_err(|e| fill(texts_now().search_stopped, &[("error", &e)]))?
+            .map_err(|e| user_error::describe(&e))?;
     Ok(ContactsPage {
         total: page.total,
         rows: page.contacts.into_iter().map(ContactRow::from).collect(),
@@ -161,7 +162,7 @@ pub async fn import_contacts(
 ) -> Result<ImportOutcome, String> {
     let bytes = match request.body() {
         InvokeBody::Raw(bytes) => bytes.clone(),
-        InvokeBody::Json(_) => return Err("the file did not arrive: send its bytes".into()),
+        InvokeBody::Json(_) => return Err(texts_now().file_did_not_arrive.into()),
     };
     let file = request
         .headers()
@@ -172,18 +173,21 @@ pub async fn import_contacts(
                 .decode_utf8_lossy()
                 .into_owned()
         })
-        .unwrap_or_else(|| "the file".into());
+        .unwrap_or_else(|| texts_now().unnamed_file.into());
     if bytes.len() > MAX_IMPORT_BYTES {
-        return Err(format!(
-            "{file} is {} MB: the import reads files up to {} MB; split it",
-            bytes.len() / (1024 * 1024),
-            MAX_IMPORT_BYTES / (1024 * 1024)
+        return Err(fill(
+            texts_now().file_too_large,
+            &[
+                ("file", &file),
+                ("size", &(bytes.len() / (1024 * 1024))),
+                ("limit", &(MAX_IMPORT_BYTES / (1024 * 1024))),
+            ],
         ));
     }
-    let store = state.store().ok_or("the directory is not open yet")?;
+    let store = state.store().ok_or_else(user_error::directory_not_open)?;
     tauri::async_runtime::spawn_blocking(move || import_file(&app, &store, file, &bytes))
         .await
-        .map_err(|e| format!("the import stopped: {e}"))?
+        .map_err(|e| fill(texts_now().import_stopped, &[("error", &e)]))?
 }
 
 /// Reads, then stores with progress events; errors name the file and say what to do.
@@ -203,13 +207,23 @@ fn import_file(
     } else {
         parse_csv(bytes, store.region())
     };
+    let texts = texts_now();
     let parsed = parsed.map_err(|e| match e {
-        StoreError::Import(reason) => format!("{file}: {reason}"),
-        other => format!("{file}: cannot be read: {other}"),
+        StoreError::Import(reason) => fill(
+            texts.file_not_importable,
+            &[("file", &file), ("reason", &reason)],
+        ),
+        other => fill(
+            texts.file_not_importable,
+            &[
+                ("file", &file),
+                ("reason", &format!("cannot be read: {other}")),
+            ],
+        ),
     })?;
     let counts = store
         .import_contacts(&parsed.contacts, progress)
-        .map_err(|e| format!("{file}: the directory could not store the contacts: {e}"))?;
+        .map_err(|e| fill(texts.import_not_stored, &[("file", &file), ("error", &e)]))?;
     tracing::info!(
         file,
         added = counts.added,

@@ -2,6 +2,7 @@
 //! of directory contacts; a contact's notes. Each command is a thin call into
 //! `callpop_providers::crm_edit`, which also brings the directory in line; after every change
 //! the windows get a `contacts-changed` event so the contact list shows it.
+//! Errors reach the editor in the user's language (`user_error`).
 
 use std::sync::Arc;
 
@@ -12,6 +13,7 @@ use tauri::{AppHandle, Emitter, State};
 
 use crate::contacts::ContactRow;
 use crate::state::AppState;
+use crate::user_error;
 
 /// Contacts "Upload to CRM…" lists at most.
 const UPLOAD_CANDIDATES: usize = 500;
@@ -19,8 +21,8 @@ const UPLOAD_CANDIDATES: usize = 500;
 /// The account and the directory, or why the CRM cannot be edited now.
 fn connected(state: &AppState) -> Result<(Arc<Account>, Arc<Store>), String> {
     let account = state.account.lock().expect("account lock").clone();
-    let account = account.ok_or("not connected to a PBX yet")?;
-    let store = state.store().ok_or("the directory is not open yet")?;
+    let account = account.ok_or_else(user_error::not_connected)?;
+    let store = state.store().ok_or_else(user_error::directory_not_open)?;
     Ok((account, store))
 }
 
@@ -39,7 +41,7 @@ pub async fn crm_contact(state: State<'_, AppState>, contact_id: i64) -> Result<
     account
         .crm_contact_for(&store, contact_id)
         .await
-        .map_err(|e| e.to_string())
+        .map_err(|e| user_error::describe(&e))
 }
 
 /// An employee the contact's responsible is picked from.
@@ -55,7 +57,10 @@ pub struct Responsible {
 #[tauri::command]
 pub async fn crm_employees(state: State<'_, AppState>) -> Result<Vec<Responsible>, String> {
     let (account, _) = connected(&state)?;
-    let employees = account.employees().await.map_err(|e| e.to_string())?;
+    let employees = account
+        .employees()
+        .await
+        .map_err(|e| user_error::describe(&e))?;
     Ok(employees
         .into_iter()
         .map(|e| Responsible {
@@ -80,7 +85,7 @@ pub async fn crm_create(
     let saved = account
         .create_crm_contact(&store, &draft, link)
         .await
-        .map_err(|e| e.to_string())?;
+        .map_err(|e| user_error::describe(&e))?;
     changed(&app);
     Ok(saved)
 }
@@ -97,7 +102,7 @@ pub async fn crm_update(
     let saved = account
         .update_crm_contact(&store, contact_id, &draft)
         .await
-        .map_err(|e| e.to_string())?;
+        .map_err(|e| user_error::describe(&e))?;
     changed(&app);
     Ok(saved)
 }
@@ -113,7 +118,7 @@ pub async fn crm_delete(
     account
         .delete_crm_contact(&store, contact_id)
         .await
-        .map_err(|e| e.to_string())?;
+        .map_err(|e| user_error::describe(&e))?;
     changed(&app);
     Ok(())
 }
@@ -124,7 +129,7 @@ pub fn crm_upload_candidates(state: State<'_, AppState>) -> Result<Vec<ContactRo
     let (account, store) = connected(&state)?;
     let contacts = account
         .crm_upload_candidates(&store, UPLOAD_CANDIDATES)
-        .map_err(|e| e.to_string())?;
+        .map_err(|e| user_error::describe(&e))?;
     Ok(contacts.into_iter().map(ContactRow::from).collect())
 }
 
@@ -141,7 +146,7 @@ pub async fn crm_upload(
     let report = account
         .upload_to_crm(&store, &contact_ids, merge)
         .await
-        .map_err(|e| e.to_string())?;
+        .map_err(|e| user_error::describe(&e))?;
     changed(&app);
     Ok(report)
 }
@@ -156,7 +161,7 @@ pub async fn crm_notes(
     account
         .crm_notes_of(&store, contact_id)
         .await
-        .map_err(|e| e.to_string())
+        .map_err(|e| user_error::describe(&e))
 }
 
 /// Adds a note to directory contact `contact_id`'s CRM record.
@@ -170,7 +175,7 @@ pub async fn crm_add_note(
     account
         .add_crm_note(&store, contact_id, &text)
         .await
-        .map_err(|e| e.to_string())
+        .map_err(|e| user_error::describe(&e))
 }
 
 /// Changes what note `note_id` says.
@@ -185,7 +190,7 @@ pub async fn crm_update_note(
     account
         .update_crm_note(&store, contact_id, &note_id, &text)
         .await
-        .map_err(|e| e.to_string())
+        .map_err(|e| user_error::describe(&e))
 }
 
 /// Deletes note `note_id`.
@@ -199,5 +204,5 @@ pub async fn crm_delete_note(
     account
         .delete_crm_note(&store, contact_id, &note_id)
         .await
-        .map_err(|e| e.to_string())
+        .map_err(|e| user_error::describe(&e))
 }

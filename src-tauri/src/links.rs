@@ -9,6 +9,7 @@ use callpop_core::PhoneNumber;
 use tauri::{AppHandle, Emitter, Manager};
 
 use crate::state::AppState;
+use crate::user_error;
 
 /// Event telling the main window that a link started a call (or could not).
 pub const DIAL_EVENT: &str = "dial";
@@ -66,15 +67,18 @@ fn spawn_call(app: &AppHandle, number: String) {
             .map(|s| s.region().to_owned())
             .unwrap_or_else(|| "RU".into());
         let result = match account {
-            Some(account) => call(&account, &number, &region).await,
-            None => Err("not connected to a PBX".into()),
+            Some(account) => call(&account, &number, &region).await.map_err(|e| {
+                tracing::warn!("cannot call {number} from a link: {e}");
+                user_error::describe(&e)
+            }),
+            None => {
+                tracing::warn!("cannot call {number} from a link: not connected to a PBX");
+                Err(user_error::not_connected())
+            }
         };
         match &result {
             Ok(_) => tracing::info!("calling {number} from a link"),
-            Err(e) => {
-                tracing::warn!("cannot call {number} from a link: {e}");
-                crate::notify::call_failed(&app, &number, e);
-            }
+            Err(e) => crate::notify::call_failed(&app, &number, e),
         }
         let _ = app.emit(
             DIAL_EVENT,
@@ -87,9 +91,9 @@ async fn call(
     account: &Arc<callpop_providers::Account>,
     number: &str,
     region: &str,
-) -> Result<String, String> {
+) -> Result<String, callpop_providers::ProviderError> {
     let number = PhoneNumber::parse(number, region);
-    account.make_call(&number).await.map_err(|e| e.to_string())
+    account.make_call(&number).await
 }
 
 /// The D-Bus name (Linux) that makes one instance per configuration file: the usual single

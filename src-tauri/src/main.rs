@@ -25,6 +25,7 @@ mod runtime;
 mod settings;
 mod state;
 mod tray;
+mod user_error;
 mod window_places;
 
 use tauri::Manager;

@@ -16,7 +16,7 @@ use tokio::sync::Notify;
 use tokio_util::sync::CancellationToken;
 
 use crate::state::AppState;
-use crate::tray;
+use crate::{tray, user_error};
 
 /// Event telling the main window that the presence changed.
 pub const PRESENCE_EVENT: &str = "presence";
@@ -91,19 +91,19 @@ pub async fn refresh(app: &AppHandle) {
 
 /// Turns DND on or off on the PBX, then shows what the PBX says now.
 pub async fn set_dnd(app: &AppHandle, on: bool) -> Result<Presence, String> {
-    let account = current_account(app).ok_or("not connected to a PBX yet")?;
+    let account = current_account(app).ok_or_else(user_error::not_connected)?;
     let result = account.set_dnd(on).await;
     refresh(app).await;
-    result.map_err(|e| e.to_string())?;
+    result.map_err(|e| user_error::describe(&e))?;
     Ok(current(app))
 }
 
 /// Subscribes "me" to a department's calls or not, then shows what the PBX says now.
 pub async fn set_group(app: &AppHandle, group: &str, on: bool) -> Result<Presence, String> {
-    let account = current_account(app).ok_or("not connected to a PBX yet")?;
+    let account = current_account(app).ok_or_else(user_error::not_connected)?;
     let result = account.subscribe(Some(group), on).await;
     refresh(app).await;
-    result.map_err(|e| e.to_string())?;
+    result.map_err(|e| user_error::describe(&e))?;
     Ok(current(app))
 }
 
@@ -137,21 +137,30 @@ async fn read(account: &Account, previous: &Presence) -> Presence {
         Ok(on) => presence.dnd = Some(on),
         Err(e) if is_unavailable(&e) => {
             presence.dnd = None;
-            presence.dnd_unavailable = Some(e.to_string());
+            presence.dnd_unavailable = Some(user_error::describe(&e));
         }
-        Err(e) => errors.push(e.to_string()),
+        Err(e) => errors.push(e),
     }
     match read_groups(account).await {
         Ok(groups) => presence.groups = groups,
         Err(e) if is_unavailable(&e) => {
             presence.groups.clear();
-            presence.groups_unavailable = Some(e.to_string());
+            presence.groups_unavailable = Some(user_error::describe(&e));
         }
-        Err(e) => errors.push(e.to_string()),
+        Err(e) => errors.push(e),
     }
     if !errors.is_empty() {
-        errors.dedup();
-        presence.error = Some(errors.join("; "));
+        tracing::warn!(
+            "cannot read DND / departments from the PBX: {}",
+            errors
+                .iter()
+                .map(ToString::to_string)
+                .collect::<Vec<_>>()
+                .join("; ")
+        );
+        let mut shown: Vec<String> = errors.iter().map(user_error::describe).collect();
+        shown.dedup();
+        presence.error = Some(shown.join("; "));
     }
     presence
 }
@@ -178,9 +187,6 @@ fn is_unavailable(error: &ProviderError) -> bool {
 }
 
 fn publish(app: &AppHandle, presence: Presence) {
-    if let Some(error) = &presence.error {
-        tracing::warn!("cannot read DND / departments from the PBX: {error}");
-    }
     *app.state::<AppState>()
         .presence
         .lock()

@@ -18,6 +18,7 @@ use tokio_util::sync::CancellationToken;
 
 use crate::autodial::Autodialer;
 use crate::state::{AppState, Status};
+use crate::user_error::{self, SessionConflict};
 use crate::{card, demo, links, presence, tray};
 
 /// Event telling the main window that the status changed.
@@ -60,7 +61,7 @@ pub fn spawn(app: AppHandle) {
                         tracing::error!("{e:#}");
                         set_status(&app, |s| {
                             s.state = "error".into();
-                            s.error = Some(format!("{e:#}"));
+                            s.error = Some(user_error::describe_session_failure(&e));
                         });
                     }
                     restart.notified().await;
@@ -89,7 +90,7 @@ async fn setup() -> anyhow::Result<Setup> {
     let autodialer = Autodialer::from_config(&config);
     anyhow::ensure!(
         config.relay.is_none() || config.lan_relay.is_none(),
-        "both [relay] and [lan_relay] are configured: events come from one of them, remove the other"
+        SessionConflict::TwoRelays
     );
     let region = config.region().to_owned();
     let relay = match config.relay {
@@ -119,10 +120,7 @@ async fn setup() -> anyhow::Result<Setup> {
             })
         }
         None => {
-            anyhow::ensure!(
-                relay.is_none(),
-                "a relay is configured but no [account]: the account is needed for click-to-call and to know who \"me\" is"
-            );
+            anyhow::ensure!(relay.is_none(), SessionConflict::RelayWithoutAccount);
             let demo = demo::Demo::start(&region).await?;
             Ok(Setup {
                 account: demo.account,
@@ -320,7 +318,10 @@ async fn follow_relay(
                 s.error = None;
             } else if s.state == "online" {
                 s.state = "error".into();
-                s.error = Some(format!("the relay {url} cannot be reached; reconnecting"));
+                s.error = Some(user_error::fill(
+                    user_error::texts_now().relay_unreachable,
+                    &[("url", &url)],
+                ));
             }
         });
         if connected {
@@ -359,7 +360,7 @@ async fn connect(
                 );
                 set_status(app, |s| {
                     s.state = "error".into();
-                    s.error = Some(e.to_string());
+                    s.error = Some(user_error::describe(&e));
                 });
                 tokio::time::sleep(delay).await;
                 delay = (delay * 2).min(MAX_RETRY_DELAY);

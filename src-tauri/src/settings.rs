@@ -20,6 +20,7 @@ use tauri::{AppHandle, Manager, WebviewUrl, WebviewWindowBuilder};
 use tauri_plugin_autostart::ManagerExt as _;
 
 use crate::locale::Language;
+use crate::user_error::{self, fill, texts_now};
 use crate::{runtime, tray};
 pub use connection_test::ConnectionProof;
 pub use draft::AccountDraft;
@@ -60,7 +61,7 @@ impl Problem {
 
 impl From<SecretError> for Problem {
     fn from(error: SecretError) -> Problem {
-        Problem::message(error.to_string())
+        Problem::message(user_error::describe(&error))
     }
 }
 
@@ -275,9 +276,7 @@ pub async fn save_account(
     let config = config_file::read()?;
     let previous = account_by_id(&config, replaces.as_deref());
     if replaces.is_some() && previous.is_none() {
-        return Err(Problem::message(
-            "the account being edited is no longer in the config file: add it again",
-        ));
+        return Err(Problem::message(texts_now().edited_account_gone));
     }
     let account = draft.to_account(previous.as_ref())?;
     let key = key_for(&account, key, previous.as_ref())?;
@@ -310,8 +309,9 @@ pub async fn use_account(app: AppHandle, id: String) -> Result<SettingsView, Pro
     let changed = config_file::edit(|config| {
         let before = config.account.clone();
         if !config.use_account(&id) {
-            return Err(Problem::message(format!(
-                "the account {id} is no longer in the config file"
+            return Err(Problem::message(fill(
+                texts_now().account_gone,
+                &[("id", &id)],
             )));
         }
         Ok(before != config.account)
@@ -373,9 +373,7 @@ pub async fn save_relay(
         return Err(Problem::field("relay_url", "relay_needs_account"));
     }
     if config.lan_relay.is_some() {
-        return Err(Problem::message(
-            "this app runs the office's relay itself ([lan_relay] in the config file): remove that section to use another relay",
-        ));
+        return Err(Problem::message(texts_now().runs_its_own_relay));
     }
     let relay = RelaySettings { url };
     let typed = token.map(|t| t.trim().to_owned()).filter(|t| !t.is_empty());
@@ -470,16 +468,21 @@ pub async fn set_autostart(app: AppHandle, on: bool) -> Result<bool, Problem> {
     } else {
         autolaunch.disable()
     };
-    changed.map_err(|e| Problem::message(format!("cannot change starting at login: {e}")))?;
+    let texts = texts_now();
+    changed.map_err(|e| Problem::message(fill(texts.autostart_not_changed, &[("error", &e)])))?;
     autolaunch
         .is_enabled()
-        .map_err(|e| Problem::message(format!("cannot read starting at login: {e}")))
+        .map_err(|e| Problem::message(fill(texts.autostart_unreadable, &[("error", &e)])))
 }
 
 /// Makes Callpop the desktop's handler of `tel:` and `callto:` links, or not; answers with what
 /// is set now.
 #[tauri::command]
 pub async fn set_links_handler(app: AppHandle, on: bool) -> Result<bool, Problem> {
-    links_handler::set(&app, on)
-        .map_err(|e| Problem::message(format!("cannot change which app opens phone links: {e}")))
+    links_handler::set(&app, on).map_err(|e| {
+        Problem::message(fill(
+            texts_now().links_handler_not_changed,
+            &[("error", &e)],
+        ))
+    })
 }

@@ -379,7 +379,7 @@ async fn a_crm_contact_is_created_edited_noted_and_deleted_and_local_contacts_ar
 #[ignore = "needs Xvfb, a Secret Service and tauri-driver: run scripts/test.sh"]
 async fn a_save_the_pbx_refuses_is_explained_and_the_form_keeps_what_was_typed(
 ) -> anyhow::Result<()> {
-    let app = AppUnderTest::start("crmfail", "en-US").await?;
+    let app = AppUnderTest::start("crmfail", "ru-RU").await?;
     let client = &app.client;
     let result = async {
         switch_to(client, "Callpop").await?;
@@ -389,7 +389,7 @@ async fn a_save_the_pbx_refuses_is_explained_and_the_form_keeps_what_was_typed(
         // Nothing typed: the form says what is missing, in words, before asking the PBX.
         click(client, "#crm-editor .crm-save", UI).await?;
         let missing = text_of(client, "#crm-editor .crm-message").await?;
-        assert_eq!(missing, "Enter the contact's name.");
+        assert_eq!(missing, "Введите имя контакта.");
         type_into(client, "#crm-editor input[name=name]", "Nobody Home").await?;
         type_into(client, "#crm-editor .crm-phone input", "+7 903 555-77-66").await?;
         app.sim
@@ -403,8 +403,9 @@ async fn a_save_the_pbx_refuses_is_explained_and_the_form_keeps_what_was_typed(
         )
         .await?;
         let error = error.as_str().unwrap_or_default().to_owned();
+        // In the user's language first, what to do; the PBX's own answer after, for support.
         assert!(
-            error.starts_with("The PBX failed on its side: try again later."),
+            error.starts_with("Сбой на стороне АТС. Попробуйте позже.\nПодробности: "),
             "{error}"
         );
         assert!(error.contains("HTTP 500"), "the detail follows: {error}");

@@ -340,6 +340,7 @@ async fn the_first_run_wizard_tests_the_key_picks_me_from_the_pbx_and_connects(
 #[tokio::test(flavor = "multi_thread")]
 #[ignore = "needs Xvfb, a Secret Service and tauri-driver: run scripts/test.sh"]
 async fn the_wizard_speaks_russian_and_the_demo_can_be_tried_first() -> anyhow::Result<()> {
+    let (_sim, vega) = vega_sim("wizard-ru").await?;
     let app = SettingsApp::start("ru-RU", None).await?;
     let client = &app.client;
     let result = async {
@@ -374,6 +375,36 @@ async fn the_wizard_speaks_russian_and_the_demo_can_be_tried_first() -> anyhow::
         .await?;
         assert_eq!(why, "Заполните это поле.");
         screenshot(client, "wizard-2-connection-ru.png").await?;
+
+        // A wrong key: what happened and what to do in Russian, the PBX's words for support.
+        click(client, "#w-back").await?;
+        click(client, "input[name=provider][value=vega]").await?;
+        click(client, "#w-next").await?;
+        wait_for(client, "document.querySelector('#f-domain')", WITHIN).await?;
+        fill(client, "#f-domain", &vega.domain).await?;
+        fill(client, "#f-base_url", &vega.base_url()).await?;
+        fill(client, "#f-key", "not-the-key").await?;
+        click(client, "#test-connection").await?;
+        let error = wait_for(
+            client,
+            "document.querySelector('#test-result.error:not([hidden])')?.textContent",
+            WITHIN,
+        )
+        .await?;
+        let error = error.as_str().unwrap_or_default();
+        assert!(
+            error.starts_with(
+                "Не удалось подключиться: АТС не приняла ключ API. Проверьте адрес АТС и \
+                 скопируйте ключ из её личного кабинета заново.\nПодробности: Vega rejected \
+                 the API key"
+            ),
+            "the wrong key is told in Russian, the detail in English: {error}"
+        );
+        assert!(
+            !error.contains("not-the-key"),
+            "the key is not shown: {error}"
+        );
+        screenshot(client, "wizard-ru-wrong-key.png").await?;
 
         // "Try the demo first": the wizard goes, nothing is saved, the demo runs on.
         click_closing(client, "#w-demo", SETTINGS_TITLE).await?;

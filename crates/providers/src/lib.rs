@@ -20,6 +20,8 @@
 //! - [`crm_edit`]: editing the PBX's own CRM from the app (Vega's CRM Teler): contacts, a batch
 //!   upload of directory contacts, notes;
 //! - [`recording`]: a call's recording fetched for the app to play, size-capped;
+//! - [`problem`]: every error above sorted into a few provider-neutral kinds, for the app to say
+//!   in the user's language;
 //! - [`webhook`]: the framework-free request and reply every provider's webhook handlers share.
 
 pub mod account;
@@ -29,6 +31,7 @@ pub mod cloudpbx;
 pub mod crm_edit;
 mod http;
 pub mod mcn;
+pub mod problem;
 mod recent_keys;
 pub mod recording;
 mod redact;
@@ -38,3 +41,4 @@ pub mod vega;
 pub mod webhook;
 
 pub use account::{Account, Capabilities, ProviderError};
+pub use problem::{HasProblem, Problem};

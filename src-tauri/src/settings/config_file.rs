@@ -8,18 +8,19 @@ use std::sync::Mutex;
 use callpop_core::Config;
 
 use super::Problem;
+use crate::user_error;
 
 /// Two changes at once would each write their own copy: the later would undo the earlier.
 static EDITING: Mutex<()> = Mutex::new(());
 
 /// Where the config file is.
 pub fn path() -> Result<PathBuf, Problem> {
-    Config::default_path().map_err(|e| Problem::message(e.to_string()))
+    Config::default_path().map_err(|e| Problem::message(user_error::describe(&e)))
 }
 
 /// The config as the file says now.
 pub fn read() -> Result<Config, Problem> {
-    Config::load_from(&path()?).map_err(|e| Problem::message(e.to_string()))
+    Config::load_from(&path()?).map_err(|e| Problem::message(user_error::describe(&e)))
 }
 
 /// Applies `change` to the config in the file and writes it back, unless `change` fails.
@@ -28,10 +29,11 @@ pub fn edit<T>(change: impl FnOnce(&mut Config) -> Result<T, Problem>) -> Result
         .lock()
         .unwrap_or_else(|poisoned| poisoned.into_inner());
     let path = path()?;
-    let mut config = Config::load_from(&path).map_err(|e| Problem::message(e.to_string()))?;
+    let mut config =
+        Config::load_from(&path).map_err(|e| Problem::message(user_error::describe(&e)))?;
     let outcome = change(&mut config)?;
     config
         .save_to(&path)
-        .map_err(|e| Problem::message(e.to_string()))?;
+        .map_err(|e| Problem::message(user_error::describe(&e)))?;
     Ok(outcome)
 }

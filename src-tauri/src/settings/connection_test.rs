@@ -8,6 +8,8 @@ use callpop_core::AccountConfig;
 use callpop_providers::Account;
 use serde::Serialize;
 
+use crate::user_error::{self, fill, texts_now};
+
 /// The longest a test may take, whatever the account's own timeout (a login plus one request).
 const TEST_TIMEOUT: Duration = Duration::from_secs(20);
 /// How far back the history probe looks, for providers that list no employees.
@@ -32,13 +34,17 @@ pub struct ConnectionProof {
 }
 
 /// Connects to `account`'s PBX with `key` and makes one authenticated request: the employee
-/// list where the provider has one, else the last hour of missed calls. The error is in words.
+/// list where the provider has one, else the last hour of missed calls. The error is in words,
+/// in the app's language.
 pub async fn prove(
     account: &AccountConfig,
     key: &Secret,
     region: &str,
 ) -> Result<ConnectionProof, String> {
-    let connected = Account::connect(account, key, region).map_err(|e| e.to_string())?;
+    let connected = Account::connect(account, key, region).map_err(|e| {
+        tracing::info!("connection test: {e}");
+        user_error::describe(&e)
+    })?;
     let probe = async {
         if connected.capabilities().employees {
             let employees = connected.employees().await?;
@@ -63,11 +69,19 @@ pub async fn prove(
         }
     };
     match tokio::time::timeout(TEST_TIMEOUT, probe).await {
-        Ok(result) => result.map_err(|e: callpop_providers::ProviderError| e.to_string()),
-        Err(_) => Err(format!(
-            "{} did not answer within {} s: check the address",
-            account.base_url.as_deref().unwrap_or(&account.domain),
-            TEST_TIMEOUT.as_secs()
+        Ok(result) => result.map_err(|e: callpop_providers::ProviderError| {
+            tracing::info!("connection test: {e}");
+            user_error::describe(&e)
+        }),
+        Err(_) => Err(fill(
+            texts_now().test_timed_out,
+            &[
+                (
+                    "address",
+                    &account.base_url.as_deref().unwrap_or(&account.domain),
+                ),
+                ("seconds", &TEST_TIMEOUT.as_secs()),
+            ],
         )),
     }
 }

@@ -51,9 +51,9 @@ fn package_handles(scheme: &str) -> bool {
 
 fn describe(error: &tauri_plugin_deep_link::Error) -> String {
     match error {
-        tauri_plugin_deep_link::Error::UnsupportedPlatform => {
-            "this system sets link handlers in the app's bundle, not at run time".to_owned()
-        }
+        tauri_plugin_deep_link::Error::UnsupportedPlatform => crate::user_error::texts_now()
+            .links_handler_set_at_install
+            .to_owned(),
         other => other.to_string(),
     }
 }

@@ -1,0 +1,487 @@
+//! What went wrong, whatever the PBX: every provider's error sorted into a few kinds a person
+//! can act on (the key was refused, the PBX cannot be reached, it failed...), so the app can say
+//! it in the user's language while the provider's own English sentence stays the detail.
+//!
+//! Every variant of every error is matched by name, with no catch-all: a new variant does not
+//! compile until someone decides what kind of problem it is.
+
+use callpop_core::config::ConfigError;
+use callpop_core::secrets::SecretError;
+use callpop_core::StoreError;
+
+use crate::asterisk::{AsteriskError, FrameError};
+use crate::autodialer::AutodialerError;
+use crate::cloudpbx::CloudPbxError;
+use crate::mcn::McnError;
+use crate::recording::RecordingError;
+use crate::telediscount::TelediscountError;
+use crate::vega::VegaError;
+use crate::ProviderError;
+
+/// The kind of a failure, provider-neutral: what happened, which says what to do.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Problem {
+    /// The PBX (or the Autodialer) refused the API key, token or login: copy it again.
+    KeyRejected,
+    /// The key works, but its account may not do this: an administrator must allow it.
+    NotAllowed,
+    /// No key is stored for the account.
+    KeyMissing,
+    /// Something answered, but not the PBX's API: the address is wrong.
+    WrongAddress,
+    /// The PBX cannot be reached, or the connection broke: address, network.
+    Unreachable,
+    /// The PBX did not answer in time.
+    TimedOut,
+    /// The PBX failed on its side (5xx): try again later.
+    ServerFailed,
+    /// The PBX answered and said no to this request.
+    Refused,
+    /// The PBX has no such record (contact, call, recording).
+    NotFound,
+    /// The PBX's answer is not what its API describes.
+    UnexpectedAnswer,
+    /// This provider does not offer the action.
+    NotOffered,
+    /// The action needs "me" (the user's extension) and none is set.
+    NoUser,
+    /// The account's settings cannot work (unknown provider, malformed address...).
+    Settings,
+    /// What was asked makes no sense (an empty number, a record without a phone...).
+    BadInput,
+    /// The Autodialer took the first batches of a send, then failed: send only the rest.
+    PartlySent,
+    /// A recording is too large to play here: download it from the PBX.
+    TooLarge,
+    /// The local contact directory (SQLite) could not be read or written.
+    Directory,
+    /// The OS keyring cannot be reached.
+    Keyring,
+    /// The config file cannot be read or written.
+    ConfigFile,
+}
+
+/// An error that can say which [`Problem`] it is.
+pub trait HasProblem {
+    /// The kind of this failure.
+    fn problem(&self) -> Problem;
+}
+
+/// An HTTP status no variant names: the PBX's fault when 5xx, a refusal otherwise.
+fn by_status(status: u16) -> Problem {
+    if status >= 500 {
+        Problem::ServerFailed
+    } else {
+        Problem::Refused
+    }
+}
+
+impl HasProblem for ProviderError {
+    fn problem(&self) -> Problem {
+        match self {
+            ProviderError::UnknownProvider(_) => Problem::Settings,
+            ProviderError::NoUser => Problem::NoUser,
+            ProviderError::Unsupported { .. } => Problem::NotOffered,
+            ProviderError::InvalidInput(_) => Problem::BadInput,
+            ProviderError::Vega(e) => e.problem(),
+            ProviderError::CloudPbx(e) => e.problem(),
+            ProviderError::Telediscount(e) => e.problem(),
+            ProviderError::Mcn(e) => e.problem(),
+            ProviderError::Asterisk(e) => e.problem(),
+            ProviderError::Store(e) => e.problem(),
+            ProviderError::Recording(e) => e.problem(),
+            ProviderError::CrmRefused(_) => Problem::Refused,
+        }
+    }
+}
+
+impl HasProblem for VegaError {
+    fn problem(&self) -> Problem {
+        match self {
+            VegaError::Unauthorized { .. } => Problem::KeyRejected,
+            VegaError::Forbidden { .. } => Problem::NotAllowed,
+            VegaError::Http { status, .. } => by_status(*status),
+            VegaError::Timeout { .. } => Problem::TimedOut,
+            VegaError::NotJson { .. } => Problem::UnexpectedAnswer,
+            // Accepted the key yet no session: not Vega at that address.
+            VegaError::NoSessionCookie { .. } => Problem::WrongAddress,
+            VegaError::Network { .. } => Problem::Unreachable,
+            VegaError::TooManyPages { .. } => Problem::UnexpectedAnswer,
+            VegaError::NotFound { .. } => Problem::NotFound,
+            VegaError::InvalidSettings(_) => Problem::Settings,
+            VegaError::InvalidInput(_) => Problem::BadInput,
+        }
+    }
+}
+
+impl HasProblem for CloudPbxError {
+    fn problem(&self) -> Problem {
+        match self {
+            CloudPbxError::Unauthorized { .. } => Problem::KeyRejected,
+            CloudPbxError::InvalidParameters { .. } => Problem::Refused,
+            CloudPbxError::WrongAddress { .. } => Problem::WrongAddress,
+            CloudPbxError::Server { .. } => Problem::ServerFailed,
+            CloudPbxError::Http { status, .. } => by_status(*status),
+            CloudPbxError::NotJson { .. } => Problem::UnexpectedAnswer,
+            CloudPbxError::BadCsv { .. } => Problem::UnexpectedAnswer,
+            CloudPbxError::Timeout { .. } => Problem::TimedOut,
+            CloudPbxError::Network { .. } => Problem::Unreachable,
+            CloudPbxError::InvalidSettings(_) => Problem::Settings,
+            CloudPbxError::InvalidInput(_) => Problem::BadInput,
+        }
+    }
+}
+
+impl HasProblem for TelediscountError {
+    fn problem(&self) -> Problem {
+        match self {
+            TelediscountError::Unauthorized { .. } => Problem::KeyRejected,
+            TelediscountError::Refused { .. } => Problem::Refused,
+            TelediscountError::NotFound { .. } => Problem::NotFound,
+            TelediscountError::Server { .. } => Problem::ServerFailed,
+            TelediscountError::Http { status, .. } => by_status(*status),
+            TelediscountError::NotJson { .. } => Problem::UnexpectedAnswer,
+            TelediscountError::TooLarge { .. } => Problem::TooLarge,
+            TelediscountError::Timeout { .. } => Problem::TimedOut,
+            TelediscountError::Network { .. } => Problem::Unreachable,
+            TelediscountError::InvalidSettings(_) => Problem::Settings,
+            TelediscountError::InvalidInput(_) => Problem::BadInput,
+        }
+    }
+}
+
+impl HasProblem for McnError {
+    fn problem(&self) -> Problem {
+        match self {
+            McnError::Unauthorized { .. } => Problem::KeyRejected,
+            McnError::NotFound { .. } => Problem::NotFound,
+            // The account number is wrong, or its PBX is not switched on.
+            McnError::NoVpbx { .. } => Problem::Settings,
+            McnError::Refused { .. } => Problem::Refused,
+            McnError::Server { .. } => Problem::ServerFailed,
+            McnError::NotJson { .. } => Problem::UnexpectedAnswer,
+            McnError::TooLarge { .. } => Problem::TooLarge,
+            McnError::Timeout { .. } => Problem::TimedOut,
+            McnError::Network { .. } => Problem::Unreachable,
+            McnError::InvalidSettings(_) => Problem::Settings,
+            McnError::InvalidInput(_) => Problem::BadInput,
+        }
+    }
+}
+
+impl HasProblem for AsteriskError {
+    fn problem(&self) -> Problem {
+        match self {
+            AsteriskError::BadAddress(_) => Problem::Settings,
+            AsteriskError::NoLogin => Problem::Settings,
+            AsteriskError::Connect { .. } => Problem::Unreachable,
+            AsteriskError::Timeout { .. } => Problem::TimedOut,
+            AsteriskError::NotAmi { .. } => Problem::WrongAddress,
+            AsteriskError::LoginRejected { .. } => Problem::KeyRejected,
+            AsteriskError::ActionFailed { .. } => Problem::Refused,
+            AsteriskError::Closed => Problem::Unreachable,
+            AsteriskError::Frame(e) => e.problem(),
+            AsteriskError::Io(_) => Problem::Unreachable,
+            AsteriskError::BadAriUrl(_) => Problem::Settings,
+            AsteriskError::UnknownSetting { .. } => Problem::Settings,
+            AsteriskError::AriUnreachable { .. } => Problem::Unreachable,
+            AsteriskError::AriLoginRejected { .. } => Problem::KeyRejected,
+            AsteriskError::AriStatus { status, .. } => by_status(*status),
+            AsteriskError::AriWebSocket { .. } => Problem::Unreachable,
+            AsteriskError::NotOverAri(_) => Problem::NotOffered,
+            AsteriskError::Unexpected { .. } => Problem::UnexpectedAnswer,
+        }
+    }
+}
+
+impl HasProblem for FrameError {
+    fn problem(&self) -> Problem {
+        match self {
+            // Endless lines or fields: whatever is at that port does not speak AMI.
+            FrameError::LineTooLong => Problem::WrongAddress,
+            FrameError::TooManyFields => Problem::WrongAddress,
+            FrameError::LineBreakInField(_) => Problem::BadInput,
+        }
+    }
+}
+
+impl HasProblem for AutodialerError {
+    fn problem(&self) -> Problem {
+        match self {
+            AutodialerError::Unauthorized { .. } => Problem::KeyRejected,
+            // The key is part of the path: a wrong key and a wrong address both end here.
+            AutodialerError::WrongAddress { .. } => Problem::WrongAddress,
+            AutodialerError::Refused { .. } => Problem::Refused,
+            AutodialerError::Server { .. } => Problem::ServerFailed,
+            AutodialerError::NotJson { .. } => Problem::UnexpectedAnswer,
+            AutodialerError::NotAccepted { .. } => Problem::Refused,
+            AutodialerError::PartlySent { .. } => Problem::PartlySent,
+            AutodialerError::Timeout { .. } => Problem::TimedOut,
+            AutodialerError::Network { .. } => Problem::Unreachable,
+            AutodialerError::InvalidSettings(_) => Problem::Settings,
+            AutodialerError::MissingField { .. } => Problem::BadInput,
+            AutodialerError::InvalidInput(_) => Problem::BadInput,
+        }
+    }
+}
+
+impl HasProblem for RecordingError {
+    fn problem(&self) -> Problem {
+        match self {
+            RecordingError::BadLink(_) => Problem::UnexpectedAnswer,
+            RecordingError::Http { status: 404, .. } => Problem::NotFound,
+            RecordingError::Http { status, .. } => by_status(*status),
+            RecordingError::TooLarge { .. } => Problem::TooLarge,
+            RecordingError::Timeout { .. } => Problem::TimedOut,
+            RecordingError::Network { .. } => Problem::Unreachable,
+        }
+    }
+}
+
+impl HasProblem for StoreError {
+    fn problem(&self) -> Problem {
+        match self {
+            StoreError::Sqlite(_) => Problem::Directory,
+            StoreError::Io { .. } => Problem::Directory,
+            // A file to import without a header or a phone column.
+            StoreError::Import(_) => Problem::BadInput,
+        }
+    }
+}
+
+impl HasProblem for SecretError {
+    fn problem(&self) -> Problem {
+        match self {
+            SecretError::Missing { .. } => Problem::KeyMissing,
+            SecretError::Unavailable { .. } => Problem::Keyring,
+        }
+    }
+}
+
+impl HasProblem for ConfigError {
+    fn problem(&self) -> Problem {
+        match self {
+            ConfigError::Io { .. } => Problem::ConfigFile,
+            ConfigError::Invalid { .. } => Problem::ConfigFile,
+            ConfigError::NoHome => Problem::ConfigFile,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::time::Duration;
+
+    use super::*;
+
+    #[test]
+    fn a_refused_key_is_key_rejected_at_every_provider() {
+        let refused: [ProviderError; 6] = [
+            VegaError::Unauthorized {
+                domain: "a.pbx.vega.ua".into(),
+                status: 401,
+                detail: "Invalid API key".into(),
+            }
+            .into(),
+            CloudPbxError::Unauthorized {
+                command: "accounts".into(),
+            }
+            .into(),
+            TelediscountError::Unauthorized {
+                method: "get_calls",
+            }
+            .into(),
+            McnError::Unauthorized {
+                call: "call_log",
+                status: 403,
+            }
+            .into(),
+            AsteriskError::LoginRejected {
+                user: "callpop".into(),
+                message: "Authentication failed".into(),
+            }
+            .into(),
+            AsteriskError::AriLoginRejected {
+                user: "callpop".into(),
+            }
+            .into(),
+        ];
+        for error in refused {
+            assert_eq!(error.problem(), Problem::KeyRejected, "{error}");
+        }
+        let autodialer = AutodialerError::Unauthorized {
+            method: "make",
+            status: 401,
+        };
+        assert_eq!(autodialer.problem(), Problem::KeyRejected);
+    }
+
+    #[test]
+    fn network_failures_and_timeouts_are_told_apart() {
+        let timeout = Duration::from_secs(5);
+        let unreachable: [ProviderError; 4] = [
+            VegaError::Network {
+                base_url: "https://a.pbx.vega.ua".into(),
+                detail: "connection refused".into(),
+            }
+            .into(),
+            CloudPbxError::Network {
+                url: "https://pbx".into(),
+                detail: "dns".into(),
+            }
+            .into(),
+            AsteriskError::Connect {
+                addr: "127.0.0.1:5038".into(),
+                source: std::io::ErrorKind::ConnectionRefused.into(),
+            }
+            .into(),
+            AsteriskError::Closed.into(),
+        ];
+        for error in unreachable {
+            assert_eq!(error.problem(), Problem::Unreachable, "{error}");
+        }
+        let timed_out: [ProviderError; 4] = [
+            VegaError::Timeout {
+                endpoint: "GET /rest/calls".into(),
+                timeout,
+            }
+            .into(),
+            TelediscountError::Timeout {
+                method: "outcome",
+                timeout,
+            }
+            .into(),
+            McnError::Timeout {
+                call: "call_log",
+                timeout,
+            }
+            .into(),
+            RecordingError::Timeout {
+                link: "https://pbx/rec.mp3".into(),
+                timeout,
+            }
+            .into(),
+        ];
+        for error in timed_out {
+            assert_eq!(error.problem(), Problem::TimedOut, "{error}");
+        }
+    }
+
+    #[test]
+    fn unexpected_statuses_split_into_the_pbxs_failure_and_a_refusal() {
+        let vega = |status| VegaError::Http {
+            endpoint: "GET /rest/calls".into(),
+            status,
+            body: String::new(),
+        };
+        assert_eq!(vega(503).problem(), Problem::ServerFailed);
+        assert_eq!(vega(409).problem(), Problem::Refused);
+        let cloud = CloudPbxError::Server {
+            command: "history".into(),
+            status: 500,
+            body: String::new(),
+        };
+        assert_eq!(cloud.problem(), Problem::ServerFailed);
+        let gone = RecordingError::Http {
+            link: "https://pbx/rec.mp3".into(),
+            status: 404,
+        };
+        assert_eq!(gone.problem(), Problem::NotFound);
+    }
+
+    #[test]
+    fn each_provider_has_its_own_wrong_address_and_odd_answers() {
+        let wrong: [ProviderError; 3] = [
+            CloudPbxError::WrongAddress {
+                command: "accounts".into(),
+                location: None,
+            }
+            .into(),
+            VegaError::NoSessionCookie {
+                base_url: "https://example.com".into(),
+            }
+            .into(),
+            AsteriskError::NotAmi {
+                addr: "127.0.0.1:80".into(),
+                banner: "HTTP/1.1 400".into(),
+            }
+            .into(),
+        ];
+        for error in wrong {
+            assert_eq!(error.problem(), Problem::WrongAddress, "{error}");
+        }
+        assert_eq!(
+            AutodialerError::WrongAddress { method: "make" }.problem(),
+            Problem::WrongAddress
+        );
+        let odd = McnError::NotJson {
+            call: "call_log",
+            detail: "expected value".into(),
+            excerpt: "<html>".into(),
+        };
+        assert_eq!(
+            ProviderError::from(odd).problem(),
+            Problem::UnexpectedAnswer
+        );
+    }
+
+    #[test]
+    fn what_the_app_itself_lacks_is_not_blamed_on_the_pbx() {
+        assert_eq!(ProviderError::NoUser.problem(), Problem::NoUser);
+        let unsupported = ProviderError::Unsupported {
+            provider: "telediscount".into(),
+            action: "Do-Not-Disturb",
+        };
+        assert_eq!(unsupported.problem(), Problem::NotOffered);
+        assert_eq!(
+            ProviderError::from(AsteriskError::NotOverAri("DND")).problem(),
+            Problem::NotOffered
+        );
+        assert_eq!(
+            ProviderError::UnknownProvider("x".into()).problem(),
+            Problem::Settings
+        );
+        let store = StoreError::Io {
+            path: "/x/callpop.sqlite".into(),
+            source: std::io::ErrorKind::PermissionDenied.into(),
+        };
+        assert_eq!(ProviderError::from(store).problem(), Problem::Directory);
+        let missing = SecretError::Missing {
+            what: "API key",
+            name: "vega:a".into(),
+            flag: "",
+            env: "CALLPOP_API_KEY",
+        };
+        assert_eq!(missing.problem(), Problem::KeyMissing);
+        assert_eq!(
+            SecretError::Unavailable {
+                detail: "no D-Bus".into()
+            }
+            .problem(),
+            Problem::Keyring
+        );
+        assert_eq!(ConfigError::NoHome.problem(), Problem::ConfigFile);
+    }
+
+    #[test]
+    fn a_batch_that_failed_after_others_were_sent_says_so() {
+        let partly = AutodialerError::PartlySent {
+            sent: 500,
+            summary: "500 lines".into(),
+            source: Box::new(AutodialerError::Timeout {
+                method: "make",
+                timeout: Duration::from_secs(10),
+            }),
+        };
+        assert_eq!(partly.problem(), Problem::PartlySent);
+        assert_eq!(
+            AutodialerError::MissingField {
+                index: 3,
+                who: "Ivan".into(),
+                field: "phone",
+            }
+            .problem(),
+            Problem::BadInput
+        );
+    }
+}
