@@ -57,7 +57,7 @@ function render(view) {
     hangup.textContent = t("hang_up");
     hangup.addEventListener("click", () => invoke("hang_up", { callId: view.call_id }).catch(() => {}));
     loadNotes(card, view.call_id);
-    markPainted(view.call_id);
+    markPainted(view.call_id, performance.timeOrigin + performance.now());
     card.querySelector(".copy").textContent = t("copy");
     root.prepend(card);
   }
@@ -91,12 +91,13 @@ function render(view) {
   crm.textContent = contact?.url ? t("open_crm") : t("create_contact");
 }
 
-// When each new card reached the screen (epoch ms, after the frame that shows it): what
-// "event to card visible" is measured against (tests/tests/asterisk_app.rs). The last 100.
+// When each new card's call reached this page and when the card reached the screen (epoch ms,
+// after the frame that shows it): what "event to card visible" is measured against
+// (tests/tests/asterisk_app.rs). The last 100.
 window.cardPaints = [];
-function markPainted(callId) {
+function markPainted(callId, received) {
   requestAnimationFrame(() => requestAnimationFrame(() => {
-    window.cardPaints.push({ callId, at: performance.timeOrigin + performance.now() });
+    window.cardPaints.push({ callId, received, at: performance.timeOrigin + performance.now() });
     if (window.cardPaints.length > 100) window.cardPaints.shift();
   }));
 }

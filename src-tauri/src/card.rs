@@ -43,6 +43,23 @@ pub fn create_window(app: &AppHandle) -> tauri::Result<()> {
     Ok(())
 }
 
+/// WebKit's environment switch for drawing without GPU compositing.
+#[cfg(target_os = "linux")]
+const NO_COMPOSITING_ENV: &str = "WEBKIT_DISABLE_COMPOSITING_MODE";
+
+/// Makes WebKitGTK draw the windows in software, unless the user's environment says otherwise.
+/// With GPU compositing the card's first showing after the start set WebKit's GL compositor up
+/// and took ~120 ms from the call reaching the page to the card on screen (later ones ~20 ms);
+/// without it the first takes ~30 ms as well. The windows are small, mostly static pages that
+/// gain nothing from the GPU. Call first thing in `main`, before any thread or window exists
+/// (switching a page that is already loaded made WebKit end it as hung).
+pub fn prefer_software_drawing() {
+    #[cfg(target_os = "linux")]
+    if std::env::var_os(NO_COMPOSITING_ENV).is_none() {
+        std::env::set_var(NO_COMPOSITING_ENV, "1");
+    }
+}
+
 /// Shows a change of a call: updates the card, shows it, and hides it a while after the end.
 pub fn show_update(app: &AppHandle, view: CallView) {
     let state = app.state::<AppState>();

@@ -31,6 +31,7 @@ mod window_places;
 use tauri::Manager;
 
 fn main() {
+    card::prefer_software_drawing();
     tracing_subscriber::fmt()
         .with_env_filter(
             tracing_subscriber::EnvFilter::try_from_default_env()

@@ -32,9 +32,12 @@ pub const APP_BINARY_ENV: &str = "CALLPOP_APP_BINARY";
 /// The app the tests drive: `$CALLPOP_APP_BINARY`, else the debug build (`cargo build -p
 /// callpop` makes it).
 pub fn app_binary() -> anyhow::Result<PathBuf> {
-    let app = std::env::var_os(APP_BINARY_ENV)
-        .map(PathBuf::from)
-        .unwrap_or_else(|| workspace_dir().join("target/debug/callpop"));
+    // A relative path is the workspace's (cargo runs tests in the package's directory).
+    let app = workspace_dir().join(
+        std::env::var_os(APP_BINARY_ENV)
+            .map(PathBuf::from)
+            .unwrap_or_else(|| PathBuf::from("target/debug/callpop")),
+    );
     anyhow::ensure!(
         app.exists(),
         "{} is missing: build it first with `cargo build -p callpop`",

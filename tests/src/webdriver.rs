@@ -198,6 +198,27 @@ pub fn save_desktop_screenshot(name: &str) {
 
 /// Saves what the WebDriver window shows under `target/screenshots/NAME`.
 pub async fn save_screenshot(client: &Client, name: &str) -> anyhow::Result<()> {
-    std::fs::write(screenshot_dir().join(name), client.screenshot().await?)?;
+    // WebKitWebDriver takes the picture at the page's next frame, and a page WebKit draws without
+    // GPU compositing (the caller card) makes no frame while nothing changes: a pixel that keeps
+    // changing, invisibly, during the shot gives it one.
+    client
+        .execute(
+            "const tick = document.createElement('div'); tick.id = 'screenshot-tick'; \
+             tick.style.cssText = 'position:fixed;left:0;top:0;width:1px;height:1px;pointer-events:none'; \
+             document.documentElement.append(tick); \
+             window.screenshotTicks = setInterval(() => { \
+               tick.style.background = tick.style.background ? '' : 'rgba(0,0,0,0.01)'; }, 16);",
+            vec![],
+        )
+        .await?;
+    let shot = client.screenshot().await;
+    client
+        .execute(
+            "clearInterval(window.screenshotTicks); document.getElementById('screenshot-tick')?.remove();",
+            vec![],
+        )
+        .await?;
+    let shot = shot?;
+    std::fs::write(screenshot_dir().join(name), shot)?;
     Ok(())
 }

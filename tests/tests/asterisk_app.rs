@@ -214,6 +214,16 @@ async fn measure_invite_to_card() -> anyhow::Result<()> {
             calls - 1,
             percentiles(&back_to_back[1..]),
         );
+        let in_page: Vec<f64> = serde_json::from_value(
+            client
+                .execute("return window.cardPaints.map((p) => p.at - p.received);", vec![])
+                .await?,
+        )?;
+        println!(
+            "  of which in the card's page (the call received -> the frame showing it): the first {:.1} ms, the rest {}",
+            in_page[0],
+            percentiles(&in_page[1..]),
+        );
         // As a manager meets them: each call after the card has gone (hidden after the last
         // call's end), so every card is a window shown anew.
         let mut from_hidden = Vec::new();
