@@ -141,6 +141,25 @@ async fn click(client: &Client, selector: &str) -> anyhow::Result<()> {
     Ok(())
 }
 
+/// Fills the wizard's connection step with `account` and the key [`WRONG_KEY`], runs *Test
+/// connection* and returns the error it shows.
+async fn test_with_wrong_key(client: &Client, account: &AccountConfig) -> anyhow::Result<String> {
+    fill(client, "#f-domain", &account.domain).await?;
+    fill(client, "#f-base_url", &account.base_url()).await?;
+    fill(client, "#f-key", WRONG_KEY).await?;
+    click(client, "#test-connection").await?;
+    let error = wait_for(
+        client,
+        "document.querySelector('#test-result.error:not([hidden])')?.textContent",
+        WITHIN,
+    )
+    .await?;
+    Ok(error.as_str().unwrap_or_default().to_owned())
+}
+
+/// A key the simulators refuse.
+const WRONG_KEY: &str = "not-the-key";
+
 async fn fill(client: &Client, selector: &str, text: &str) -> anyhow::Result<()> {
     let input = client
         .find(Locator::Css(selector))
@@ -238,22 +257,12 @@ async fn the_first_run_wizard_tests_the_key_picks_me_from_the_pbx_and_connects(
         screenshot(client, "wizard-1-provider-en.png").await?;
         click(client, "#w-next").await?;
 
-        fill(client, "#f-domain", &expected.domain).await?;
-        fill(client, "#f-base_url", &expected.base_url()).await?;
-        fill(client, "#f-key", "not-the-key").await?;
-        click(client, "#test-connection").await?;
-        let error = wait_for(
-            client,
-            "document.querySelector('#test-result.error:not([hidden])')?.textContent",
-            WITHIN,
-        )
-        .await?;
-        let error = error.as_str().unwrap_or_default();
+        let error = &test_with_wrong_key(client, &expected).await?;
         assert!(
             error.starts_with("Cannot connect: Vega rejected the API key"),
             "the wrong key is reported in words: {error}"
         );
-        assert!(!error.contains("not-the-key"), "the key is not shown: {error}");
+        assert!(!error.contains(WRONG_KEY), "the key is not shown: {error}");
         assert_eq!(
             client
                 .execute("return document.querySelector('#w-next').disabled;", vec![])
@@ -381,17 +390,7 @@ async fn the_wizard_speaks_russian_and_the_demo_can_be_tried_first() -> anyhow::
         click(client, "input[name=provider][value=vega]").await?;
         click(client, "#w-next").await?;
         wait_for(client, "document.querySelector('#f-domain')", WITHIN).await?;
-        fill(client, "#f-domain", &vega.domain).await?;
-        fill(client, "#f-base_url", &vega.base_url()).await?;
-        fill(client, "#f-key", "not-the-key").await?;
-        click(client, "#test-connection").await?;
-        let error = wait_for(
-            client,
-            "document.querySelector('#test-result.error:not([hidden])')?.textContent",
-            WITHIN,
-        )
-        .await?;
-        let error = error.as_str().unwrap_or_default();
+        let error = &test_with_wrong_key(client, &vega).await?;
         assert!(
             error.starts_with(
                 "Не удалось подключиться: АТС не приняла ключ API. Проверьте адрес АТС и \
@@ -400,10 +399,7 @@ async fn the_wizard_speaks_russian_and_the_demo_can_be_tried_first() -> anyhow::
             ),
             "the wrong key is told in Russian, the detail in English: {error}"
         );
-        assert!(
-            !error.contains("not-the-key"),
-            "the key is not shown: {error}"
-        );
+        assert!(!error.contains(WRONG_KEY), "the key is not shown: {error}");
         screenshot(client, "wizard-ru-wrong-key.png").await?;
 
         // "Try the demo first": the wizard goes, nothing is saved, the demo runs on.
