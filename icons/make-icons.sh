@@ -17,11 +17,18 @@ convert icon.png -resize 32x32 PNG32:32x32.png
 convert icon.png -define icon:auto-resize=256,64,48,32,16 icon.ico
 
 # Tray: a filled circle (status colour) with a white telephone; drawn big, scaled down smooth.
+# Linux panels scale the 64 px picture down smoothly; Windows' notification area gets one drawn
+# at each size it uses (16, 20, 24, 32 px at 100, 125, 150, 200 % scaling), so none is blurred.
 tray() { # name colour
   convert -size 256x256 xc:none \
     -fill "$2" -draw 'circle 128,128 128,8' \
     -fill white -font "$font" -pointsize 170 -gravity center -annotate +0+10 "$glyph" \
-    -resize 64x64 "PNG32:tray-$1.png"
+    "PNG32:tray-$1-256.png"
+  for size in 64 32 24 20 16; do
+    convert "tray-$1-256.png" -filter Lanczos -resize "${size}x${size}" "PNG32:tray-$1-$size.png"
+  done
+  mv "tray-$1-64.png" "tray-$1.png"
+  rm "tray-$1-256.png"
 }
 tray online '#1a7f37'
 tray offline '#6e7781'

@@ -17,24 +17,25 @@ packages=(
   # tests of the hotkey: the X clipboard and keyboard
   xclip xdotool
 )
-
-missing=()
-for package in "${packages[@]}"; do
-  dpkg-query -W -f='${Status}' "$package" 2>/dev/null | grep -q "install ok installed" || missing+=("$package")
-done
-if [ ${#missing[@]} -gt 0 ]; then
-  sudo=""
-  [ "$(id -u)" -eq 0 ] || sudo="sudo"
-  echo "setup: installing ${missing[*]}"
-  $sudo apt-get update -qq
-  DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+# `--windows` (scripts/test.sh): the Windows build (scripts/build-windows.sh) and its tests under
+# Wine too.
+windows=false
+if [ "${1:-}" = "--windows" ]; then
+  windows=true
+  packages+=(gcc-mingw-w64-x86-64 binutils-mingw-w64-x86-64 nsis wine64 jq)
 fi
+
+"$(dirname "$0")/apt-install.sh" setup "${packages[@]}"
 
 if ! command -v cargo >/dev/null; then
   echo "setup: Rust is not installed: install it with rustup (https://rustup.rs), then run this again" >&2
   exit 1
 fi
 export PATH="$HOME/.cargo/bin:$PATH"
+if $windows && ! rustup target list --installed | grep -qx x86_64-pc-windows-gnu; then
+  echo "setup: adding Rust's x86_64-pc-windows-gnu target (the Windows build)"
+  rustup target add x86_64-pc-windows-gnu
+fi
 if ! command -v tauri-driver >/dev/null; then
   echo "setup: installing tauri-driver (WebDriver bridge for the end-to-end tests)"
   cargo install tauri-driver@2.1.0 --locked --quiet

@@ -11,6 +11,7 @@
 #![cfg_attr(not(debug_assertions), windows_subsystem = "windows")]
 
 mod autodial;
+mod autostart;
 mod card;
 mod commands;
 mod contacts;
@@ -20,24 +21,30 @@ mod hotkey;
 mod links;
 mod locale;
 mod notify;
+mod placement;
 mod presence;
 mod runtime;
 mod settings;
+mod startup;
 mod state;
+mod toggle_intent;
 mod tray;
 mod user_error;
+#[cfg(windows)]
+mod win32;
 mod window_places;
 
 use tauri::Manager;
 
 fn main() {
     card::prefer_software_drawing();
-    tracing_subscriber::fmt()
-        .with_env_filter(
-            tracing_subscriber::EnvFilter::try_from_default_env()
-                .unwrap_or_else(|_| "info,tao=warn,wry=warn".into()),
-        )
-        .init();
+    startup::init_logging();
+    startup::report_panics();
+    if let Err(failure) = startup::check_web_view() {
+        startup::fail(failure);
+    }
+    #[cfg(windows)]
+    win32::register_app_identity();
 
     let result = tauri::Builder::default()
         // First, so a second launch hands over its `tel:` link and exits before anything else.
@@ -64,6 +71,7 @@ fn main() {
         // "Start at login" in the settings.
         .plugin(tauri_plugin_autostart::Builder::new().build())
         .manage(state::AppState::default())
+        .manage(demo::DemoHold::default())
         .manage(contacts::ContactListResults::default())
         .manage(std::sync::Arc::new(presence::RefreshSignal::default()))
         .invoke_handler(tauri::generate_handler![
@@ -141,10 +149,7 @@ fn main() {
         .build(tauri::generate_context!());
     let app = match result {
         Ok(app) => app,
-        Err(e) => {
-            eprintln!("callpop: cannot start: {e}");
-            std::process::exit(1);
-        }
+        Err(e) => startup::fail(startup::StartupFailure::CannotStart(e.to_string())),
     };
     app.run(|handle, event| {
         // After the window-state plugin's own write (plugins see each event first).

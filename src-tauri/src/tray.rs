@@ -1,22 +1,21 @@
 //! The tray icon and its menu. On Linux a tray icon gets no click events, so everything the tray
-//! offers is in its menu: the connection status, Do-Not-Disturb, the departments whose calls "me"
-//! receives, Open and Quit.
+//! offers is in its menu (on Windows a left click also opens the main window): the connection
+//! status, Do-Not-Disturb, the departments whose calls "me" receives, Open and Quit.
 //!
-//! The menu is drawn from [`AppState`] each time the status or the presence changes, so it always
-//! shows what the PBX last said (a checkbox ticked by a click is redrawn from the PBX's answer).
+//! The menu is drawn from [`AppState`] each time the status or the presence changes: what the PBX
+//! last said, with the changes the user clicked that the PBX has not answered yet
+//! ([`crate::toggle_intent`]), so a checkbox keeps the tick GTK gave it at the click.
 
 use tauri::image::Image;
 use tauri::menu::{CheckMenuItem, IsMenuItem, Menu, MenuItem, PredefinedMenuItem, Submenu};
-use tauri::tray::TrayIconBuilder;
+use tauri::tray::{MouseButton, MouseButtonState, TrayIconBuilder, TrayIconEvent};
 use tauri::{AppHandle, Manager, Wry};
 
 use crate::presence::{self, Presence};
 use crate::state::{AppState, Status};
+use crate::toggle_intent::Toggle;
 
 const TRAY_ID: &str = "callpop";
-const ICON_ONLINE: &[u8] = include_bytes!("../../icons/tray-online.png");
-const ICON_OFFLINE: &[u8] = include_bytes!("../../icons/tray-offline.png");
-const ICON_DND: &[u8] = include_bytes!("../../icons/tray-dnd.png");
 /// Menu ids; a department's toggle is `GROUP_PREFIX` + its id.
 const DND_ID: &str = "dnd";
 const GROUP_PREFIX: &str = "group:";
@@ -70,14 +69,76 @@ fn texts() -> Texts {
     }
 }
 
+/// The tray icon's pictures: the status's colour.
+#[derive(Clone, Copy)]
+enum Picture {
+    Online,
+    Offline,
+    Dnd,
+}
+
+impl Picture {
+    /// Linux panels scale a 64 px picture down smoothly.
+    #[cfg(not(windows))]
+    fn png(self, _app: &AppHandle) -> &'static [u8] {
+        match self {
+            Picture::Online => include_bytes!("../../icons/tray-online.png"),
+            Picture::Offline => include_bytes!("../../icons/tray-offline.png"),
+            Picture::Dnd => include_bytes!("../../icons/tray-dnd.png"),
+        }
+    }
+
+    /// Windows draws the notification area's icons at 16 px × the display's scaling and blurs a
+    /// picture of another size: each is drawn at 16, 20, 24 and 32 px (100 to 200 %).
+    #[cfg(windows)]
+    fn png(self, app: &AppHandle) -> &'static [u8] {
+        let scale = app
+            .primary_monitor()
+            .ok()
+            .flatten()
+            .map_or(1.0, |monitor| monitor.scale_factor());
+        let size = [16, 20, 24, 32]
+            .into_iter()
+            .find(|&size| f64::from(size) >= 16.0 * scale - 0.5)
+            .unwrap_or(32);
+        macro_rules! sizes {
+            ($name:literal) => {
+                match size {
+                    16 => include_bytes!(concat!("../../icons/tray-", $name, "-16.png")).as_slice(),
+                    20 => include_bytes!(concat!("../../icons/tray-", $name, "-20.png")),
+                    24 => include_bytes!(concat!("../../icons/tray-", $name, "-24.png")),
+                    _ => include_bytes!(concat!("../../icons/tray-", $name, "-32.png")),
+                }
+            };
+        }
+        match self {
+            Picture::Online => sizes!("online"),
+            Picture::Offline => sizes!("offline"),
+            Picture::Dnd => sizes!("dnd"),
+        }
+    }
+}
+
 /// Creates the tray icon with its menu.
 pub fn create(app: &AppHandle) -> tauri::Result<()> {
     let menu = build_menu(app, &Status::default(), &Presence::default())?;
     TrayIconBuilder::with_id(TRAY_ID)
-        .icon(Image::from_bytes(ICON_OFFLINE)?)
+        .icon(Image::from_bytes(Picture::Offline.png(app))?)
         .tooltip("Callpop")
         .menu(&menu)
-        .show_menu_on_left_click(true)
+        // Windows delivers clicks: the left one opens the window, the right one the menu. Linux
+        // delivers none, so there the menu comes on any click.
+        .show_menu_on_left_click(!cfg!(windows))
+        .on_tray_icon_event(|tray, event| {
+            if let TrayIconEvent::Click {
+                button: MouseButton::Left,
+                button_state: MouseButtonState::Up,
+                ..
+            } = event
+            {
+                open_main_window(tray.app_handle());
+            }
+        })
         .on_menu_event(|app, event| on_menu(app, event.id.as_ref()))
         .build(app)?;
     Ok(())
@@ -89,10 +150,10 @@ fn on_menu(app: &AppHandle, id: &str) {
         "settings" => crate::settings::open_window(app, false),
         "quit" => app.exit(0),
         DND_ID => {
-            let on = !presence::current(app).dnd.unwrap_or(false);
+            // Flips what the box showed, even while an earlier click is still on its way.
             let app = app.clone();
             tauri::async_runtime::spawn(async move {
-                if let Err(e) = presence::set_dnd(&app, on).await {
+                if let Err(e) = presence::click(&app, Toggle::Dnd).await {
                     tracing::warn!("cannot change Do-Not-Disturb: {e}");
                 }
             });
@@ -103,13 +164,9 @@ fn on_menu(app: &AppHandle, id: &str) {
                 return;
             }
             if let Some(group) = id.strip_prefix(GROUP_PREFIX) {
-                let on = !presence::current(app)
-                    .groups
-                    .iter()
-                    .any(|g| g.id == group && g.on);
-                let (app, group) = (app.clone(), group.to_owned());
+                let (app, toggle) = (app.clone(), Toggle::Group(group.to_owned()));
                 tauri::async_runtime::spawn(async move {
-                    if let Err(e) = presence::set_group(&app, &group, on).await {
+                    if let Err(e) = presence::click(&app, toggle).await {
                         tracing::warn!("cannot change the department subscription: {e}");
                     }
                 });
@@ -262,9 +319,9 @@ fn render(app: &AppHandle, status: &Status, presence: &Presence) {
     let t = texts();
     let online = status.state == "online";
     let icon = match (online, presence.dnd) {
-        (true, Some(true)) => ICON_DND,
-        (true, _) => ICON_ONLINE,
-        (false, _) => ICON_OFFLINE,
+        (true, Some(true)) => Picture::Dnd,
+        (true, _) => Picture::Online,
+        (false, _) => Picture::Offline,
     };
     let mut tooltip = format!("Callpop — {}", status_label(&t, status));
     if online && presence.dnd == Some(true) {
@@ -273,7 +330,7 @@ fn render(app: &AppHandle, status: &Status, presence: &Presence) {
     let Some(tray) = app.tray_by_id(TRAY_ID) else {
         return;
     };
-    let _ = Image::from_bytes(icon).and_then(|image| tray.set_icon(Some(image)));
+    let _ = Image::from_bytes(icon.png(app)).and_then(|image| tray.set_icon(Some(image)));
     let _ = tray.set_tooltip(Some(tooltip));
     match build_menu(app, status, presence) {
         Ok(menu) => {

@@ -11,7 +11,7 @@
 //! of each window not shown since the start, as read then, is put back after each write.
 
 use std::collections::HashSet;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Mutex;
 use std::time::Duration;
@@ -70,6 +70,22 @@ pub fn plugin() -> TauriPlugin<Wry> {
         builder = builder.with_filename(file.to_string_lossy());
     }
     builder.build()
+}
+
+/// Where `label`'s window was last saved, as the window-state plugin puts it back when the window
+/// is made: `(x, y, width, height)` in physical pixels. Read from the file, since a window not
+/// shown yet reports no reliable place on Linux.
+pub fn saved_place(label: &str) -> Option<(i32, i32, u32, u32)> {
+    let text = std::fs::read_to_string(file()?).ok()?;
+    let places: serde_json::Value = serde_json::from_str(&text).ok()?;
+    let place = places.get(label)?;
+    let number = |key: &str| place.get(key).and_then(serde_json::Value::as_i64);
+    Some((
+        i32::try_from(number("x")?).ok()?,
+        i32::try_from(number("y")?).ok()?,
+        u32::try_from(number("width")?).ok()?,
+        u32::try_from(number("height")?).ok()?,
+    ))
 }
 
 /// Beside the config file: one per configuration, like the app itself.
@@ -132,10 +148,24 @@ fn save(app: &AppHandle) {
                 .insert(label);
         }
     }
-    match app.save_window_state(REMEMBERED) {
+    let file = app.state::<WindowPlaces>().file.clone();
+    match write_places(file.as_deref(), || app.save_window_state(REMEMBERED)) {
         Ok(()) => keep_places_of_hidden_windows(app),
         Err(e) => tracing::warn!("cannot save where the windows are: {e}"),
     }
+}
+
+/// Runs `write` (the plugin's write of `file`) once `file`'s directory exists. The plugin makes
+/// only its own default directory, and on a fresh profile the config's directory, where the
+/// file lives, is not there yet: the wizard has saved nothing so far.
+fn write_places<E: std::fmt::Display>(
+    file: Option<&Path>,
+    write: impl FnOnce() -> Result<(), E>,
+) -> Result<(), String> {
+    if let Some(dir) = file.and_then(Path::parent) {
+        std::fs::create_dir_all(dir).map_err(|e| format!("{}: {e}", dir.display()))?;
+    }
+    write().map_err(|e| e.to_string())
 }
 
 /// Rewrites the file with the start's place of each window not shown since.
@@ -167,5 +197,28 @@ fn keep_places_of_hidden_windows(app: &AppHandle) {
             "cannot save where the windows are ({}): {e}",
             path.display()
         );
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn on_a_fresh_profile_the_places_are_written_into_a_directory_made_first() {
+        let home = std::env::temp_dir().join(format!("callpop-places-{}", std::process::id()));
+        // The config's directory does not exist before the first save.
+        let file = home.join(".config/callpop").join(FILE_NAME);
+        let written = write_places(Some(&file), || std::fs::write(&file, "{}"));
+        let read = std::fs::read_to_string(&file).ok();
+        let _ = std::fs::remove_dir_all(&home);
+        assert_eq!(written, Ok(()));
+        assert_eq!(read.as_deref(), Some("{}"));
+    }
+
+    #[test]
+    fn a_write_that_fails_says_why() {
+        let written = write_places(None, || Err("disk full"));
+        assert_eq!(written, Err("disk full".to_owned()));
     }
 }

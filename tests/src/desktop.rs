@@ -209,22 +209,19 @@ pub fn press_keys(keys: &str) -> anyhow::Result<()> {
     Ok(())
 }
 
-/// Asks the windows titled `title` to close the way a window manager does when the user clicks
-/// a window's close button: a `WM_DELETE_WINDOW` message (ICCCM 4.2.8.1) on `$DISPLAY`. Errors
-/// when no window has that title.
-pub fn close_window_titled(title: &str) -> anyhow::Result<()> {
-    use x11rb::connection::Connection as _;
-    use x11rb::protocol::xproto::{AtomEnum, ClientMessageEvent, ConnectionExt as _, EventMask};
+/// The windows below `root` (itself included) titled `title`: their `_NET_WM_NAME`, else their
+/// `WM_NAME`.
+pub fn windows_named(
+    conn: &impl x11rb::connection::Connection,
+    root: u32,
+    title: &str,
+) -> anyhow::Result<Vec<u32>> {
+    use x11rb::protocol::xproto::{AtomEnum, ConnectionExt as _};
 
-    let (conn, screen) = x11rb::connect(None).context("connecting to the X display")?;
     let atom =
         |name: &[u8]| -> anyhow::Result<u32> { Ok(conn.intern_atom(false, name)?.reply()?.atom) };
-    let wm_protocols = atom(b"WM_PROTOCOLS")?;
-    let wm_delete_window = atom(b"WM_DELETE_WINDOW")?;
-    let net_wm_name = atom(b"_NET_WM_NAME")?;
-    let utf8_string = atom(b"UTF8_STRING")?;
-
-    let mut to_visit = vec![conn.setup().roots[screen].root];
+    let (net_wm_name, utf8_string) = (atom(b"_NET_WM_NAME")?, atom(b"UTF8_STRING")?);
+    let mut to_visit = vec![root];
     let mut titled = Vec::new();
     while let Some(window) = to_visit.pop() {
         let mut name = conn
@@ -242,6 +239,22 @@ pub fn close_window_titled(title: &str) -> anyhow::Result<()> {
         }
         to_visit.extend(conn.query_tree(window)?.reply()?.children);
     }
+    Ok(titled)
+}
+
+/// Asks the windows titled `title` to close the way a window manager does when the user clicks
+/// a window's close button: a `WM_DELETE_WINDOW` message (ICCCM 4.2.8.1) on `$DISPLAY`. Errors
+/// when no window has that title.
+pub fn close_window_titled(title: &str) -> anyhow::Result<()> {
+    use x11rb::connection::Connection as _;
+    use x11rb::protocol::xproto::{ClientMessageEvent, ConnectionExt as _, EventMask};
+
+    let (conn, screen) = x11rb::connect(None).context("connecting to the X display")?;
+    let atom =
+        |name: &[u8]| -> anyhow::Result<u32> { Ok(conn.intern_atom(false, name)?.reply()?.atom) };
+    let wm_protocols = atom(b"WM_PROTOCOLS")?;
+    let wm_delete_window = atom(b"WM_DELETE_WINDOW")?;
+    let titled = windows_named(&conn, conn.setup().roots[screen].root, title)?;
     anyhow::ensure!(!titled.is_empty(), "no X window is titled {title:?}");
     for window in titled {
         let message = ClientMessageEvent::new(

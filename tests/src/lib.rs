@@ -2,5 +2,6 @@
 
 pub mod desktop;
 pub mod lab;
+pub mod screen;
 pub mod vega_desk;
 pub mod webdriver;

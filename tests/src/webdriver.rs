@@ -116,16 +116,20 @@ pub async fn connect(port: u16, app: &Path, args: &[&str]) -> anyhow::Result<Cli
 /// Switches to the window whose title is `title`.
 pub async fn switch_to(client: &Client, title: &str) -> anyhow::Result<()> {
     let deadline = Instant::now() + Duration::from_secs(15);
+    let mut seen = Vec::new();
     while Instant::now() < deadline {
+        seen.clear();
         for handle in client.windows().await? {
             client.switch_to_window(handle).await?;
-            if client.title().await? == title {
+            let shown = client.title().await?;
+            if shown == title {
                 return Ok(());
             }
+            seen.push(shown);
         }
         tokio::time::sleep(Duration::from_millis(200)).await;
     }
-    bail!("no window titled {title:?}")
+    bail!("no window titled {title:?}; the app's windows are titled {seen:?}")
 }
 
 /// Waits until `script` (a JS expression) is truthy, returning its value.

@@ -183,9 +183,20 @@ async fn a_missed_call_is_notified_once_with_the_contact_and_call_back_calls_the
         let calls = desk.wait_for_call_to("+79101234567").await?;
         assert_eq!(calls, 1, "one click, one call");
 
-        // A click on the second notification itself opens the main window.
-        notifications.invoke_action(unknown.id, "default").await?;
-        switch_to(&app.client, "Callpop").await?;
+        // A click on the second notification itself opens the main window. The app listens for
+        // the click only once the server has answered its request to show the notification, so
+        // on a busy machine a click sent right after the showing can come before the listening;
+        // a person clicks again when nothing happens, and so does this test.
+        let mut clicks = 0;
+        let opened = loop {
+            notifications.invoke_action(unknown.id, "default").await?;
+            clicks += 1;
+            match switch_to(&app.client, "Callpop").await {
+                Err(e) if clicks < 3 => eprintln!("click {clicks} on the notification: {e:#}"),
+                opened => break opened,
+            }
+        };
+        opened?;
         wait_for(&app.client, "document.visibilityState === 'visible'", SOON)
             .await
             .context("the main window is shown")?;
@@ -333,7 +344,9 @@ async fn windows_come_back_where_they_were_and_the_card_stays_in_its_corner() ->
     let desk = Desk::new("places", None).await?;
     let places = desk.home().join("window-state.json");
     let main_place = (120, 90, 800, 560);
-    let settings_place = (300, 200, 700, 500);
+    // Clear of the caller card's corner (x ≥ 954 on the 1366×768 test screen): a place under it
+    // is moved out of it when the window opens (first_run_app.rs).
+    let settings_place = (200, 150, 700, 500);
 
     // 1. The main window moved and resized: written while the app runs (it is usually killed
     // or ended with the session, seldom quit).

@@ -255,7 +255,7 @@ impl Config {
         if let Some(path) = std::env::var_os(CONFIG_ENV) {
             return Ok(PathBuf::from(path));
         }
-        Ok(project_dirs()?.config_dir().join("config.toml"))
+        Ok(os_dirs::config_dir()?.join("config.toml"))
     }
 
     /// Where the data lives: `$CALLPOP_DATA_DIR`, else the OS data dir.
@@ -263,7 +263,7 @@ impl Config {
         if let Some(path) = std::env::var_os(DATA_DIR_ENV) {
             return Ok(PathBuf::from(path));
         }
-        Ok(project_dirs()?.data_dir().to_owned())
+        os_dirs::data_dir()
     }
 
     /// The SQLite file with the directory and history.
@@ -407,8 +407,44 @@ impl Config {
     }
 }
 
-fn project_dirs() -> Result<directories::ProjectDirs, ConfigError> {
-    directories::ProjectDirs::from("org", "Callpop", "callpop").ok_or(ConfigError::NoHome)
+/// Where each system keeps an app's files.
+mod os_dirs {
+    use std::path::PathBuf;
+
+    use super::ConfigError;
+
+    /// Linux `~/.config/callpop`, macOS `~/Library/Application Support/org.Callpop.callpop`.
+    #[cfg(not(windows))]
+    pub fn config_dir() -> Result<PathBuf, ConfigError> {
+        Ok(project_dirs()?.config_dir().to_owned())
+    }
+
+    /// Linux `~/.local/share/callpop`, macOS the same folder as the config.
+    #[cfg(not(windows))]
+    pub fn data_dir() -> Result<PathBuf, ConfigError> {
+        Ok(project_dirs()?.data_dir().to_owned())
+    }
+
+    #[cfg(not(windows))]
+    fn project_dirs() -> Result<directories::ProjectDirs, ConfigError> {
+        directories::ProjectDirs::from("org", "Callpop", "callpop").ok_or(ConfigError::NoHome)
+    }
+
+    /// `%APPDATA%\Callpop`: the settings roam with the user's profile, where IT can also
+    /// pre-set them (the installer's `/PROVIDER=` and `/DOMAIN=`).
+    #[cfg(windows)]
+    pub fn config_dir() -> Result<PathBuf, ConfigError> {
+        let dirs = directories::BaseDirs::new().ok_or(ConfigError::NoHome)?;
+        Ok(dirs.config_dir().join("Callpop"))
+    }
+
+    /// `%LOCALAPPDATA%\Callpop`: the directory and history stay on this machine (a roaming
+    /// profile would copy a large SQLite file at every log-on).
+    #[cfg(windows)]
+    pub fn data_dir() -> Result<PathBuf, ConfigError> {
+        let dirs = directories::BaseDirs::new().ok_or(ConfigError::NoHome)?;
+        Ok(dirs.data_local_dir().join("Callpop"))
+    }
 }
 
 #[cfg(test)]
@@ -612,5 +648,50 @@ mod tests {
         let text = std::fs::read_to_string(&path).unwrap();
         assert!(text.contains("[[other_accounts]]"), "{text}");
         assert_eq!(Config::load_from(&path).unwrap(), config);
+    }
+
+    /// Notepad (before Windows 10 1903) saves UTF-8 with a BOM, and with CRLF line ends.
+    #[test]
+    fn a_config_saved_by_notepad_with_a_bom_and_crlf_reads() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("config.toml");
+        std::fs::write(
+            &path,
+            "\u{feff}region = \"UA\"\r\n\r\n[account]\r\nprovider = \"vega\"\r\n\
+             domain = \"офис.pbx.vega.ua\"\r\nuser = \"001\"\r\n",
+        )
+        .unwrap();
+        let config = Config::load_from(&path).unwrap();
+        assert_eq!(config.region(), "UA");
+        let mut account = AccountConfig::new("vega", "офис.pbx.vega.ua");
+        account.user = Some("001".into());
+        assert_eq!(config.account, Some(account));
+    }
+
+    #[test]
+    fn the_os_dirs_are_absolute_and_named_for_callpop() {
+        for dir in [os_dirs::config_dir().unwrap(), os_dirs::data_dir().unwrap()] {
+            assert!(dir.is_absolute(), "{}", dir.display());
+            let name = dir.file_name().unwrap().to_str().unwrap().to_lowercase();
+            assert!(name.contains("callpop"), "{}", dir.display());
+        }
+    }
+
+    /// Windows: the settings roam with the profile, the SQLite file stays on this machine.
+    #[cfg(windows)]
+    #[test]
+    fn on_windows_the_config_is_in_appdata_and_the_data_in_localappdata() {
+        let var = |name: &str| {
+            PathBuf::from(std::env::var_os(name).unwrap_or_else(|| panic!("%{name}% is unset")))
+        };
+        assert_eq!(
+            os_dirs::config_dir().unwrap(),
+            var("APPDATA").join("Callpop")
+        );
+        assert_eq!(
+            os_dirs::data_dir().unwrap(),
+            var("LOCALAPPDATA").join("Callpop")
+        );
+        assert_ne!(os_dirs::config_dir().unwrap(), os_dirs::data_dir().unwrap());
     }
 }

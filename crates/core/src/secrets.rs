@@ -41,7 +41,11 @@ impl fmt::Debug for Secret {
 #[derive(Debug, thiserror::Error)]
 pub enum SecretError {
     /// Nothing is stored for this account yet.
-    #[error("no {what} stored for {name}: run `callpop-cli key set{flag}` (it reads it from standard input), or set {env}")]
+    #[error(
+        "no {what} stored for {name}: run `{}` (it reads it from standard input), or set {env}{}",
+        set_command(flag),
+        env_note(env)
+    )]
     Missing {
         /// What is missing: "API key", "relay token".
         what: &'static str,
@@ -59,6 +63,27 @@ pub enum SecretError {
         detail: String,
     },
 }
+
+/// The command that stores the secret a `key set` flag names: the Autodialer's key has its own.
+fn set_command(flag: &str) -> String {
+    if flag == AUTODIALER_FLAG {
+        "callpop-cli autodial key set".to_owned()
+    } else {
+        format!("callpop-cli key set{flag}")
+    }
+}
+
+/// The Autodialer's key is not the PBX's: a script that sets only `CALLPOP_API_KEY` is told so.
+fn env_note(env: &str) -> String {
+    if env == AUTODIALER_KEY_ENV {
+        format!(" (the Autodialer's own key, separate from the PBX's {API_KEY_ENV})")
+    } else {
+        String::new()
+    }
+}
+
+/// Marks the Autodialer's slot in [`SecretError::Missing`]'s `flag`.
+const AUTODIALER_FLAG: &str = " --autodialer";
 
 /// One secret Callpop keeps: what it is, its keyring entry, and the variable that overrides it.
 struct Slot {
@@ -91,8 +116,8 @@ impl Slot {
         Slot {
             what: "Autodialer key",
             name: autodialer.keyring_user(),
-            // `callpop-cli autodial key set` stores it too.
-            flag: " --autodialer",
+            // Stored by `callpop-cli autodial key set` (see `set_command`).
+            flag: AUTODIALER_FLAG,
             env: AUTODIALER_KEY_ENV,
         }
     }
@@ -227,5 +252,25 @@ mod tests {
         }
         .to_string();
         assert!(message.contains("callpop-cli key set"), "{message}");
+    }
+
+    #[test]
+    fn missing_autodialer_key_names_its_command_and_variable() {
+        let message = SecretError::Missing {
+            what: "Autodialer key",
+            name: "autodialer:h".into(),
+            flag: AUTODIALER_FLAG,
+            env: AUTODIALER_KEY_ENV,
+        }
+        .to_string();
+        assert!(
+            message.contains("callpop-cli autodial key set"),
+            "{message}"
+        );
+        assert!(message.contains("CALLPOP_AUTODIALER_KEY"), "{message}");
+        assert!(
+            message.contains("separate from the PBX's CALLPOP_API_KEY"),
+            "{message}"
+        );
     }
 }
