@@ -9,7 +9,7 @@ addTexts({
   en: {
     settings_title: "Settings", wizard_title: "Set up Callpop",
     st_provider: "Provider", st_connection: "Connection", st_me: "Me", st_relay: "Relay", st_done: "Done",
-    try_demo: "Try the demo first", back: "Back", next: "Next", skip: "Skip", save_connect: "Save and connect",
+    try_demo: "Try the demo first", demo_waits: "The demo's calls wait while this window is open.", back: "Back", next: "Next", skip: "Skip", save_connect: "Save and connect",
     wz_provider_lead: "Which PBX does your company use?",
     wz_connection_lead: "Where is your PBX, and the key for its API. Test the connection to go on.",
     wz_me_lead: "Whose calls should pop up? Pick yourself.",
@@ -67,7 +67,7 @@ addTexts({
   ru: {
     settings_title: "Настройки", wizard_title: "Настройка Callpop",
     st_provider: "АТС", st_connection: "Подключение", st_me: "Я", st_relay: "Ретранслятор", st_done: "Готово",
-    try_demo: "Сначала попробовать демо", back: "Назад", next: "Далее", skip: "Пропустить", save_connect: "Сохранить и подключить",
+    try_demo: "Сначала попробовать демо", demo_waits: "Демо-звонки ждут, пока открыто это окно.", back: "Назад", next: "Далее", skip: "Пропустить", save_connect: "Сохранить и подключить",
     wz_provider_lead: "Какая АТС у вашей компании?",
     wz_connection_lead: "Где ваша АТС и ключ её API. Проверьте подключение, чтобы продолжить.",
     wz_me_lead: "Чьи звонки показывать? Выберите себя.",
@@ -405,6 +405,7 @@ function startWizard() {
   document.getElementById("heading").textContent = t("wizard_title");
   document.getElementById("wizard-footer").hidden = false;
   document.getElementById("w-demo").textContent = t("try_demo");
+  document.getElementById("w-demo-waits").textContent = t("demo_waits");
   document.getElementById("w-back").textContent = t("back");
   document.getElementById("w-demo").addEventListener("click", () => invoke("close_settings", { openMain: true }));
   document.getElementById("w-back").addEventListener("click", () => { wizard.step = Math.max(0, wizard.step - 1); drawWizard(); });

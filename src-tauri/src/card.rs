@@ -21,14 +21,14 @@ pub const CALL_REMOVED_EVENT: &str = "call-removed";
 /// How long a finished call stays on screen, so the manager sees how it ended.
 const LINGER_AFTER_END: Duration = Duration::from_secs(4);
 /// Logical size of one card; several calls stack.
-const CARD_WIDTH: f64 = 380.0;
-const CARD_HEIGHT: f64 = 212.0;
+pub(crate) const CARD_WIDTH: f64 = 380.0;
+pub(crate) const CARD_HEIGHT: f64 = 212.0;
 /// Gap to the screen's edge, in logical pixels.
-const MARGIN: f64 = 16.0;
+pub(crate) const MARGIN: f64 = 16.0;
 
 /// Creates the hidden card window.
 pub fn create_window(app: &AppHandle) -> tauri::Result<()> {
-    WebviewWindowBuilder::new(app, CARD_WINDOW, WebviewUrl::App("card.html".into()))
+    let _window = WebviewWindowBuilder::new(app, CARD_WINDOW, WebviewUrl::App("card.html".into()))
         .title("Callpop card")
         .inner_size(CARD_WIDTH, CARD_HEIGHT)
         .resizable(false)
@@ -40,6 +40,9 @@ pub fn create_window(app: &AppHandle) -> tauri::Result<()> {
         .focused(false)
         .visible(false)
         .build()?;
+    // `focused(false)` holds only while the window is created: on Windows the style keeps it.
+    #[cfg(windows)]
+    crate::win32::never_activate(_window.hwnd()?);
     Ok(())
 }
 
@@ -96,7 +99,7 @@ pub fn remove(app: &AppHandle, call_id: &str) {
     let _ = app.emit(CALL_REMOVED_EVENT, call_id);
     if let Some(window) = app.get_webview_window(CARD_WINDOW) {
         let result = if left == 0 {
-            window.hide()
+            hide(&window)
         } else {
             place_and_show(app, &window, left)
         };
@@ -125,24 +128,70 @@ fn place_and_show(app: &AppHandle, window: &WebviewWindow, cards: usize) -> taur
         .ok()
         .and_then(|p| app.monitor_from_point(p.x, p.y).ok().flatten())
         .or(app.primary_monitor()?);
-    if let Some(monitor) = monitor {
-        let scale = monitor.scale_factor();
-        let area = monitor.work_area();
-        let width = (CARD_WIDTH * scale) as u32;
-        let max_height = area
-            .size
-            .height
-            .saturating_sub((2.0 * MARGIN * scale) as u32);
-        let height = ((CARD_HEIGHT * cards.max(1) as f64 * scale) as u32).min(max_height);
-        let margin = (MARGIN * scale) as i32;
-        window.set_size(PhysicalSize::new(width, height))?;
-        window.set_position(PhysicalPosition::new(
+    let Some(monitor) = monitor else {
+        return show(window, None);
+    };
+    let scale = monitor.scale_factor();
+    let area = monitor.work_area();
+    let width = (CARD_WIDTH * scale) as u32;
+    let max_height = area
+        .size
+        .height
+        .saturating_sub((2.0 * MARGIN * scale) as u32);
+    let height = ((CARD_HEIGHT * cards.max(1) as f64 * scale) as u32).min(max_height);
+    let margin = (MARGIN * scale) as i32;
+    let place = (
+        PhysicalPosition::new(
             area.position.x + area.size.width as i32 - width as i32 - margin,
             area.position.y + area.size.height as i32 - height as i32 - margin,
-        ))?;
+        ),
+        PhysicalSize::new(width, height),
+    );
+    show(window, Some(place))
+}
+
+/// Puts the card at `place` (when known) and on screen, without taking the keyboard focus.
+#[cfg(not(windows))]
+fn show(
+    window: &WebviewWindow,
+    place: Option<(PhysicalPosition<i32>, PhysicalSize<u32>)>,
+) -> tauri::Result<()> {
+    if let Some((position, size)) = place {
+        window.set_size(size)?;
+        window.set_position(position)?;
     }
     if !window.is_visible()? {
         window.show()?;
     }
+    Ok(())
+}
+
+/// Windows: one `SetWindowPos` that places, raises and shows without activating (tao's `show`
+/// would activate the card and take the focus from what the manager types).
+#[cfg(windows)]
+fn show(
+    window: &WebviewWindow,
+    place: Option<(PhysicalPosition<i32>, PhysicalSize<u32>)>,
+) -> tauri::Result<()> {
+    let hwnd = window.hwnd()?;
+    let (position, size) = match place {
+        Some(place) => place,
+        None => (window.outer_position()?, window.outer_size()?),
+    };
+    crate::win32::show_without_focus(
+        hwnd,
+        position.x,
+        position.y,
+        size.width as i32,
+        size.height as i32,
+    )
+    .map_err(|e| tauri::Error::Anyhow(e.into()))
+}
+
+fn hide(window: &WebviewWindow) -> tauri::Result<()> {
+    #[cfg(windows)]
+    crate::win32::hide(window.hwnd()?);
+    #[cfg(not(windows))]
+    window.hide()?;
     Ok(())
 }

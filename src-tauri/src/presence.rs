@@ -5,6 +5,10 @@
 //! every change made here, and every few minutes; the tray and the main window only ever show
 //! what the PBX last said. A provider that does not offer an action leaves it disabled, with the
 //! provider's reason.
+//!
+//! A click on a toggle flips what the user sees at once; while the PBX has not answered, a
+//! second click queues the reversal rather than repeating the first ([`toggle_intent`]). The
+//! toggles show that wish until the PBX has answered, then the PBX's word again.
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -16,6 +20,7 @@ use tokio::sync::Notify;
 use tokio_util::sync::CancellationToken;
 
 use crate::state::AppState;
+use crate::toggle_intent::{self, Toggle};
 use crate::{tray, user_error};
 
 /// Event telling the main window that the presence changed.
@@ -79,41 +84,90 @@ pub async fn refresh(app: &AppHandle) {
     let Some(account) = current_account(app) else {
         return;
     };
-    let previous = app
-        .state::<AppState>()
-        .presence
-        .lock()
-        .expect("presence lock")
-        .clone();
+    let previous = pbx_presence(app);
     let presence = read(&account, &previous).await;
     publish(app, presence);
 }
 
-/// Turns DND on or off on the PBX, then shows what the PBX says now.
+/// Turns DND on or off on the PBX (the main window's switch), then shows what the PBX says now.
 pub async fn set_dnd(app: &AppHandle, on: bool) -> Result<Presence, String> {
-    let account = current_account(app).ok_or_else(user_error::not_connected)?;
-    let result = account.set_dnd(on).await;
-    refresh(app).await;
-    result.map_err(|e| user_error::describe(&e))?;
-    Ok(current(app))
+    change(app, Toggle::Dnd, Some(on)).await
 }
 
-/// Subscribes "me" to a department's calls or not, then shows what the PBX says now.
+/// Subscribes "me" to a department's calls or not (the main window's switch), then shows what
+/// the PBX says now.
 pub async fn set_group(app: &AppHandle, group: &str, on: bool) -> Result<Presence, String> {
+    change(app, Toggle::Group(group.to_owned()), Some(on)).await
+}
+
+/// The tray's checkbox was clicked: flips what it showed.
+pub async fn click(app: &AppHandle, toggle: Toggle) -> Result<Presence, String> {
+    change(app, toggle, None).await
+}
+
+/// Asks the PBX for `target` (`None`: the opposite of what the toggle shows), unless a change to
+/// the same toggle is in flight: then the wish waits behind it, and that change's task sends it.
+async fn change(app: &AppHandle, toggle: Toggle, target: Option<bool>) -> Result<Presence, String> {
     let account = current_account(app).ok_or_else(user_error::not_connected)?;
-    let result = account.subscribe(Some(group), on).await;
-    refresh(app).await;
+    let first = {
+        let pbx = pbx_value(&pbx_presence(app), &toggle);
+        let state = app.state::<AppState>();
+        let mut intents = state.intents.lock().expect("intents lock");
+        match target {
+            Some(on) => intents.want(&toggle, on),
+            None => intents.click(&toggle, pbx),
+        }
+    };
+    show(app);
+    let Some(first) = first else {
+        return Ok(current(app));
+    };
+    let send = |on| {
+        let (account, toggle) = (account.clone(), toggle.clone());
+        async move { toggle.send(&account, on).await }
+    };
+    let read_back = || async {
+        refresh(app).await;
+        pbx_value(&pbx_presence(app), &toggle)
+    };
+    let state = app.state::<AppState>();
+    let result = toggle_intent::carry_out(&state.intents, &toggle, first, send, read_back).await;
+    // The last read-back was shown while the change was still in flight.
+    show(app);
     result.map_err(|e| user_error::describe(&e))?;
     Ok(current(app))
 }
 
-/// What the tray and the window show now.
+/// What the tray and the window show now: the PBX's last word, with the changes in flight.
 pub fn current(app: &AppHandle) -> Presence {
+    let mut presence = pbx_presence(app);
+    let state = app.state::<AppState>();
+    let intents = state.intents.lock().expect("intents lock");
+    if presence.dnd.is_some() {
+        presence.dnd = intents.shown(&Toggle::Dnd, presence.dnd);
+    }
+    for group in &mut presence.groups {
+        let toggle = Toggle::Group(group.id.clone());
+        group.on = intents.shown(&toggle, Some(group.on)).unwrap_or(group.on);
+    }
+    presence
+}
+
+/// What the PBX last said.
+fn pbx_presence(app: &AppHandle) -> Presence {
     app.state::<AppState>()
         .presence
         .lock()
         .expect("presence lock")
         .clone()
+}
+
+/// One toggle's state in `presence`; `None` when unknown.
+fn pbx_value(presence: &Presence, toggle: &Toggle) -> Option<bool> {
+    match toggle {
+        Toggle::Dnd => presence.dnd,
+        Toggle::Group(id) => presence.groups.iter().find(|g| &g.id == id).map(|g| g.on),
+    }
 }
 
 fn current_account(app: &AppHandle) -> Option<Arc<Account>> {
@@ -190,7 +244,13 @@ fn publish(app: &AppHandle, presence: Presence) {
     *app.state::<AppState>()
         .presence
         .lock()
-        .expect("presence lock") = presence.clone();
+        .expect("presence lock") = presence;
+    show(app);
+}
+
+/// Draws the presence as [`current`] has it in the tray and the main window.
+fn show(app: &AppHandle) {
+    let presence = current(app);
     tray::show_presence(app, &presence);
     let _ = app.emit(PRESENCE_EVENT, &presence);
 }

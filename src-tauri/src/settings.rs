@@ -17,7 +17,6 @@ use callpop_core::secrets::{self, Secret, SecretError};
 use callpop_core::{AccountConfig, Config, RelaySettings};
 use serde::Serialize;
 use tauri::{AppHandle, Manager, WebviewUrl, WebviewWindowBuilder};
-use tauri_plugin_autostart::ManagerExt as _;
 
 use crate::locale::Language;
 use crate::user_error::{self, fill, texts_now};
@@ -87,13 +86,38 @@ pub fn open_window(app: &AppHandle, wizard: bool) {
     let built = WebviewWindowBuilder::new(app, WINDOW_LABEL, WebviewUrl::App(page.into()))
         .title(title)
         .inner_size(760.0, 620.0)
-        .min_inner_size(560.0, 440.0)
+        .min_inner_size(MIN_WIDTH, 440.0)
         .center()
+        // Placed clear of the caller card's corner first, then shown.
+        .visible(false)
         .build();
-    if let Err(e) = built {
-        tracing::error!("cannot open the settings window: {e}");
+    let window = match built {
+        Ok(window) => window,
+        Err(e) => {
+            tracing::error!("cannot open the settings window: {e}");
+            return;
+        }
+    };
+    if let Err(e) = crate::placement::keep_clear_of_card(&window, MIN_WIDTH) {
+        tracing::warn!("cannot place the settings window clear of the caller card: {e}");
+    }
+    if wizard {
+        // The demo's calls wait while the wizard is open: its card would cover the wizard.
+        crate::demo::hold(app, true);
+        let app = app.clone();
+        window.on_window_event(move |event| {
+            if matches!(event, tauri::WindowEvent::Destroyed) {
+                crate::demo::hold(&app, false);
+            }
+        });
+    }
+    if let Err(e) = window.show() {
+        tracing::error!("cannot show the settings window: {e}");
     }
 }
+
+/// The settings window's narrowest (logical px): its forms' labels and fields side by side.
+const MIN_WIDTH: f64 = 560.0;
 
 /// On the first run (no config file yet) the wizard opens over the running demo.
 pub fn open_on_first_run(app: &AppHandle) {
@@ -173,9 +197,9 @@ fn view(app: &AppHandle) -> Result<SettingsView, Problem> {
         url: relay.url.clone(),
         token_stored: secrets::keyring_relay_token(relay).is_ok(),
     });
-    let (autostart, autostart_error) = match app.autolaunch().is_enabled() {
+    let (autostart, autostart_error) = match crate::autostart::is_enabled(app) {
         Ok(on) => (Some(on), None),
-        Err(e) => (None, Some(e.to_string())),
+        Err(e) => (None, Some(e)),
     };
     let (links_handler, links_handler_error) = match links_handler::status(app) {
         Ok(on) => (Some(on), None),
@@ -462,16 +486,10 @@ pub async fn save_desktop(
 /// set now.
 #[tauri::command]
 pub async fn set_autostart(app: AppHandle, on: bool) -> Result<bool, Problem> {
-    let autolaunch = app.autolaunch();
-    let changed = if on {
-        autolaunch.enable()
-    } else {
-        autolaunch.disable()
-    };
     let texts = texts_now();
-    changed.map_err(|e| Problem::message(fill(texts.autostart_not_changed, &[("error", &e)])))?;
-    autolaunch
-        .is_enabled()
+    crate::autostart::set(&app, on)
+        .map_err(|e| Problem::message(fill(texts.autostart_not_changed, &[("error", &e)])))?;
+    crate::autostart::is_enabled(&app)
         .map_err(|e| Problem::message(fill(texts.autostart_unreadable, &[("error", &e)])))
 }
 

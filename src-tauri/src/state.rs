@@ -39,6 +39,8 @@ pub struct AppState {
     pub status: Mutex<Status>,
     /// DND and department subscriptions, as the PBX last said.
     pub presence: Mutex<Presence>,
+    /// Changes to DND and the departments sent to the PBX and not answered yet.
+    pub intents: Mutex<crate::toggle_intent::Intents>,
     /// The Autodialer, or why it cannot be used.
     pub autodialer: Mutex<Option<crate::autodial::Autodialer>>,
     /// Numbers `tel:` / `callto:` links asked to call before the PBX was connected.

@@ -12,7 +12,8 @@ use axum::{Json, Router};
 use serde_json::{json, Value};
 
 use super::{
-    civil_from_days, days_from_civil, format_wire, now_secs, parse_wire, CallMade, SimState,
+    civil_from_days, days_from_civil, format_wire, now_secs, parse_wire, CallMade, PresenceChange,
+    SimState,
 };
 
 /// The API's path (cloud-pbx.md 2).
@@ -92,10 +93,16 @@ async fn command(
         "makeCall" => make_call(&state, &params),
         "history" => history(&state, &params),
         // cloud-pbx.md 5.5: the command's name, and the example's lower-case spelling.
-        "subscribeOnCalls" | "subscribeoncalls" => subscribe(&state, &params),
+        "subscribeOnCalls" | "subscribeoncalls" => {
+            tokio::time::sleep(state.config.answer_delay).await;
+            subscribe(&state, &params)
+        }
         // cloud-pbx.md 5.6: the correct spelling, and the example's `subscribtionstatus`.
         "subscriptionStatus" | "subscribtionstatus" => subscription_status(&state, &params),
-        "set_dnd" => set_dnd(&state, &params),
+        "set_dnd" => {
+            tokio::time::sleep(state.config.answer_delay).await;
+            set_dnd(&state, &params)
+        }
         "get_dnd" => get_dnd(&state, &params),
         _ => invalid_parameters(),
     }
@@ -273,6 +280,11 @@ fn subscribe(state: &SimState, params: &Params) -> Response {
             .collect(),
     };
     let mut live = state.live();
+    live.changes.push(PresenceChange::Subscription(
+        user.clone(),
+        param(params, "group_id").map(str::to_owned),
+        on,
+    ));
     for group in groups {
         let key = (user.clone(), group);
         if on {
@@ -311,7 +323,9 @@ fn set_dnd(state: &SimState, params: &Params) -> Response {
     let (Some(user), Some(on)) = (user, on) else {
         return invalid_parameters();
     };
-    state.live().dnd.insert(user, on);
+    let mut live = state.live();
+    live.changes.push(PresenceChange::Dnd(user.clone(), on));
+    live.dnd.insert(user, on);
     ok()
 }
 

@@ -99,6 +99,10 @@ pub struct CloudPbxSimConfig {
     /// The pause between two requests of a played call (zero: back to back), so a person or a
     /// test watching a desktop sees each state of the call.
     pub pace: std::time::Duration,
+    /// How long the PBX takes before it answers a request that changes something (`set_dnd`,
+    /// `subscribeOnCalls`; zero: at once). The change is made when the answer goes out, as a
+    /// slow PBX does: a client that reads back before then still sees the old state.
+    pub answer_delay: std::time::Duration,
 }
 
 impl Default for CloudPbxSimConfig {
@@ -139,6 +143,7 @@ impl Default for CloudPbxSimConfig {
             csv_header: true,
             history: Vec::new(),
             pace: std::time::Duration::ZERO,
+            answer_delay: std::time::Duration::ZERO,
         }
     }
 }
@@ -163,6 +168,17 @@ struct Live {
     unsubscribed: BTreeSet<(String, String)>,
     calls_made: Vec<CallMade>,
     requests: BTreeMap<String, u32>,
+    /// Every `set_dnd` and `subscribeOnCalls` applied, in order.
+    changes: Vec<PresenceChange>,
+}
+
+/// One change a client made to a user's availability, as the simulator applied it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum PresenceChange {
+    /// `set_dnd`: the user's login and the new state.
+    Dnd(String, bool),
+    /// `subscribeOnCalls`: the user's login, the group (`None`: all of theirs), the new state.
+    Subscription(String, Option<String>, bool),
 }
 
 struct SimState {
@@ -291,6 +307,11 @@ impl CloudPbxSimHandle {
     /// CRM is told; a client sees it only by asking `get_dnd`.
     pub fn set_dnd_on_phone(&self, user: &str, on: bool) {
         self.state.live().dnd.insert(user.to_owned(), on);
+    }
+
+    /// Every DND and subscription change applied so far, in order.
+    pub fn presence_changes(&self) -> Vec<PresenceChange> {
+        self.state.live().changes.clone()
     }
 
     /// How many requests each `cmd` got (as sent), `?` for none.
