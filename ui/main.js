@@ -6,7 +6,7 @@ import { initContacts } from "./contacts.js";
 const { invoke } = window.__TAURI__.core;
 const { listen } = window.__TAURI__.event;
 
-const FILTERS = ["all", "incoming", "outgoing", "missed", "not_called_back"];
+const FILTERS = ["all", "incoming", "outgoing", "missed", "not_called_back", "not_reached"];
 let filter = "all";
 let lastStatus = {};
 
@@ -165,8 +165,18 @@ async function loadEmployees() {
   showAccount();
 }
 
+// What became of a finished call as its PBX said it (busy, no answer...); a live one's state.
+function callResult(call) {
+  return call.outcome ? t(`o_${call.outcome}`) : t(`s_${call.state}`);
+}
+
 function callLine(call) {
-  const parts = [formatWhen(call.started_at), t(`dir_${call.direction}`), t(`s_${call.state}`)];
+  const parts = [formatWhen(call.started_at), t(`dir_${call.direction}`), callResult(call)];
+  // A department's call, its legs merged: who it rang and who took it.
+  if (call.rang && call.rang.length > 1) {
+    parts.push(t("rang", { exts: call.rang.join(", ") }));
+    if (call.answered_by) parts.push(t("by", { ext: call.answered_by }));
+  }
   const talk = call.talk_seconds ?? (call.answered_at && call.ended_at
     ? (new Date(call.ended_at) - new Date(call.answered_at)) / 1000 : null);
   if (talk) parts.push(formatDuration(talk));
@@ -179,6 +189,7 @@ function callLine(call) {
 function historyItem(call) {
   const li = item(call.contact_name || call.customer || "?", callLine(call), null);
   li.querySelector(".sub").classList.add(`state-${call.state}`);
+  if (call.outcome) li.querySelector(".sub").classList.add(`outcome-${call.outcome}`);
   li.dataset.callId = call.call_id;
   if (call.recording) {
     const play = element("button", "play", "▶");

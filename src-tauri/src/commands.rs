@@ -33,13 +33,77 @@ pub fn close_card(app: AppHandle, call_id: String) {
     card::remove(&app, &call_id);
 }
 
-/// Opens a CRM link in the default browser; only web links are opened.
+/// Opens a contact's CRM link. The link comes from a CSV, a vCard or a PBX, not from us: only a
+/// web page goes to the desktop's opener; a `tel:` / `callto:` link is dialled by Callpop
+/// itself; anything else (`file:`, `javascript:`, another app's scheme) is refused with a
+/// message.
 #[tauri::command]
-pub fn open_url(url: String) -> Result<(), String> {
-    if !(url.starts_with("https://") || url.starts_with("http://")) {
-        return Err(fill(texts_now().not_a_web_link, &[("url", &url)]));
+pub fn open_url(app: AppHandle, url: String) -> Result<(), String> {
+    match link_kind(&url) {
+        LinkKind::Web => open::that_detached(url.trim())
+            .map_err(|e| fill(texts_now().browser_failed, &[("error", &e)])),
+        LinkKind::Phone(number) => {
+            crate::links::dial_all(&app, vec![number]);
+            Ok(())
+        }
+        LinkKind::Refused => Err(fill(texts_now().not_a_web_link, &[("url", &url)])),
     }
-    open::that_detached(&url).map_err(|e| fill(texts_now().browser_failed, &[("error", &e)]))
+}
+
+/// What [`open_url`] does with a link.
+#[derive(Debug, PartialEq)]
+enum LinkKind {
+    /// An `http(s)` address with a host.
+    Web,
+    /// A `tel:` / `callto:` link to this number.
+    Phone(String),
+    /// Anything else.
+    Refused,
+}
+
+fn link_kind(url: &str) -> LinkKind {
+    let url = url.trim();
+    if let Some(number) = callpop_core::dial_link::number_from_link(url) {
+        return LinkKind::Phone(number);
+    }
+    match tauri::Url::parse(url) {
+        Ok(parsed)
+            if matches!(parsed.scheme(), "http" | "https")
+                && parsed.host_str().is_some_and(|host| !host.is_empty()) =>
+        {
+            LinkKind::Web
+        }
+        _ => LinkKind::Refused,
+    }
+}
+
+#[cfg(test)]
+mod link_tests {
+    use super::*;
+
+    #[test]
+    fn only_web_pages_open_and_phone_links_are_dialled_by_us() {
+        assert_eq!(
+            link_kind("https://crm.example.com/contacts/17"),
+            LinkKind::Web
+        );
+        assert_eq!(link_kind(" HTTP://crm.example.com/x "), LinkKind::Web);
+        assert_eq!(
+            link_kind("tel:+79101234567"),
+            LinkKind::Phone("+79101234567".into())
+        );
+        for refused in [
+            "file:///etc/passwd",
+            "javascript:alert(1)",
+            "smb://server/share",
+            "vscode://open?file=x",
+            "https://",
+            "crm.example.com/contacts/17",
+            "",
+        ] {
+            assert_eq!(link_kind(refused), LinkKind::Refused, "{refused}");
+        }
+    }
 }
 
 /// Click-to-call: the PBX rings my phone, then the number.

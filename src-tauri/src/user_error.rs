@@ -110,6 +110,19 @@ pub fn describe_session_failure_in(language: Language, error: &anyhow::Error) ->
     )
 }
 
+/// Whether `error` is one the user must mend before Callpop can work at all (the config file
+/// unreadable, no keyring, the database broken), rather than one that passes (the PBX down).
+pub fn needs_the_user(error: &anyhow::Error) -> bool {
+    error.chain().any(|e| {
+        e.is::<ConfigError>()
+            || e.is::<StoreError>()
+            || matches!(
+                e.downcast_ref::<SecretError>(),
+                Some(SecretError::Unavailable { .. })
+            )
+    })
+}
+
 /// The [`Problem`] of an error of one of the kinds the app meets, if `error` is one.
 fn problem_of(error: &(dyn Error + 'static)) -> Option<Problem> {
     if let Some(e) = error.downcast_ref::<ProviderError>() {

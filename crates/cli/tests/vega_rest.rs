@@ -120,6 +120,88 @@ async fn history_json_prints_one_object_per_call_of_the_last_day() {
 }
 
 #[tokio::test(flavor = "multi_thread")]
+async fn a_department_call_is_one_object_answered_by_the_colleague_who_took_it() {
+    let sim = start().await;
+    let now = now_ms();
+    // 001 rang and did not answer; 004 answered: two legs of one call (B.5, `parentUuid`).
+    let mut unanswered = finished("leg-001", now - 60_000, "+380442246595", 1);
+    unanswered.parent_uuid = Some("dept-call".to_owned());
+    unanswered.duration_secs = 15;
+    let mut taken = finished("leg-004", now - 10_000, "+380442246595", 0);
+    taken.parent_uuid = Some("dept-call".to_owned());
+    taken.employee = "004".to_owned();
+    taken.transfer_history = None;
+    sim.add_history(vec![unanswered, taken]).unwrap();
+    let home = tempfile::tempdir().unwrap();
+    let out = run(cli(home.path(), &sim).args(["history", "--json"]));
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let calls = json_lines(&out);
+    assert_eq!(calls.len(), 1, "one call, one object: {calls:#?}");
+    let call = &calls[0];
+    assert_eq!(call["call_id"], "dept-call");
+    assert_eq!(call["status"], "ended");
+    assert_eq!(call["outcome"], "answered");
+    assert_eq!(call["answered_by"], "004");
+    assert_eq!(call["rang"], serde_json::json!(["001", "004"]));
+    assert_eq!(call["talk_s"], 30);
+
+    // Not a call to return: `--missed` leaves it out, and the local history keeps it answered.
+    let out = run(cli(home.path(), &sim).args(["history", "--missed", "--json"]));
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    assert_eq!(json_lines(&out), Vec::<Value>::new());
+    let store = callpop_core::Store::open(&home.path().join("data/callpop.sqlite3"), "UA").unwrap();
+    let kept = store.recent_calls(10).unwrap();
+    assert_eq!(kept.len(), 1, "{kept:#?}");
+    assert_eq!(kept[0].answered_by.as_deref(), Some("004"));
+    assert_eq!(kept[0].outcome, Some(callpop_core::Outcome::Answered));
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn history_keeps_why_an_outgoing_call_was_not_answered() {
+    let sim = start().await;
+    let now = now_ms();
+    let outgoing = |uuid: &str, disposition: u8| {
+        let mut call = finished(uuid, now - 60_000, "+380442246595", disposition);
+        call.lg_direction = 2;
+        call
+    };
+    sim.add_history(vec![
+        outgoing("no-answer", 1),
+        outgoing("busy", 4),
+        outgoing("error", 3),
+    ])
+    .unwrap();
+    let home = tempfile::tempdir().unwrap();
+    let out = run(cli(home.path(), &sim).args(["history", "--json"]));
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let outcomes: Vec<(String, String)> = json_lines(&out)
+        .iter()
+        .map(|c| {
+            (
+                c["call_id"].as_str().unwrap().to_owned(),
+                c["outcome"].as_str().unwrap_or("null").to_owned(),
+            )
+        })
+        .collect();
+    let mut outcomes = outcomes;
+    outcomes.sort();
+    assert_eq!(
+        outcomes,
+        [
+            ("busy".to_owned(), "busy".to_owned()),
+            ("error".to_owned(), "failed".to_owned()),
+            ("no-answer".to_owned(), "no_answer".to_owned()),
+        ]
+    );
+    let out = run(cli(home.path(), &sim).args(["history"]));
+    let said = text(&out.stdout);
+    assert!(
+        said.contains(" busy ") && said.contains(" failed ") && said.contains(" no_answer "),
+        "{said}"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread")]
 async fn history_takes_whole_days_and_missed_lists_only_calls_to_return() {
     let sim = start().await;
     let day = 24 * 3_600_000;

@@ -1,5 +1,5 @@
-//! The history view's filters: all calls, incoming, outgoing, missed, and the missed calls nobody
-//! has called back yet.
+//! The history view's filters: all calls, incoming, outgoing, missed, the missed calls nobody
+//! has called back yet, and the calls we made that did not get through.
 
 use std::collections::HashSet;
 
@@ -7,6 +7,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::event::{CallState, Direction};
 use crate::history::CallRecord;
+use crate::outcome::Outcome;
 
 /// Which calls a history view shows.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
@@ -24,6 +25,8 @@ pub enum CallFilter {
     /// Missed calls whose number nobody has talked to since: the call-back list, one row per
     /// number (its latest missed call).
     NotCalledBack,
+    /// Calls we made that nobody answered because of the line: busy, no answer, failed.
+    NotReached,
 }
 
 /// True for an incoming call that nobody answered.
@@ -48,6 +51,13 @@ pub fn filter_calls(calls: Vec<CallRecord>, filter: CallFilter) -> Vec<CallRecor
         CallFilter::Outgoing => keep(calls, |c| c.direction == Direction::Out),
         CallFilter::Missed => keep(calls, is_missed),
         CallFilter::NotCalledBack => not_called_back(calls),
+        CallFilter::NotReached => keep(calls, |c| {
+            c.direction != Direction::In
+                && matches!(
+                    c.outcome,
+                    Some(Outcome::Busy | Outcome::NoAnswer | Outcome::Failed)
+                )
+        }),
     }
 }
 
@@ -91,6 +101,8 @@ mod tests {
         minute: u32,
     ) -> CallRecord {
         CallRecord {
+            outcome: None,
+            rang: Vec::new(),
             provider: "vega".into(),
             call_id: id.into(),
             direction,
@@ -166,5 +178,33 @@ mod tests {
     fn filters_read_their_wire_names() {
         let filter: CallFilter = serde_json::from_str("\"not_called_back\"").unwrap();
         assert_eq!(filter, CallFilter::NotCalledBack);
+    }
+
+    #[test]
+    fn not_reached_keeps_our_calls_that_were_busy_unanswered_or_failed() {
+        let mut calls = Vec::new();
+        for (id, outcome) in [
+            ("busy", Outcome::Busy),
+            ("no-answer", Outcome::NoAnswer),
+            ("failed", Outcome::Failed),
+            ("hung-up", Outcome::Cancelled),
+        ] {
+            let mut c = call(id, "+79100000001", Direction::Out, CallState::Cancelled, 1);
+            c.outcome = Some(outcome);
+            calls.push(c);
+        }
+        let mut busy_in = call(
+            "busy-in",
+            "+79100000002",
+            Direction::In,
+            CallState::Missed,
+            2,
+        );
+        busy_in.outcome = Some(Outcome::Busy);
+        calls.push(busy_in);
+        assert_eq!(
+            ids(&filter_calls(calls, CallFilter::NotReached)),
+            ["busy", "no-answer", "failed"]
+        );
     }
 }

@@ -1,14 +1,17 @@
 //! Call history, in the same SQLite file as the directory.
 //!
-//! One row per (provider, call id): recording a call again (it was answered, then ended) replaces
-//! the row. Times are RFC 3339 text in UTC with nanoseconds, so they come back exactly as recorded
+//! One row per (provider, call id): recording a call again (it was answered, then ended, or
+//! another leg of it rang a colleague) merges into the row ([`crate::call_legs::merge`]), so the
+//! last leg written never hides the others. Times are RFC 3339 text in UTC with nanoseconds, so they come back exactly as recorded
 //! and sort as text.
 
 use chrono::{DateTime, SecondsFormat, Utc};
 use rusqlite::{params, Row};
 use serde::{Deserialize, Serialize};
 
+use crate::call_legs;
 use crate::event::{CallState, Direction};
+use crate::outcome::Outcome;
 use crate::phone::PhoneNumber;
 use crate::store::{Store, StoreError};
 
@@ -23,10 +26,18 @@ pub struct CallRecord {
     pub direction: Direction,
     /// Its latest state.
     pub state: CallState,
+    /// What became of it once over, as precisely as the PBX said (busy, no answer, ...); `None`
+    /// while it goes on. See [`Outcome`] for the values.
+    #[serde(default)]
+    pub outcome: Option<Outcome>,
     /// The outside party.
     pub customer: Option<PhoneNumber>,
-    /// Extension of the employee who had it.
+    /// Extension of the employee who had it (the first its PBX named).
     pub employee: Option<String>,
+    /// Every extension the call rang, in order, when it rang more than one (a department's
+    /// call, its legs merged); empty otherwise.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub rang: Vec<String>,
     /// Contact name at the time of the call.
     pub contact_name: Option<String>,
     /// When it started ringing.
@@ -56,21 +67,26 @@ pub struct CallRecord {
 }
 
 impl Store {
-    /// Saves a call, replacing an earlier record of the same (provider, call_id). The fields only
-    /// a PBX's history knows (durations, recording, transfer, answered by) are kept when the new
-    /// record lacks them: a live event recorded after an import must not erase them.
+    /// Saves a call, merged with what was recorded of it before (the same leg seen earlier, or
+    /// another leg of it): fields the new record lacks keep their values, so a live event
+    /// recorded after an import does not erase durations or the recording.
     pub fn record_call(&self, call: &CallRecord) -> Result<(), StoreError> {
-        upsert(&self.lock(), call, RECORD_CALL)
+        let mut conn = self.lock();
+        let tx = conn.transaction()?;
+        save_merged(&tx, call)?;
+        tx.commit()?;
+        Ok(())
     }
 
-    /// Saves calls from a PBX's history (upsert by (provider, call_id)) in one transaction;
-    /// returns how many were saved. What the history leaves unknown (`None`) keeps the value
-    /// recorded earlier, e.g. the contact name the caller card showed.
+    /// Saves calls from a PBX's history in one transaction, each merged with what was recorded
+    /// of it (and with its other legs in `calls`); returns how many records were given. What the
+    /// history leaves unknown keeps the value recorded earlier, e.g. the contact name the caller
+    /// card showed.
     pub fn import_history(&self, calls: &[CallRecord]) -> Result<usize, StoreError> {
         let mut conn = self.lock();
         let tx = conn.transaction()?;
         for call in calls {
-            upsert(&tx, call, IMPORT_CALL)?;
+            save_merged(&tx, call)?;
         }
         tx.commit()?;
         Ok(calls.len())
@@ -111,37 +127,56 @@ impl Store {
         tail: &str,
         args: &[&dyn rusqlite::ToSql],
     ) -> Result<Vec<CallRecord>, StoreError> {
-        let conn = self.lock();
-        let mut stmt = conn.prepare_cached(&format!(
-            "SELECT provider, call_id, direction, state, customer_key, employee, contact_name,
-                    started_at, answered_at, ended_at, duration_seconds, talk_seconds, recording,
-                    transfer, answered_by, note
-             FROM calls {tail}"
-        ))?;
-        let rows = stmt.query_map(args, read_call)?;
-        let mut calls = Vec::new();
-        for row in rows {
-            match row? {
-                Ok(call) => calls.push(call),
-                // A row this version cannot read (a newer Callpop's state name, a hand-edited
-                // time) is left out of the list rather than hiding all the others.
-                Err(problem) => tracing::warn!(%problem, "call history row skipped"),
-            }
-        }
-        Ok(calls)
+        query_calls(&self.lock(), tail, args)
     }
 }
 
-/// The INSERT shared by [`Store::record_call`] and [`Store::import_history`]; each adds its own
-/// `ON CONFLICT` clause.
-const INSERT_CALL: &str = "INSERT INTO calls (provider, call_id, direction, state, customer_key,
-        employee, contact_name, started_at, answered_at, ended_at, duration_seconds,
-        talk_seconds, recording, transfer, answered_by, note)
-     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16)
-     ON CONFLICT (provider, call_id) DO UPDATE SET ";
+fn query_calls(
+    conn: &rusqlite::Connection,
+    tail: &str,
+    args: &[&dyn rusqlite::ToSql],
+) -> Result<Vec<CallRecord>, StoreError> {
+    let mut stmt = conn.prepare_cached(&format!(
+        "SELECT provider, call_id, direction, state, customer_key, employee, contact_name,
+                started_at, answered_at, ended_at, duration_seconds, talk_seconds, recording,
+                transfer, answered_by, note, outcome, rang
+         FROM calls {tail}"
+    ))?;
+    let rows = stmt.query_map(args, read_call)?;
+    let mut calls = Vec::new();
+    for row in rows {
+        match row? {
+            Ok(call) => calls.push(call),
+            // A row this version cannot read (a newer Callpop's state name, a hand-edited
+            // time) is left out of the list rather than hiding all the others.
+            Err(problem) => tracing::warn!(%problem, "call history row skipped"),
+        }
+    }
+    Ok(calls)
+}
 
-/// A live record replaces what it knows; the history-only fields survive it.
-const RECORD_CALL: &str = "direction = excluded.direction,
+/// Writes `call` merged with the row already kept for it, if any.
+fn save_merged(tx: &rusqlite::Transaction<'_>, call: &CallRecord) -> Result<(), StoreError> {
+    let earlier = query_calls(
+        tx,
+        "WHERE provider = ?1 AND call_id = ?2",
+        params![call.provider, call.call_id],
+    )?
+    .pop();
+    let merged = match earlier {
+        Some(earlier) => call_legs::merge(earlier, call.clone()),
+        None => call.clone(),
+    };
+    upsert(tx, &merged)
+}
+
+/// A call's row, written whole: [`save_merged`] has already folded in what the row held.
+const UPSERT_CALL: &str = "INSERT INTO calls (provider, call_id, direction, state, customer_key,
+        employee, contact_name, started_at, answered_at, ended_at, duration_seconds,
+        talk_seconds, recording, transfer, answered_by, note, outcome, rang)
+     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18)
+     ON CONFLICT (provider, call_id) DO UPDATE SET
+        direction = excluded.direction,
         state = excluded.state,
         customer_key = excluded.customer_key,
         employee = excluded.employee,
@@ -149,53 +184,38 @@ const RECORD_CALL: &str = "direction = excluded.direction,
         started_at = excluded.started_at,
         answered_at = excluded.answered_at,
         ended_at = excluded.ended_at,
-        duration_seconds = COALESCE(excluded.duration_seconds, calls.duration_seconds),
-        talk_seconds = COALESCE(excluded.talk_seconds, calls.talk_seconds),
-        recording = COALESCE(excluded.recording, calls.recording),
-        transfer = COALESCE(excluded.transfer, calls.transfer),
-        answered_by = COALESCE(excluded.answered_by, calls.answered_by),
-        note = COALESCE(excluded.note, calls.note)";
+        duration_seconds = excluded.duration_seconds,
+        talk_seconds = excluded.talk_seconds,
+        recording = excluded.recording,
+        transfer = excluded.transfer,
+        answered_by = excluded.answered_by,
+        note = excluded.note,
+        outcome = excluded.outcome,
+        rang = excluded.rang";
 
-/// The PBX's history is the last word on a finished call; what it does not know is kept.
-const IMPORT_CALL: &str = "direction = excluded.direction,
-        state = excluded.state,
-        customer_key = COALESCE(excluded.customer_key, calls.customer_key),
-        employee = COALESCE(excluded.employee, calls.employee),
-        contact_name = COALESCE(excluded.contact_name, calls.contact_name),
-        started_at = excluded.started_at,
-        answered_at = COALESCE(excluded.answered_at, calls.answered_at),
-        ended_at = COALESCE(excluded.ended_at, calls.ended_at),
-        duration_seconds = COALESCE(excluded.duration_seconds, calls.duration_seconds),
-        talk_seconds = COALESCE(excluded.talk_seconds, calls.talk_seconds),
-        recording = COALESCE(excluded.recording, calls.recording),
-        transfer = COALESCE(excluded.transfer, calls.transfer),
-        answered_by = COALESCE(excluded.answered_by, calls.answered_by),
-        note = COALESCE(excluded.note, calls.note)";
-
-fn upsert(
-    conn: &rusqlite::Connection,
-    call: &CallRecord,
-    on_conflict: &str,
-) -> Result<(), StoreError> {
-    conn.prepare_cached(&format!("{INSERT_CALL}{on_conflict}"))?
-        .execute(params![
-            call.provider,
-            call.call_id,
-            call.direction.as_str(),
-            call.state.as_str(),
-            call.customer.as_ref().map(PhoneNumber::key),
-            call.employee,
-            call.contact_name,
-            timestamp(&call.started_at),
-            call.answered_at.as_ref().map(timestamp),
-            call.ended_at.as_ref().map(timestamp),
-            call.duration_seconds,
-            call.talk_seconds,
-            call.recording,
-            call.transfer,
-            call.answered_by,
-            call.note,
-        ])?;
+fn upsert(conn: &rusqlite::Connection, call: &CallRecord) -> Result<(), StoreError> {
+    conn.prepare_cached(UPSERT_CALL)?.execute(params![
+        call.provider,
+        call.call_id,
+        call.direction.as_str(),
+        call.state.as_str(),
+        call.customer.as_ref().map(PhoneNumber::key),
+        call.employee,
+        call.contact_name,
+        timestamp(&call.started_at),
+        call.answered_at.as_ref().map(timestamp),
+        call.ended_at.as_ref().map(timestamp),
+        call.duration_seconds,
+        call.talk_seconds,
+        call.recording,
+        call.transfer,
+        call.answered_by,
+        call.note,
+        call.outcome
+            .or_else(|| Outcome::of_state(call.state))
+            .map(Outcome::as_str),
+        (!call.rang.is_empty()).then(|| call.rang.join(",")),
+    ])?;
     Ok(())
 }
 
@@ -233,6 +253,8 @@ fn read_call(row: &Row<'_>) -> rusqlite::Result<Result<CallRecord, String>> {
         transfer: row.get(13)?,
         answered_by: row.get(14)?,
         note: row.get(15)?,
+        outcome: row.get(16)?,
+        rang: row.get(17)?,
     };
     Ok(raw.decode())
 }
@@ -255,15 +277,30 @@ struct StoredCall {
     transfer: Option<String>,
     answered_by: Option<String>,
     note: Option<String>,
+    outcome: Option<String>,
+    rang: Option<String>,
 }
 
 impl StoredCall {
     fn decode(self) -> Result<CallRecord, String> {
+        let state =
+            state_from(&self.state).ok_or_else(|| format!("unknown state {:?}", self.state))?;
+        // Rows written before outcomes were kept (or by a newer Callpop with a new name) say
+        // what their state says.
+        let outcome = self
+            .outcome
+            .as_deref()
+            .and_then(Outcome::from_name)
+            .or_else(|| Outcome::of_state(state));
         Ok(CallRecord {
             direction: direction_from(&self.direction)
                 .ok_or_else(|| format!("unknown direction {:?}", self.direction))?,
-            state: state_from(&self.state)
-                .ok_or_else(|| format!("unknown state {:?}", self.state))?,
+            state,
+            outcome,
+            rang: self
+                .rang
+                .map(|r| r.split(',').map(str::to_owned).collect())
+                .unwrap_or_default(),
             customer: self.customer_key.as_deref().map(PhoneNumber::from_key),
             started_at: parse_timestamp(&self.started_at)?,
             answered_at: self
@@ -320,6 +357,8 @@ mod tests {
 
     fn call(id: &str, customer: &str, minute: u32) -> CallRecord {
         CallRecord {
+            outcome: None,
+            rang: Vec::new(),
             provider: "vega".into(),
             call_id: id.into(),
             direction: Direction::In,
@@ -366,6 +405,8 @@ mod tests {
             .unwrap()
             .with_timezone(&Utc);
         let full = CallRecord {
+            outcome: None,
+            rang: Vec::new(),
             provider: "vega".into(),
             call_id: "c-1".into(),
             direction: Direction::Out,
@@ -384,6 +425,8 @@ mod tests {
             answered_by: Some("101".into()),
         };
         let bare = CallRecord {
+            outcome: None,
+            rang: Vec::new(),
             provider: "other".into(),
             call_id: "c-1".into(),
             direction: Direction::Internal,
@@ -410,6 +453,10 @@ mod tests {
             store.record_call(&bare).unwrap();
         }
         let store = Store::open(&path, "RU").unwrap();
+        // A finished call comes back with the outcome its state tells.
+        let (mut full, mut bare) = (full, bare);
+        full.outcome = Outcome::of_state(full.state);
+        bare.outcome = Outcome::of_state(bare.state);
         assert_eq!(
             store.recent_calls(10).unwrap(),
             vec![full.clone(), bare.clone()]
@@ -434,12 +481,61 @@ mod tests {
         c.ended_at = Some(at(5));
         c.contact_name = Some("Иван".into());
         store.record_call(&c).unwrap();
+        c.outcome = Some(Outcome::Answered);
         assert_eq!(store.recent_calls(10).unwrap(), vec![c.clone()]);
         // The same call id from another provider is another call.
         let mut other = c.clone();
         other.provider = "other".into();
         store.record_call(&other).unwrap();
         assert_eq!(store.recent_calls(10).unwrap().len(), 2);
+    }
+
+    #[test]
+    fn a_colleague_answering_the_leg_that_rang_me_makes_one_answered_call() {
+        let store = Store::open_in_memory("RU").unwrap();
+        let mut mine = call("c-1", "+79101234567", 0);
+        mine.employee = Some("001".into());
+        mine.state = CallState::Missed;
+        mine.ended_at = Some(at(1));
+        let mut theirs = call("c-1", "+79101234567", 0);
+        theirs.employee = Some("004".into());
+        theirs.state = CallState::Ended;
+        theirs.answered_at = Some(at(1));
+        theirs.ended_at = Some(at(6));
+        theirs.talk_seconds = Some(300);
+        // The history lists the answered leg first; my missed leg, imported last, must not
+        // hide it.
+        store.import_history(&[theirs, mine.clone()]).unwrap();
+        let calls = store.recent_calls(10).unwrap();
+        assert_eq!(calls.len(), 1, "{calls:#?}");
+        assert_eq!(calls[0].state, CallState::Ended);
+        assert_eq!(calls[0].outcome, Some(Outcome::Answered));
+        assert_eq!(calls[0].answered_by.as_deref(), Some("004"));
+        assert_eq!(calls[0].rang, ["004", "001"]);
+        assert_eq!(calls[0].ended_at, Some(at(6)));
+        // My live record of the missed leg, saved again later, changes nothing of that.
+        store.record_call(&mine).unwrap();
+        assert_eq!(store.recent_calls(10).unwrap()[0].state, CallState::Ended);
+    }
+
+    #[test]
+    fn the_outcome_the_pbx_gave_is_kept() {
+        let store = Store::open_in_memory("RU").unwrap();
+        let mut busy = call("c-2", "+79101234567", 0);
+        busy.direction = Direction::Out;
+        busy.state = CallState::Cancelled;
+        busy.outcome = Some(Outcome::Busy);
+        busy.ended_at = Some(at(1));
+        store.record_call(&busy).unwrap();
+        assert_eq!(store.recent_calls(10).unwrap(), vec![busy.clone()]);
+        // A live record without the PBX's reason, saved after, keeps it.
+        let mut live = busy.clone();
+        live.outcome = None;
+        store.record_call(&live).unwrap();
+        assert_eq!(
+            store.recent_calls(10).unwrap()[0].outcome,
+            Some(Outcome::Busy)
+        );
     }
 
     #[test]

@@ -12,6 +12,7 @@
 
 pub mod auto_contact;
 pub mod call_filter;
+pub mod call_legs;
 pub mod config;
 pub mod contact_source;
 pub mod csv_import;
@@ -20,6 +21,7 @@ pub mod directory;
 pub mod employee;
 pub mod event;
 pub mod history;
+pub mod outcome;
 pub mod phone;
 pub mod pipeline;
 pub mod secrets;
@@ -38,6 +40,7 @@ pub use directory::{Contact, ImportCounts, NewContact, SearchPage, SearchResults
 pub use employee::{find_employee, Employee};
 pub use event::{CallEvent, CallState, ContactInfo, Direction};
 pub use history::CallRecord;
+pub use outcome::Outcome;
 pub use phone::PhoneNumber;
 pub use pipeline::{CallView, Pipeline};
 pub use store::{Store, StoreError};

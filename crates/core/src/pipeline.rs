@@ -223,6 +223,8 @@ fn call_extensions(call: &Call) -> Vec<String> {
 
 fn record_of(call: &Call, view: &CallView) -> CallRecord {
     CallRecord {
+        outcome: None,
+        rang: Vec::new(),
         provider: call.provider.clone(),
         call_id: call.id.clone(),
         direction: call.direction,

@@ -116,6 +116,10 @@ pub(crate) const MIGRATIONS: &[&str] = &[
     );",
     // Version 5: what the PBX adds in words (the Autodialer's recognized answer).
     "ALTER TABLE calls ADD COLUMN note TEXT;",
+    // Version 6: what became of a call as the PBX said it (busy, no answer...; see
+    // `Outcome`), and the extensions a call rang when its legs were merged (comma-separated).
+    "ALTER TABLE calls ADD COLUMN outcome TEXT;
+    ALTER TABLE calls ADD COLUMN rang TEXT;",
 ];
 
 impl Store {

@@ -176,15 +176,19 @@ impl Account {
         region: &str,
     ) -> Result<Account, ProviderError> {
         let backend = match config.provider.as_str() {
-            "vega" => Backend::Vega(VegaClient::new(
-                VegaSettings {
-                    base_url: config.base_url(),
-                    domain: config.domain.clone(),
-                    timeout: Duration::from_millis(config.timeout_ms),
-                    region: region.to_owned(),
-                },
-                key.expose().to_owned(),
-            )?),
+            "vega" => Backend::Vega(
+                VegaClient::new(
+                    VegaSettings {
+                        base_url: config.base_url(),
+                        domain: config.domain.clone(),
+                        timeout: Duration::from_millis(config.timeout_ms),
+                        region: region.to_owned(),
+                    },
+                    key.expose().to_owned(),
+                )?
+                // Which wire form the server takes, learnt once for every later run.
+                .with_wire_form_memory(callpop_core::Config::data_dir().ok()),
+            ),
             // cloud-pbx.md 2: `https://{domain}/sys/crm_api.wcgp`; `base_url`, when set, replaces
             // `https://{domain}` (scheme and host) and the API path is still appended.
             "cloudpbx" => Backend::CloudPbx(CloudPbxClient::new(
@@ -314,8 +318,31 @@ impl Account {
     }
 
     /// The calls that ended between `since` and `until`, from the PBX's own history, oldest
-    /// first; `missed_only`: only incoming calls that still need a call-back.
+    /// first, one record per call (the legs a department's call rang merged, see
+    /// [`callpop_core::call_legs`]), each with its outcome; `missed_only`: only incoming calls
+    /// that still need a call-back.
     pub async fn history(
+        &self,
+        since: DateTime<Utc>,
+        until: DateTime<Utc>,
+        missed_only: bool,
+    ) -> Result<Vec<CallRecord>, ProviderError> {
+        let legs = self.history_legs(since, until, missed_only).await?;
+        let mut calls = callpop_core::call_legs::merge_legs(legs);
+        for call in &mut calls {
+            call.outcome = call
+                .outcome
+                .or_else(|| callpop_core::Outcome::of_state(call.state));
+        }
+        if missed_only {
+            // A leg nobody answered may belong to a call a colleague took.
+            calls.retain(|call| call.answered_by.is_none() && call.answered_at.is_none());
+        }
+        Ok(calls)
+    }
+
+    /// What the PBX's history lists between `since` and `until`: a record per leg.
+    async fn history_legs(
         &self,
         since: DateTime<Utc>,
         until: DateTime<Utc>,

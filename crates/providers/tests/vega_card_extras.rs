@@ -38,6 +38,8 @@ fn vega(sim: &VegaSimHandle) -> Account {
 fn call(id: &str, recording: Option<String>, answered: bool) -> CallRecord {
     let at = Utc.with_ymd_and_hms(2024, 5, 1, 9, 0, 0).unwrap();
     CallRecord {
+        outcome: None,
+        rang: Vec::new(),
         provider: "vega".into(),
         call_id: id.into(),
         direction: Direction::In,

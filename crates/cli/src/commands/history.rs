@@ -26,9 +26,10 @@ pub struct Args {
     /// Only incoming calls that still need a call-back.
     #[arg(long)]
     missed: bool,
-    /// One JSON object per line (`call_id`, `direction`, `status`, `customer`, `employee`,
-    /// `started_at`, `duration_s`, `talk_s`, `recording`, ..., and `utm` for calls with UTM tags)
-    /// instead of text.
+    /// One JSON object per call and line (`call_id`, `direction`, `status`, `outcome`:
+    /// answered, missed, no_answer, busy, failed or cancelled, `customer`, `employee`, `rang`,
+    /// `answered_by`, `started_at`, `duration_s`, `talk_s`, `recording`, ..., and `utm` for calls
+    /// with UTM tags) instead of text.
     #[arg(long)]
     json: bool,
 }
@@ -96,9 +97,11 @@ fn json_line(record: &CallRecord, utm: Option<&UtmTags>) -> serde_json::Value {
         "call_id": record.call_id,
         "direction": record.direction.as_str(),
         "status": record.state.as_str(),
+        "outcome": record.outcome.map(|o| o.as_str()),
         "customer": record.customer.as_ref().map(|c| c.key()),
         "contact": record.contact_name,
         "employee": record.employee,
+        "rang": record.rang,
         "answered_by": record.answered_by,
         "started_at": record.started_at.to_rfc3339_opts(chrono::SecondsFormat::Secs, true),
         "duration_s": record.duration_seconds,
@@ -119,7 +122,9 @@ fn text_line(record: &CallRecord, utm: Option<&UtmTags>) -> String {
         "{} {:<8} {:<9} {:<18} {:<6} {:>6} talk {:>6}{}{}",
         record.started_at.format("%Y-%m-%d %H:%M:%S"),
         record.direction.as_str(),
-        record.state.as_str(),
+        record
+            .outcome
+            .map_or_else(|| record.state.as_str(), |o| o.as_str()),
         record
             .customer
             .as_ref()

@@ -88,6 +88,8 @@ pub fn call_record(
     };
     let seconds = |key| get(key).and_then(|v| v.parse::<i64>().ok());
     Ok(CallRecord {
+        outcome: None,
+        rang: Vec::new(),
         provider: PROVIDER.to_owned(),
         call_id: call_id.to_owned(),
         direction,

@@ -117,6 +117,8 @@ impl CdrEntry {
             CdrOutcome::NotAnswered => CallState::Missed,
         };
         Ok(CallRecord {
+            outcome: None,
+            rang: Vec::new(),
             provider: PROVIDER.to_owned(),
             call_id: call_id(&self.query_id, &customer),
             direction: Direction::Out,

@@ -297,6 +297,8 @@ impl Completion {
         };
         AutodialerCallResult {
             record: CallRecord {
+                outcome: None,
+                rang: Vec::new(),
                 provider: PROVIDER.to_owned(),
                 call_id,
                 direction: Direction::Out,

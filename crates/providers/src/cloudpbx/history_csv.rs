@@ -60,6 +60,8 @@ impl HistoryRow {
             .filter(|a| !a.eq_ignore_ascii_case("ivr") && !a.eq_ignore_ascii_case("fax"));
         let answered_at = talked.then(|| self.start + Duration::seconds(self.wait_seconds));
         CallRecord {
+            outcome: None,
+            rang: Vec::new(),
             provider: PROVIDER.to_owned(),
             call_id: self.uid.clone(),
             direction,

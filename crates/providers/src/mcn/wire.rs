@@ -3,7 +3,7 @@
 //! The article lists field names only, not types or the envelope: a number may be a JSON number
 //! or a numeric string, and the list may be bare or under `data` / `result` / `calls`.
 
-use callpop_core::{CallRecord, CallState, Direction, PhoneNumber};
+use callpop_core::{CallRecord, CallState, Direction, Outcome, PhoneNumber};
 use chrono::{DateTime, Duration, FixedOffset, NaiveDate, NaiveDateTime, TimeZone, Utc};
 use serde_json::{Map, Value};
 
@@ -210,14 +210,30 @@ impl McnCall {
         }
     }
 
+    /// What the status says became of the call: `BUSY` busy, `FAILED` failed, `NO ANSWER` no
+    /// answer, `LOST` (a queue nobody answered) and anything else cancelled; an incoming call
+    /// nobody picked up is missed (see [`Outcome::unanswered`]).
+    pub fn outcome(&self) -> Outcome {
+        let reason = match self.status {
+            CallStatus::Answered => return Outcome::Answered,
+            CallStatus::Busy => Outcome::Busy,
+            CallStatus::Failed => Outcome::Failed,
+            CallStatus::NoAnswer => Outcome::NoAnswer,
+            CallStatus::Lost | CallStatus::Other(_) => Outcome::Cancelled,
+        };
+        Outcome::unanswered(self.direction(), reason)
+    }
+
     /// As history keeps it; `None` when `date` is unreadable. `ANSWERED` is `Ended`; any other
-    /// status is `Missed` when incoming and `Cancelled` otherwise.
+    /// status is `Missed` when incoming and `Cancelled` otherwise, its reason in the outcome.
     pub fn call_record(&self, region: &str) -> Option<CallRecord> {
         let started_at = self.date?;
         let direction = self.direction();
         let answered = self.status == CallStatus::Answered;
         let duration = self.waittime + self.talktime;
         Some(CallRecord {
+            outcome: Some(self.outcome()),
+            rang: Vec::new(),
             provider: PROVIDER.to_owned(),
             call_id: self.callid.clone(),
             direction,
@@ -299,5 +315,29 @@ mod tests {
         let record = call.call_record("RU").unwrap();
         assert_eq!(record.state, CallState::Missed);
         assert_eq!(record.employee.as_deref(), Some("101"));
+        assert_eq!(record.outcome, Some(Outcome::Missed));
+    }
+
+    #[test]
+    fn an_outgoing_call_keeps_why_nobody_talked() {
+        for (status, outcome) in [
+            ("ANSWERED", Outcome::Answered),
+            ("BUSY", Outcome::Busy),
+            ("NO ANSWER", Outcome::NoAnswer),
+            ("FAILED", Outcome::Failed),
+            ("LOST", Outcome::Cancelled),
+        ] {
+            let call = McnCall::from_json(
+                json!({"callid": 2, "date": "2023-09-19 09:11:00", "type": "Out",
+                       "status": status, "src_num": "101", "dst_num": "74951234567"})
+                .as_object()
+                .unwrap(),
+            )
+            .unwrap();
+            let record = call.call_record("RU").unwrap();
+            assert_eq!(record.outcome, Some(outcome), "{status}");
+            let answered = status == "ANSWERED";
+            assert_eq!(record.state == CallState::Ended, answered, "{status}");
+        }
     }
 }

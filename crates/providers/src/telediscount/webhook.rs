@@ -91,6 +91,8 @@ impl CallFinished {
         let (customer, employee) = parties(direction, Some(&self.num_a), self.num_b.as_deref());
         let duration = self.waiting_time + self.connection_time;
         CallRecord {
+            outcome: None,
+            rang: Vec::new(),
             provider: PROVIDER.to_owned(),
             call_id: self.api_call_id.clone(),
             direction,

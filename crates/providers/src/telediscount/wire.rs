@@ -139,6 +139,8 @@ impl TdCall {
             .filter(|d| *d >= talk)
             .unwrap_or(waiting + talk);
         Some(CallRecord {
+            outcome: None,
+            rang: Vec::new(),
             provider: PROVIDER.to_owned(),
             call_id: self.api_call_id.clone(),
             direction,

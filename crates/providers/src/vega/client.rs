@@ -12,8 +12,15 @@
 //! `POST` with a JSON body and times in seconds. The client speaks the spec's form; when a server
 //! answers it `405` or `400` and the `POST` form works, it switches to `POST` for the rest of its
 //! life (and its clones').
+//!
+//! Given a place to remember ([`VegaClient::with_wire_form_memory`], the data directory), the
+//! switch outlives the process: the next client for the same account starts with the form that
+//! worked, so a `POST`-only server is not sent a refused `GET` at every start. A remembered form
+//! is only a first guess: when the server refuses it (`405` / `400`) and takes the other, the
+//! client switches back and the memory is updated, the same fallback in either direction.
 
 use std::collections::HashSet;
+use std::path::PathBuf;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::Duration;
@@ -29,6 +36,7 @@ use super::wire::{
     ActiveCall, AuthorizeRequest, Directions, HistoryCall, MakeCallAnswer, MakeCallRequest,
     VegaUser,
 };
+use super::wire_form::{WireForm, WireFormMemory};
 use crate::recording::{
     audio_type, content_type_of, read_capped, CappedReadError, Recording, MAX_RECORDING_BYTES,
 };
@@ -96,8 +104,11 @@ struct ClientInner {
     session: Mutex<SessionSlot>,
     /// Held while authorizing, so concurrent requests that meet a 403 authorize only once.
     authorizing: tokio::sync::Mutex<()>,
-    /// Set once the server refused the spec's `GET` form and took the `POST` + JSON form.
+    /// Set while the `POST` + JSON form is in use: the server refused the spec's `GET` form and
+    /// took this one, now or (see `memory`) on an earlier run.
     post_json: AtomicBool,
+    /// Where the working form is kept between runs, if anywhere.
+    memory: Mutex<Option<WireFormMemory>>,
 }
 
 /// The session every request shares. `generation` grows with each authorization, so a request
@@ -112,15 +123,6 @@ struct SessionSlot {
 struct SessionTicket {
     id: String,
     generation: u64,
-}
-
-/// The two ways to send a call the spec gives as `GET` (see the module docs).
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum WireForm {
-    /// `GET`, query parameters, times in milliseconds: vega.md part B.
-    Query,
-    /// `POST`, a JSON body, times in seconds: the Phonet platform's client.
-    PostJson,
 }
 
 /// A parameter of a `GET` call, written per wire form.
@@ -230,8 +232,34 @@ impl VegaClient {
                 session: Mutex::new(SessionSlot::default()),
                 authorizing: tokio::sync::Mutex::new(()),
                 post_json: AtomicBool::new(false),
+                memory: Mutex::new(None),
             }),
         })
+    }
+
+    /// Remembers the wire form that works for this account in `dir` (the data directory; see
+    /// [`super::wire_form`]), and starts with the form remembered there. `None` (or never
+    /// calling this) keeps the form in this process only. Reads the small file at once, so call
+    /// it where the client is built, before any request.
+    ///
+    /// Takes `impl Into<Option<PathBuf>>` so that a data directory that may be unknown wires in
+    /// one line: `.with_wire_form_memory(Config::data_dir().ok())`.
+    pub fn with_wire_form_memory(self, dir: impl Into<Option<PathBuf>>) -> VegaClient {
+        let memory = dir
+            .into()
+            .map(|dir| WireFormMemory::new(dir, &self.inner.settings));
+        if let Some(form) = memory.as_ref().and_then(WireFormMemory::recall) {
+            self.inner
+                .post_json
+                .store(form == WireForm::PostJson, Ordering::Relaxed);
+            tracing::debug!(?form, "starting with the remembered Vega request form");
+        }
+        *self
+            .inner
+            .memory
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner()) = memory;
+        self
     }
 
     /// The settings in force.
@@ -246,10 +274,42 @@ impl VegaClient {
         self.authorize_now().await.map(drop)
     }
 
-    /// True once this client (or a clone) has switched to the `POST` + JSON form because the
-    /// server refused the spec's `GET` form.
+    /// True while this client (and its clones) send the `POST` + JSON form: the server refused
+    /// the spec's `GET` form, in this process or, as remembered, on an earlier run.
     pub fn uses_post_json_form(&self) -> bool {
         self.inner.post_json.load(Ordering::Relaxed)
+    }
+
+    fn wire_form(&self) -> WireForm {
+        if self.uses_post_json_form() {
+            WireForm::PostJson
+        } else {
+            WireForm::Query
+        }
+    }
+
+    /// Sends `form` from now on, in every clone, and remembers it for later runs. The file is
+    /// written off the async threads: a disk may stall, and a switch happens about once a life.
+    async fn switch_to(&self, form: WireForm, endpoint: &str, refused: StatusCode) {
+        self.inner
+            .post_json
+            .store(form == WireForm::PostJson, Ordering::Relaxed);
+        tracing::info!(
+            endpoint,
+            %refused,
+            ?form,
+            "Vega refused the other form of its API; using this one from now on"
+        );
+        let memory = self
+            .inner
+            .memory
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
+            .clone();
+        if let Some(memory) = memory {
+            // A failed write is logged inside; a lost task costs a re-probe next run, no more.
+            let _ = tokio::task::spawn_blocking(move || memory.remember(form)).await;
+        }
     }
 
     /// The calls in progress now (vega.md B.3).
@@ -510,9 +570,10 @@ impl VegaClient {
         })
     }
 
-    /// Sends a call the spec gives as `GET` in the form this client uses, falling back once
-    /// from the spec's form to `POST` + JSON when the server refuses it with `405` or `400` (see
-    /// the module docs). Returns the body of a 2xx answer.
+    /// Sends a call the spec gives as `GET` in the form this client uses, falling back once to
+    /// the other form when the server refuses it with `405` or `400` (see the module docs):
+    /// from the spec's form to `POST` + JSON, or from a remembered `POST` back to the spec's.
+    /// Returns the body of a 2xx answer.
     async fn spec_get(
         &self,
         endpoint: &str,
@@ -536,41 +597,28 @@ impl VegaClient {
                 http.post(&url).json(&body)
             }
         };
-        if self.uses_post_json_form() {
-            let response = self
-                .authorized(endpoint, |http| build(http, WireForm::PostJson))
-                .await?;
-            return self.success_body(response, endpoint).await;
-        }
-        let response = self
-            .authorized(endpoint, |http| build(http, WireForm::Query))
-            .await?;
+        let refuses_form = |status| {
+            matches!(
+                status,
+                StatusCode::METHOD_NOT_ALLOWED | StatusCode::BAD_REQUEST
+            )
+        };
+        let form = self.wire_form();
+        let response = self.authorized(endpoint, |http| build(http, form)).await?;
         let status = response.status();
-        if !matches!(
-            status,
-            StatusCode::METHOD_NOT_ALLOWED | StatusCode::BAD_REQUEST
-        ) {
+        if !refuses_form(status) {
             return self.success_body(response, endpoint).await;
         }
         let refusal = self.success_body(response, endpoint).await;
-        let retry = self
-            .authorized(endpoint, |http| build(http, WireForm::PostJson))
-            .await?;
+        let other = form.other();
+        let retry = self.authorized(endpoint, |http| build(http, other)).await?;
         let retry_status = retry.status();
         if retry_status.is_success() {
-            self.inner.post_json.store(true, Ordering::Relaxed);
-            tracing::info!(
-                endpoint,
-                %status,
-                "Vega refused the GET form of its API; using POST with JSON from now on"
-            );
+            self.switch_to(other, endpoint, status).await;
             return self.body_text(retry, endpoint).await;
         }
-        if matches!(
-            retry_status,
-            StatusCode::METHOD_NOT_ALLOWED | StatusCode::BAD_REQUEST
-        ) {
-            // Refused in both forms: the parameters are wrong, not the form. The spec's form
+        if refuses_form(retry_status) {
+            // Refused in both forms: the parameters are wrong, not the form. The form in use
             // stays, and its answer is the one reported.
             return refusal;
         }

@@ -1,7 +1,7 @@
 //! Vega's finished calls (vega.md B.5–B.7) as Callpop's provider-neutral [`CallRecord`]s. Pure:
 //! records in, records out.
 
-use callpop_core::{CallRecord, CallState, Direction, PhoneNumber};
+use callpop_core::{CallRecord, CallState, Direction, Outcome, PhoneNumber};
 use chrono::TimeDelta;
 
 use super::diff::PROVIDER;
@@ -16,6 +16,9 @@ use super::wire::HistoryCall;
 /// - `disposition` `0` is an answered call ([`CallState::Ended`]); `1`–`4` (not answered, for
 ///   whatever reason) are [`CallState::Missed`] for incoming calls and [`CallState::Cancelled`]
 ///   for outgoing and internal ones. Without a disposition, conversation seconds mean answered;
+/// - the [`Outcome`] keeps the disposition's reason: `1` no answer (`missed` when incoming), `2`
+///   (destination overloaded) and `4` (set "busy") busy, `3` (error while dialling) failed; no
+///   disposition and no conversation is `cancelled` (`missed` when incoming);
 /// - `transferHistory`: `"017"` means 017 took the call, no transfer (`transfer` stays `None`);
 ///   `"003 > 001"` is a transfer, written with single spaces round `>`, and 001 took it.
 pub fn call_record(call: &HistoryCall, region: &str) -> Option<CallRecord> {
@@ -37,6 +40,19 @@ pub fn call_record(call: &HistoryCall, region: &str) -> Option<CallRecord> {
         (true, _) => CallState::Ended,
         (false, Direction::In) => CallState::Missed,
         (false, _) => CallState::Cancelled,
+    };
+    let outcome = if answered {
+        Outcome::Answered
+    } else {
+        Outcome::unanswered(
+            direction,
+            match call.disposition {
+                Some(1) => Outcome::NoAnswer,
+                Some(2 | 4) => Outcome::Busy,
+                Some(3) => Outcome::Failed,
+                _ => Outcome::Cancelled,
+            },
+        )
     };
     let before_end = |secs: i64| {
         TimeDelta::try_seconds(secs)
@@ -78,6 +94,8 @@ pub fn call_record(call: &HistoryCall, region: &str) -> Option<CallRecord> {
         .clone()
         .filter(|name| Some(name.as_str()) != call.other_leg_num.as_deref());
     Some(CallRecord {
+        outcome: Some(outcome),
+        rang: Vec::new(),
         provider: PROVIDER.to_owned(),
         call_id: call
             .parent_uuid
@@ -145,13 +163,16 @@ mod tests {
 
     #[test]
     fn each_disposition_maps_to_answered_or_not() {
-        for (disposition, direction, expected) in [
-            (0, 4, CallState::Ended),
-            (1, 4, CallState::Missed),
-            (2, 4, CallState::Missed),
-            (3, 2, CallState::Cancelled),
-            (4, 2, CallState::Cancelled),
-            (1, 1, CallState::Cancelled),
+        for (disposition, direction, expected, outcome) in [
+            (0, 4, CallState::Ended, Outcome::Answered),
+            (1, 4, CallState::Missed, Outcome::Missed),
+            (2, 4, CallState::Missed, Outcome::Busy),
+            (4, 4, CallState::Missed, Outcome::Busy),
+            (1, 2, CallState::Cancelled, Outcome::NoAnswer),
+            (2, 2, CallState::Cancelled, Outcome::Busy),
+            (3, 2, CallState::Cancelled, Outcome::Failed),
+            (4, 2, CallState::Cancelled, Outcome::Busy),
+            (1, 1, CallState::Cancelled, Outcome::NoAnswer),
         ] {
             let call = parse(&format!(
                 r#"{{"uuid": "u", "parentUuid": "p", "endAt": 1435319298470, "lgDirection": {direction},
@@ -161,6 +182,11 @@ mod tests {
             ));
             let record = call_record(&call, "UA").unwrap();
             assert_eq!(record.state, expected, "disposition {disposition}");
+            assert_eq!(
+                record.outcome,
+                Some(outcome),
+                "disposition {disposition}, direction {direction}"
+            );
             assert_eq!(record.call_id, "p");
             assert_eq!(record.transfer, None, "a single value is no transfer");
             assert_eq!(

@@ -25,6 +25,7 @@ pub mod poller;
 pub mod time;
 pub mod webhook;
 pub mod wire;
+pub mod wire_form;
 
 pub use client::{VegaClient, VegaSettings, PAGE_LIMIT};
 pub use diff::{SnapshotDiff, PROVIDER};

@@ -217,7 +217,8 @@ enum WireForm {
 }
 
 /// Tells the form of a request apart, counts it, and refuses what the configuration does not
-/// accept (`405` to a `GET` under [`WireForms::PostJsonOnly`]).
+/// accept (`405` to a `GET` under [`WireForms::PostJsonOnly`], to a `POST` under
+/// [`WireForms::QueryOnly`]).
 fn wire_form(
     state: &SimState,
     method: &Method,
@@ -225,6 +226,16 @@ fn wire_form(
     body: &[u8],
 ) -> Result<WireForm, ApiError> {
     if *method == Method::POST {
+        if state.config().wire_forms == WireForms::QueryOnly {
+            state.count_method_not_allowed();
+            return Err(ApiError {
+                allow: Some("GET"),
+                ..ApiError::new(
+                    StatusCode::METHOD_NOT_ALLOWED,
+                    "Method Not Allowed: send GET with query parameters",
+                )
+            });
+        }
         require_json(headers)?;
         // An empty body is an empty object: there may be no parameters to send.
         let value = if body.iter().all(u8::is_ascii_whitespace) {

@@ -50,6 +50,9 @@ pub enum WireForms {
     /// Only the `POST` + JSON form; a `GET` answers `405 Method Not Allowed`. Tests a client's
     /// fallback.
     PostJsonOnly,
+    /// Only the spec's `GET` form; a `POST` answers `405 Method Not Allowed`. Tests a client
+    /// that remembered the `POST` form for a server that no longer takes it.
+    QueryOnly,
 }
 
 /// The unit of `dialAt` / `bridgeAt` in active calls.

@@ -16,6 +16,8 @@
 
 use std::time::Duration;
 
+use tokio::sync::watch;
+
 use super::config::VegaSimConfig;
 use super::scenario::{PbxContact, Scenario, ScenarioError};
 use super::VegaSimHandle;
@@ -173,11 +175,32 @@ pub fn scenario(step: usize, config: &VegaSimConfig, settings: &DemoSettings) ->
 /// Plays [`scenario`] 0, 1, 2, ... every [`DemoSettings::every`] until the simulator stops.
 /// Fails at once when the settings' extension is not one of the simulator's employees.
 pub async fn run(sim: &VegaSimHandle, settings: DemoSettings) -> Result<(), ScenarioError> {
+    // A hold nobody lifts or sets: the sender lives as long as the loop.
+    let (_never, held) = watch::channel(false);
+    run_unless_held(sim, settings, held).await
+}
+
+/// [`run`], with no call started while `held` says `true` (the app's set-up wizard is open, and
+/// the card would cover it): the next call waits until it says `false` (or its sender is gone),
+/// then the calls go on at their pace from there. A call already playing plays to its end.
+pub async fn run_unless_held(
+    sim: &VegaSimHandle,
+    settings: DemoSettings,
+    mut held: watch::Receiver<bool>,
+) -> Result<(), ScenarioError> {
     let config = sim.config().clone();
     if config.employee(&settings.employee_ext).is_none() {
         return Err(ScenarioError::UnknownEmployee(settings.employee_ext));
     }
     for step in 0.. {
+        if *held.borrow_and_update() {
+            tracing::info!(step, "demo: the next call waits until the hold is lifted");
+            tokio::select! {
+                _ = sim.stopped() => return Ok(()),
+                _ = held.wait_for(|held| !*held) => {}
+            }
+            tracing::info!(step, "demo: the hold is lifted, the calls go on");
+        }
         match sim.play(scenario(step, &config, &settings)) {
             Ok(_) => {}
             Err(ScenarioError::ShuttingDown) => return Ok(()),

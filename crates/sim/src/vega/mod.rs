@@ -17,7 +17,7 @@
 //!
 //! The endpoints the spec gives as `GET` also take `POST` with a JSON body and times in seconds,
 //! as the Phonet platform's client sends them; [`WireForms::PostJsonOnly`] refuses the `GET` form
-//! with `405`, to test a client's fallback.
+//! with `405`, to test a client's fallback, and [`WireForms::QueryOnly`] the `POST` form.
 //!
 //! What it adds for tests, under `/_sim/` (not Vega's API): `POST /_sim/scenario` plays a
 //! [`Scenario`], `POST /_sim/expire-sessions`, `POST /_sim/faults`, `GET /_sim/calls-made`,

@@ -43,7 +43,8 @@ pub struct SimStats {
     pub query_form_requests: u64,
     /// Requests to a `GET` endpoint of the spec sent as `POST` with a JSON body (Phonet's form).
     pub json_form_requests: u64,
-    /// Requests answered `405` because [`WireForms::PostJsonOnly`](super::WireForms) is set.
+    /// Requests answered `405` because [`WireForms`](super::WireForms) refuses their form
+    /// (`PostJsonOnly`: a `GET`; `QueryOnly`: a `POST`).
     pub method_not_allowed: u64,
     /// Calls ended through `hangup` (vega.md B.4).
     pub hangups: u64,
