@@ -11,7 +11,7 @@ use callpop_core::{
     LanRelaySettings, Pipeline, RelaySettings, Store,
 };
 use callpop_providers::Account;
-use callpop_relay::{start_embedded, RelayClient, RelayConfig};
+use callpop_relay::{start_embedded, EmployeeSource, RelayClient, RelayConfig};
 use tauri::{AppHandle, Emitter, Manager};
 use tokio::sync::{mpsc, watch};
 use tokio_util::sync::CancellationToken;
@@ -53,15 +53,21 @@ struct Setup {
 pub fn spawn(app: AppHandle) {
     tauri::async_runtime::spawn(async move {
         let restart = app.state::<AppState>().restart.clone();
+        let mut starting = true;
         loop {
             let shutdown = CancellationToken::new();
+            let first_run = std::mem::replace(&mut starting, false);
             tokio::select! {
                 result = run(&app, shutdown.clone()) => {
                     if let Err(e) = result {
                         tracing::error!("{e:#}");
+                        let text = user_error::describe_session_failure(&e);
+                        if first_run && user_error::needs_the_user(&e) {
+                            crate::startup::tell_in_background(&text);
+                        }
                         set_status(&app, |s| {
                             s.state = "error".into();
-                            s.error = Some(user_error::describe_session_failure(&e));
+                            s.error = Some(text);
                         });
                     }
                     restart.notified().await;
@@ -85,7 +91,7 @@ pub fn restart(app: &AppHandle) {
     app.state::<AppState>().restart.notify_one();
 }
 
-async fn setup() -> anyhow::Result<Setup> {
+async fn setup(app: &AppHandle) -> anyhow::Result<Setup> {
     let config = Config::load()?;
     let autodialer = Autodialer::from_config(&config);
     anyhow::ensure!(
@@ -121,7 +127,7 @@ async fn setup() -> anyhow::Result<Setup> {
         }
         None => {
             anyhow::ensure!(relay.is_none(), SessionConflict::RelayWithoutAccount);
-            let demo = demo::Demo::start(&region).await?;
+            let demo = demo::Demo::start(&region, demo::hold_watch(app)).await?;
             Ok(Setup {
                 account: demo.account,
                 key: demo.key,
@@ -141,7 +147,7 @@ async fn setup() -> anyhow::Result<Setup> {
 }
 
 async fn run(app: &AppHandle, shutdown: CancellationToken) -> anyhow::Result<()> {
-    let setup = setup().await?;
+    let setup = setup(app).await?;
     let state = app.state::<AppState>();
     *state.store.lock().expect("store lock") = Some(setup.store.clone());
     *state.autodialer.lock().expect("autodialer lock") = Some(setup.autodialer.clone());
@@ -159,10 +165,18 @@ async fn run(app: &AppHandle, shutdown: CancellationToken) -> anyhow::Result<()>
         // This app is the office's relay: the PBX posts here, events come from its hub.
         let config = RelayConfig::load(&lan.config)
             .with_context(|| format!("the LAN relay's config {}", lan.config.display()))?;
+        // Connected first: the relay's look-ups name responsible managers from this account's
+        // employee list, which the relay re-reads while it runs.
+        let account = Arc::new(Account::connect(&setup.account, &setup.key, &setup.region)?);
+        let pbx = Arc::clone(&account);
+        let employees = EmployeeSource::new(move || {
+            let pbx = Arc::clone(&pbx);
+            async move { pbx.employees().await }
+        });
         let addr = start_embedded(
             config,
             setup.store.clone(),
-            Vec::new(),
+            Some(employees),
             lan.client.as_deref(),
             events_tx,
             shutdown.clone(),
@@ -174,7 +188,7 @@ async fn run(app: &AppHandle, shutdown: CancellationToken) -> anyhow::Result<()>
                 setup.account.provider, setup.account.domain
             ));
         });
-        Account::connect(&setup.account, &setup.key, &setup.region)?
+        account
     } else {
         match &setup.relay {
             // Relayed events are handled exactly like polled ones; the account is for actions.
@@ -187,13 +201,13 @@ async fn run(app: &AppHandle, shutdown: CancellationToken) -> anyhow::Result<()>
                     shutdown.clone(),
                 ));
                 tauri::async_runtime::spawn(client.run(events_tx, shutdown.clone()));
-                Account::connect(&setup.account, &setup.key, &setup.region)?
+                Arc::new(Account::connect(&setup.account, &setup.key, &setup.region)?)
             }
-            None => connect(app, &setup, events_tx, &shutdown).await,
+            None => Arc::new(connect(app, &setup, events_tx, &shutdown).await),
         }
     };
     follow_pbx_side(app, &account, &setup.store, &shutdown);
-    *state.account.lock().expect("account lock") = Some(Arc::new(account));
+    *state.account.lock().expect("account lock") = Some(account);
     if setup.relay.is_none() {
         set_status(app, |s| {
             s.state = "online".into();

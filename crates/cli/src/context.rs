@@ -7,17 +7,26 @@ use callpop_core::{AccountConfig, Config, Store};
 
 /// Global flags that override the config file's account.
 #[derive(clap::Args)]
+#[command(
+    after_help = "Keys come from the OS keyring; for scripts, CALLPOP_API_KEY overrides the \
+    PBX's API key, CALLPOP_AUTODIALER_KEY the Autodialer's own key (a separate key: `autodial` \
+    does not use CALLPOP_API_KEY) and CALLPOP_RELAY_TOKEN the relay token."
+)]
 pub struct AccountFlags {
-    /// Provider module (vega).
+    /// Provider module: vega, cloudpbx (the cloud PBX's crm_api.wcgp), telediscount, mcn or
+    /// asterisk.
     #[arg(long, global = true)]
     provider: Option<String>,
-    /// The PBX API's base URL, when not https://DOMAIN.
+    /// The PBX API's base URL, when not the provider's default (https://DOMAIN for vega and
+    /// cloudpbx).
     #[arg(long, global = true)]
     base_url: Option<String>,
-    /// The account's domain at the PBX.
+    /// The account's domain at the PBX (mcn: the account number, or ACCOUNT/VPBX_ID; asterisk:
+    /// the PBX's host).
     #[arg(long, global = true)]
     domain: Option<String>,
-    /// My extension at the PBX.
+    /// "Me" at the PBX: the extension (vega, mcn: 001), the PBX login (cloudpbx: daria), the SIP
+    /// account (telediscount: SIP/0000000672) or the PJSIP endpoint (asterisk: 101).
     #[arg(long, global = true)]
     user: Option<String>,
 }

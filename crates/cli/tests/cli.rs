@@ -88,6 +88,10 @@ fn a_missing_account_says_how_to_configure_one() {
 }
 
 #[test]
+#[cfg_attr(
+    windows,
+    ignore = "SKIPPED on Windows: no Secret Service to take away, the Credential Manager is part of the system (crates/core/tests/os_keyring.rs tests it)"
+)]
 fn without_a_secret_service_key_status_says_how_to_fix_it() {
     let home = tempfile::tempdir().unwrap();
     let out = run(cli(home.path())
@@ -246,4 +250,239 @@ async fn a_wrong_key_is_reported_as_such_and_the_key_is_not_printed() {
     let stderr = text(&out.stderr);
     assert!(stderr.to_lowercase().contains("key"), "{stderr}");
     assert!(!stderr.contains(wrong), "{stderr}");
+}
+
+/// A PBX on 127.0.0.1 that answers every request with `status`, `content_type` and `body`; its
+/// base URL. Enough for an answer no simulator gives (a maintenance page, an odd success).
+fn canned_server(status: u16, content_type: &'static str, body: String) -> String {
+    use std::io::{Read, Write};
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let url = format!("http://{}", listener.local_addr().unwrap());
+    std::thread::spawn(move || {
+        for stream in listener.incoming() {
+            let Ok(mut stream) = stream else { return };
+            let body = body.clone();
+            std::thread::spawn(move || {
+                // Read the whole request first: answering before the body is read resets it.
+                let mut request = Vec::new();
+                let mut buf = [0u8; 4096];
+                loop {
+                    let Ok(n) = stream.read(&mut buf) else { return };
+                    if n == 0 {
+                        return;
+                    }
+                    request.extend_from_slice(&buf[..n]);
+                    let text = String::from_utf8_lossy(&request).to_lowercase();
+                    if let Some(end) = text.find("\r\n\r\n") {
+                        let length = text[..end]
+                            .lines()
+                            .find_map(|l| l.strip_prefix("content-length:"))
+                            .and_then(|v| v.trim().parse::<usize>().ok())
+                            .unwrap_or(0);
+                        if request.len() >= end + 4 + length {
+                            break;
+                        }
+                    }
+                }
+                let _ = write!(
+                    stream,
+                    "HTTP/1.1 {status} OK\r\nContent-Type: {content_type}\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
+                    body.len()
+                );
+            });
+        }
+    });
+    url
+}
+
+/// A PBX on 127.0.0.1 that takes connections and never answers; its base URL.
+fn silent_server() -> String {
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let url = format!("http://{}", listener.local_addr().unwrap());
+    std::thread::spawn(move || {
+        let mut held = Vec::new();
+        for stream in listener.incoming() {
+            held.push(stream);
+        }
+    });
+    url
+}
+
+const MAINTENANCE_PAGE: &str =
+    "<!DOCTYPE html><html><body><h1>Technical works</h1><p>Back soon.</p></body></html>";
+
+#[test]
+#[cfg_attr(
+    windows,
+    ignore = "SKIPPED on Windows: no Secret Service to take away, the Credential Manager is part of the system (crates/core/tests/os_keyring.rs tests it)"
+)]
+fn autodial_without_a_keyring_names_callpop_autodialer_key_not_the_pbx_key() {
+    let home = tempfile::tempdir().unwrap();
+    std::fs::write(
+        home.path().join("config.toml"),
+        "[autodialer]\nbase_url = \"http://127.0.0.1:9\"\ncampaign = \"1\"\n",
+    )
+    .unwrap();
+    let out = run(cli(home.path())
+        .args(["autodial", "call", "+79101234567"])
+        .env("CALLPOP_API_KEY", KEY)
+        .env_remove("CALLPOP_AUTODIALER_KEY")
+        .env(
+            "DBUS_SESSION_BUS_ADDRESS",
+            "unix:path=/nonexistent/callpop-test-bus",
+        ));
+    assert!(!out.status.success());
+    let stderr = text(&out.stderr);
+    assert!(stderr.contains("CALLPOP_AUTODIALER_KEY"), "{stderr}");
+    assert!(stderr.contains("separate from the PBX's"), "{stderr}");
+}
+
+#[test]
+fn help_names_the_key_variables_the_autodialer_one_included() {
+    let home = tempfile::tempdir().unwrap();
+    let out = run(cli(home.path()).arg("--help"));
+    let help = text(&out.stdout);
+    assert!(help.contains("CALLPOP_API_KEY"), "{help}");
+    assert!(help.contains("CALLPOP_AUTODIALER_KEY"), "{help}");
+    let out = run(cli(home.path()).args(["autodial", "--help"]));
+    let help = text(&out.stdout);
+    assert!(help.contains("CALLPOP_AUTODIALER_KEY"), "{help}");
+    assert!(help.contains("autodial key set"), "{help}");
+}
+
+#[test]
+fn help_lists_every_provider_and_what_user_is_for_each() {
+    let home = tempfile::tempdir().unwrap();
+    let out = run(cli(home.path()).arg("--help"));
+    let help = text(&out.stdout);
+    for provider in ["vega", "cloudpbx", "telediscount", "mcn", "asterisk"] {
+        assert!(help.contains(provider), "{provider}: {help}");
+    }
+    assert!(!help.contains("My extension at the PBX"), "{help}");
+    for what in ["extension", "login", "SIP account", "PJSIP endpoint"] {
+        assert!(help.contains(what), "{what}: {help}");
+    }
+}
+
+#[test]
+fn a_pbx_that_does_not_answer_in_time_names_timeout_ms() {
+    let home = tempfile::tempdir().unwrap();
+    let base_url = silent_server();
+    std::fs::write(
+        home.path().join("config.toml"),
+        format!(
+            "[account]\nprovider = \"vega\"\ndomain = \"{DOMAIN}\"\nbase_url = \"{base_url}\"\nuser = \"001\"\ntimeout_ms = 300\n"
+        ),
+    )
+    .unwrap();
+    let out = run(cli(home.path())
+        .args(["call", "+79101234567"])
+        .env("CALLPOP_API_KEY", KEY));
+    assert!(!out.status.success());
+    let stderr = text(&out.stderr);
+    assert!(stderr.contains("did not answer"), "{stderr}");
+    assert!(stderr.contains("timeout_ms"), "{stderr}");
+    assert!(stderr.contains("[account]"), "{stderr}");
+}
+
+#[test]
+fn a_maintenance_page_answering_click_to_call_is_an_error_not_a_call() {
+    let home = tempfile::tempdir().unwrap();
+    let base_url = canned_server(200, "text/html; charset=utf-8", MAINTENANCE_PAGE.into());
+    let out = run(cli(home.path())
+        .args([
+            "--provider",
+            "telediscount",
+            "--base-url",
+            &base_url,
+            "--domain",
+            "my.telediscount.ru",
+            "--user",
+            "SIP/0000000672",
+        ])
+        .args(["call", "+79101234567"])
+        .env("CALLPOP_API_KEY", KEY));
+    let (stdout, stderr) = (text(&out.stdout), text(&out.stderr));
+    assert!(!out.status.success(), "{stdout}");
+    assert!(!stdout.contains("(call )"), "{stdout}");
+    assert!(stderr.contains("HTML page"), "{stderr}");
+
+    let out = run(cli(home.path())
+        .args([
+            "--provider",
+            "mcn",
+            "--base-url",
+            &base_url,
+            "--domain",
+            "12345/678",
+            "--user",
+            "101",
+        ])
+        .args(["call", "+79101234567"])
+        .env("CALLPOP_API_KEY", KEY));
+    let (stdout, stderr) = (text(&out.stdout), text(&out.stderr));
+    assert!(!out.status.success(), "{stdout}");
+    assert!(stderr.contains("not the API's JSON answer"), "{stderr}");
+}
+
+#[test]
+fn a_click_to_call_accepted_without_a_call_id_says_so() {
+    let home = tempfile::tempdir().unwrap();
+    let base_url = canned_server(
+        200,
+        "application/json",
+        r#"{"code":200,"object":{"status":"ok"}}"#.into(),
+    );
+    let out = run(cli(home.path())
+        .args([
+            "--provider",
+            "mcn",
+            "--base-url",
+            &base_url,
+            "--domain",
+            "12345/678",
+            "--user",
+            "101",
+        ])
+        .args(["call", "+79101234567"])
+        .env("CALLPOP_API_KEY", KEY));
+    let stdout = text(&out.stdout);
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    assert!(!stdout.contains("(call )"), "{stdout}");
+    assert!(
+        stdout.contains("the PBX accepted the call but gave no call id"),
+        "{stdout}"
+    );
+}
+
+#[test]
+fn an_autodialer_code_2_with_every_record_added_does_not_say_records_were_lost() {
+    let home = tempfile::tempdir().unwrap();
+    let base_url = canned_server(
+        200,
+        "application/json",
+        r#"{"report":{"lines":"499","ok":"499","inserted":"499","errorcode":"2","id":"40133707428585176"}}"#.into(),
+    );
+    std::fs::write(
+        home.path().join("config.toml"),
+        format!("[autodialer]\nbase_url = \"{base_url}\"\ncampaign = \"1\"\n"),
+    )
+    .unwrap();
+    let csv = home.path().join("list.csv");
+    let mut rows = String::from("Имя;Телефон\n");
+    for i in 0..499 {
+        rows.push_str(&format!("Клиент {i};+7922{i:07}\n"));
+    }
+    std::fs::write(&csv, rows).unwrap();
+    let out = run(cli(home.path())
+        .args(["autodial", "send", "--csv"])
+        .arg(&csv)
+        .args(["--from", "10:00", "--to", "19:00"])
+        .env("CALLPOP_AUTODIALER_KEY", "canned-key"));
+    let stdout = text(&out.stdout);
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    assert!(stdout.contains("added 499"), "{stdout}");
+    assert!(!stdout.contains("not every correct record"), "{stdout}");
+    assert!(!stdout.contains("not added"), "{stdout}");
+    assert!(stdout.contains("code 2"), "{stdout}");
 }

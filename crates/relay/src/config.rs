@@ -237,8 +237,10 @@ impl VegaSettings {
 pub struct ClientEntry {
     /// Who it is (unique in the file): logs and the hub name clients by it.
     pub name: String,
-    /// The extension whose calls it receives; none: every call.
-    #[serde(default)]
+    /// Whose calls it receives, as the provider's events name the employee: Vega's and MCN's
+    /// extension, the cloud PBX's **login** (its webhooks' `user`), Telediscount's SIP account,
+    /// Asterisk's endpoint; none: every call. Written `ext` (older files) or `employee`.
+    #[serde(default, alias = "employee")]
     pub ext: Option<String>,
     /// Groups (departments) it belongs to. Kept for group routing; the hub does not use them yet.
     #[serde(default)]
@@ -400,6 +402,35 @@ impl RelayConfig {
         })?;
         config.check()?;
         Ok(config)
+    }
+
+    /// What to warn about at start: clients whose `ext` can never match what the configured
+    /// providers send. The cloud PBX names employees by login and Vega, MCN and Asterisk by
+    /// extension or endpoint, so an all-digit key under a cloud-PBX-only relay (or a name under
+    /// a relay without the cloud PBX or Telediscount) silently gets nothing.
+    pub fn routing_warnings(&self) -> Vec<String> {
+        let by_login = self.cloudpbx.is_some();
+        let by_number = self.vega.is_some() || self.mcn.is_some();
+        let by_anything = self.telediscount.is_some() || self.asterisk.is_some();
+        let mut warnings = Vec::new();
+        for client in &self.clients {
+            let Some(ext) = client.ext.as_deref().map(str::trim) else {
+                continue;
+            };
+            let digits = !ext.is_empty() && ext.chars().all(|c| c.is_ascii_digit());
+            if digits && by_login && !by_number && !by_anything {
+                warnings.push(format!(
+                    "client {:?}: ext = {ext:?} looks like an extension, but the cloud PBX names                      employees by login (its webhooks' `user`, e.g. \"andy\"): write the login,                      or this desktop gets no calls",
+                    client.name
+                ));
+            } else if !digits && by_number && !by_login && !by_anything {
+                warnings.push(format!(
+                    "client {:?}: ext = {ext:?} is not an extension, but Vega and MCN name                      employees by extension (e.g. \"001\"): write the extension, or this desktop                      gets no calls",
+                    client.name
+                ));
+            }
+        }
+        warnings
     }
 
     /// Checks what serde cannot: the guard, unique client names, non-zero limits.
@@ -623,5 +654,34 @@ mod tests {
             assert!(error.contains(expected), "{expected:?} not in {error:?}");
             assert!(!error.contains(SECRET), "{error}");
         }
+    }
+
+    #[test]
+    fn a_client_key_that_can_never_match_is_warned_about() {
+        let hash = "0".repeat(64);
+        let text = |provider: &str, ext: &str, key: &str| {
+            format!(
+                "listen = \"127.0.0.1:0\"\n{provider}\n[[clients]]\nname = \"olena\"\n\
+                 {key} = {ext:?}\ntoken_sha256 = \"{hash}\"\n"
+            )
+        };
+        let cloudpbx = "[cloudpbx]\ncrm_token = \"a-long-enough-crm-token\"";
+        let vega = format!("[vega]\nallowed_ips = [\"127.0.0.1\"]\nsecret_path = \"{SECRET}\"");
+        let warnings = |text: String| {
+            RelayConfig::from_toml_str(&text)
+                .unwrap()
+                .routing_warnings()
+        };
+        let login_wanted = warnings(text(cloudpbx, "001", "ext"));
+        assert_eq!(login_wanted.len(), 1, "{login_wanted:?}");
+        assert!(login_wanted[0].contains("login"), "{login_wanted:?}");
+        assert!(warnings(text(cloudpbx, "andy", "employee")).is_empty());
+        let ext_wanted = warnings(text(&vega, "andy", "ext"));
+        assert_eq!(ext_wanted.len(), 1, "{ext_wanted:?}");
+        assert!(ext_wanted[0].contains("extension"), "{ext_wanted:?}");
+        assert!(warnings(text(&vega, "001", "employee")).is_empty());
+        // The new key name reads into the same field.
+        let config = RelayConfig::from_toml_str(&text(&vega, "001", "employee")).unwrap();
+        assert_eq!(config.clients[0].ext.as_deref(), Some("001"));
     }
 }

@@ -5,12 +5,13 @@
 use std::net::SocketAddr;
 use std::sync::Arc;
 
-use callpop_core::{CallEvent, Employee, Store};
+use callpop_core::{CallEvent, Store};
 use tokio::net::TcpListener;
 use tokio::sync::mpsc;
 use tokio_util::sync::CancellationToken;
 
 use crate::config::{issue_client_token, ConfigError, RelayConfig};
+use crate::employees::EmployeeSource;
 use crate::hub::Delivery;
 use crate::server::Relay;
 
@@ -38,11 +39,13 @@ pub enum EmbeddedError {
 
 /// Starts `config`'s relay on its `listen` address and sends the events for `client` (its
 /// `[[clients]]` entry; `None`: every event, as a desktop that sees the whole office) into
-/// `events` until `shutdown`. Returns the address it listens on.
+/// `events` until `shutdown`. The look-ups name responsible managers from the employees
+/// `employees` lists, re-read at its interval (`None`: nobody is named). Returns the address it
+/// listens on.
 pub async fn start_embedded(
     mut config: RelayConfig,
     store: Arc<Store>,
-    employees: Vec<Employee>,
+    employees: Option<EmployeeSource>,
     client: Option<&str>,
     events: mpsc::Sender<CallEvent>,
     shutdown: CancellationToken,
@@ -63,7 +66,7 @@ pub async fn start_embedded(
         }
     };
     let listen = config.listen;
-    let relay = Relay::new(config, store, employees)?;
+    let relay = Relay::new(config, store, Vec::new())?;
     let mut subscription = relay
         .hub()
         .subscribe(&client, None)
@@ -80,6 +83,10 @@ pub async fn start_embedded(
             addr: listen,
             source,
         })?;
+    // Only once it listens: a relay that failed to start leaves no task behind.
+    if let Some(source) = employees {
+        relay.keep_employees_fresh(source, shutdown.clone());
+    }
     let serving = shutdown.clone();
     tokio::spawn(async move {
         if let Err(e) = relay.serve(listener, serving).await {

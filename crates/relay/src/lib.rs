@@ -15,6 +15,9 @@
 //!   behind the per-source rate limit (`rate_limit`, governor) and the request timeout;
 //! - [`tls`]: HTTPS with rustls (ring): the PEM certificate and key from the config, and the
 //!   listener that does the handshakes;
+//! - [`employees`]: [`EmployeeList`], the PBX's employees the look-ups name responsible managers
+//!   from, re-read from the PBX by [`EmployeeRefresh`] (through an [`EmployeeSource`]) so the
+//!   list follows the PBX without a restart;
 //! - [`hub`]: [`EventHub`], one numbered, bounded log per client (mini-redis's `Db`: one type,
 //!   a small API, stopped on shutdown or drop). Webhook handlers publish through the
 //!   [`PublishEvents`] trait, the seam where a broker plugs in for several instances;
@@ -33,6 +36,7 @@
 pub mod client;
 pub mod config;
 pub mod embedded;
+pub mod employees;
 pub mod hub;
 mod rate_limit;
 pub mod server;
@@ -46,5 +50,6 @@ pub use config::{
     RateLimitSettings, RelayConfig, TlsSettings, TokenHash, TokenlessSettings, VegaSettings,
 };
 pub use embedded::{start_embedded, EmbeddedError};
+pub use employees::{EmployeeList, EmployeeRefresh, EmployeeSource};
 pub use hub::{Delivery, EventHub, PublishEvents, Subscription};
 pub use server::Relay;

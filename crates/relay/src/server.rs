@@ -23,6 +23,7 @@ use tokio_util::sync::CancellationToken;
 use tower_http::timeout::TimeoutLayer;
 
 use crate::config::{ConfigError, RelayConfig};
+use crate::employees::{EmployeeList, EmployeeRefresh, EmployeeSource};
 use crate::hub::{EventHub, PublishEvents};
 use crate::rate_limit::{self, WebhookRateLimit};
 use crate::{tls, tokenless, ws};
@@ -50,7 +51,9 @@ pub(crate) struct AppState {
     /// The cloud PBX's handler (dedupe state inside, like Vega's), when configured.
     pub(crate) cloudpbx: Option<Arc<Mutex<CloudPbxWebhooks>>>,
     pub(crate) store: Arc<Store>,
-    pub(crate) employees: Arc<Vec<Employee>>,
+    /// Whom the look-ups name responsible; each request takes a snapshot, the refresher (if
+    /// started) swaps the list.
+    pub(crate) employees: EmployeeList,
     /// WebSocket sessions allowed at once. Each holds a socket, a task and a buffer; without a
     /// bound, anyone able to open connections (even ones that never authenticate: the hello
     /// wait) could exhaust file descriptors and memory and lock the real desktops out.
@@ -83,13 +86,17 @@ fn webhook_routes() -> Router<AppState> {
 
 impl Relay {
     /// A relay for `config`, answering look-ups from `store` and naming responsible employees
-    /// from `employees` (a snapshot: refreshing it from the PBX comes later).
+    /// from `employees`: the list to start with, kept as it is unless
+    /// [`keep_employees_fresh`](Self::keep_employees_fresh) re-reads it from the PBX.
     pub fn new(
         config: RelayConfig,
         store: Arc<Store>,
         employees: Vec<Employee>,
     ) -> Result<Relay, ConfigError> {
         config.check()?;
+        for warning in config.routing_warnings() {
+            tracing::warn!("{warning}");
+        }
         // Read now: a wrong certificate path is a start-up error naming the file.
         let tls = config.tls.as_ref().map(tls::server_config).transpose()?;
         let vega = match &config.vega {
@@ -131,7 +138,7 @@ impl Relay {
                 asterisk_token,
                 cloudpbx,
                 store,
-                employees: Arc::new(employees),
+                employees: EmployeeList::new(employees),
             },
         })
     }
@@ -142,6 +149,22 @@ impl Relay {
     pub fn with_publisher(mut self, publisher: Arc<dyn PublishEvents>) -> Relay {
         self.state.publisher = publisher;
         self
+    }
+
+    /// Re-reads the employee list from `source` now and then at its interval, until `shutdown`
+    /// (the relay's own, normally), so a manager added on the PBX is named without restarting
+    /// the relay. A failed read keeps the list the relay has.
+    pub fn keep_employees_fresh(
+        &self,
+        source: EmployeeSource,
+        shutdown: CancellationToken,
+    ) -> EmployeeRefresh {
+        EmployeeRefresh::start(self.state.employees.clone(), source, shutdown)
+    }
+
+    /// The employee list the look-ups use now (shared: it follows the refreshes).
+    pub fn employees(&self) -> &EmployeeList {
+        &self.state.employees
     }
 
     /// The hub the WebSocket sessions read from.
@@ -277,8 +300,9 @@ async fn vega_webhook(
 
     // The look-up is synchronous SQLite: kept off the async workers.
     let handled = tokio::task::spawn_blocking(move || {
+        let employees = app.employees.snapshot();
         let mut webhooks = vega.lock().unwrap_or_else(|p| p.into_inner());
-        let outcome = webhooks.handle(&webhook, &app.store, &app.employees, chrono::Utc::now());
+        let outcome = webhooks.handle(&webhook, &app.store, &employees, chrono::Utc::now());
         // vega.md A.3: UTM tags are kept with their call for the history to show.
         for record in outcome.utm.iter().flat_map(|batch| batch.records.values()) {
             let saved = app.store.save_utm_tags(
@@ -341,8 +365,9 @@ async fn cloudpbx_webhook(
         body,
     };
     let handled = tokio::task::spawn_blocking(move || {
+        let employees = app.employees.snapshot();
         let mut webhooks = cloudpbx.lock().unwrap_or_else(|p| p.into_inner());
-        let outcome = webhooks.handle(&webhook, &app.store, &app.employees, chrono::Utc::now());
+        let outcome = webhooks.handle(&webhook, &app.store, &employees, chrono::Utc::now());
         if !outcome.events.is_empty() {
             app.publisher.publish(outcome.events);
         }

@@ -26,6 +26,11 @@ use crate::context::{self, AccountFlags};
 
 /// Arguments of `autodial`.
 #[derive(clap::Args)]
+#[command(
+    after_help = "The Autodialer has its own key, separate from the PBX's: \
+    `callpop-cli autodial key set` stores it in the OS keyring; CALLPOP_AUTODIALER_KEY overrides \
+    the keyring (CALLPOP_API_KEY is the PBX's key and is not used here)."
+)]
 pub struct Args {
     /// The Autodialer's address (`https://site.url`), instead of the [autodialer] section's.
     #[arg(long, global = true)]
@@ -42,7 +47,8 @@ enum Action {
     Call(CallArgs),
     /// The Autodialer's call results (`cdr`), also saved to the local history.
     Results(ResultsArgs),
-    /// Store, check or remove the Autodialer's key in the OS keyring.
+    /// Store, check or remove the Autodialer's key in the OS keyring (its own key, not the
+    /// PBX's; CALLPOP_AUTODIALER_KEY overrides the keyring).
     Key {
         #[command(subcommand)]
         action: KeyAction,
@@ -156,11 +162,13 @@ fn settings(config: &Config, url: Option<&str>) -> anyhow::Result<AutodialerSett
 fn client(settings: &AutodialerSettings) -> anyhow::Result<AutodialerClient> {
     let key = match secrets::autodialer_key(settings) {
         Ok(key) => key,
-        Err(SecretError::Missing { name, env, .. }) => anyhow::bail!(
-            "no Autodialer key stored for {name}: run `callpop-cli autodial key set` (it reads \
-             the key from standard input), or set {env}"
+        Err(error @ SecretError::Missing { .. }) => return Err(error.into()),
+        // No keyring here: the variable is the way in, and it is not the PBX's.
+        Err(error) => anyhow::bail!(
+            "{error}\nOr set {} to the Autodialer's key (its own, separate from the PBX's {})",
+            secrets::AUTODIALER_KEY_ENV,
+            secrets::API_KEY_ENV
         ),
-        Err(error) => return Err(error.into()),
     };
     Ok(AutodialerClient::new(
         &AutodialerClientSettings::from(settings),

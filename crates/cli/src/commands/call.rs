@@ -23,6 +23,16 @@ pub async fn run(flags: &AccountFlags, args: Args) -> anyhow::Result<ExitCode> {
     let call_id = Account::connect(&account, &key, config.region())?
         .make_call(&number)
         .await?;
-    println!("calling {} (call {call_id})", number.display());
+    // The providers refuse an answer that is not their API's success (an HTML page): what comes
+    // back is a success, with or without an id (MCN's `{"code":200,"object":{…}}` has none).
+    if call_id.trim().is_empty() {
+        println!(
+            "calling {}: the PBX accepted the call but gave no call id (`hangup` cannot end it \
+             from here)",
+            number.display()
+        );
+    } else {
+        println!("calling {} (call {call_id})", number.display());
+    }
     Ok(ExitCode::SUCCESS)
 }

@@ -5,7 +5,7 @@ use std::process::ExitCode;
 use std::sync::Arc;
 
 use anyhow::Context as _;
-use callpop_relay::{issue_client_token, Relay, RelayConfig};
+use callpop_relay::{issue_client_token, EmployeeSource, Relay, RelayConfig};
 use tokio_util::sync::CancellationToken;
 
 use crate::context::{self, AccountFlags};
@@ -28,7 +28,9 @@ enum Action {
     AddClient {
         /// Who the desktop belongs to.
         name: String,
-        /// The desktop user's extension: it gets that extension's calls (omit: every call).
+        /// Whose calls the desktop gets, as the PBX names its user: the extension (Vega, MCN),
+        /// the login (cloud PBX), the SIP account (Telediscount), the endpoint (Asterisk).
+        /// Omit: every call.
         #[arg(long)]
         ext: Option<String>,
         /// A group (department) the user belongs to; repeat for several.
@@ -53,22 +55,26 @@ async fn serve(flags: &AccountFlags, path: &Path) -> anyhow::Result<ExitCode> {
     // The directory answers the PBX's look-ups; it is the same SQLite file the desktop uses.
     let config = context::config(flags)?;
     let store = context::store(&config)?;
-    let employees = match &config.account {
+    // The responsible managers the look-ups name come from the PBX's employee list, re-read
+    // while the relay runs (callpop_relay::employees): a manager added on the PBX is named
+    // without restarting the relay.
+    let source = match &config.account {
         Some(account) => match context::connected_account(&config, account) {
-            Ok(pbx) => pbx.employees().await.unwrap_or_else(|e| {
-                tracing::warn!(
-                    "no employee list from the PBX ({e}): responsible employees stay unnamed"
-                );
-                Vec::new()
-            }),
+            Ok(pbx) => {
+                let pbx = Arc::new(pbx);
+                Some(EmployeeSource::new(move || {
+                    let pbx = Arc::clone(&pbx);
+                    async move { pbx.employees().await }
+                }))
+            }
             Err(e) => {
                 tracing::warn!("{e:#}: responsible employees stay unnamed");
-                Vec::new()
+                None
             }
         },
-        None => Vec::new(),
+        None => None,
     };
-    let relay = Relay::new(relay_config, Arc::clone(&store), employees)?;
+    let relay = Relay::new(relay_config, Arc::clone(&store), Vec::new())?;
     let listener = tokio::net::TcpListener::bind(&listen)
         .await
         .with_context(|| format!("listening on {listen}"))?;
@@ -77,6 +83,9 @@ async fn serve(flags: &AccountFlags, path: &Path) -> anyhow::Result<ExitCode> {
         listener.local_addr()?
     );
     let shutdown = CancellationToken::new();
+    if let Some(source) = source {
+        relay.keep_employees_fresh(source, shutdown.clone());
+    }
     let stop = shutdown.clone();
     tokio::spawn(async move {
         let _ = tokio::signal::ctrl_c().await;

@@ -20,7 +20,10 @@ pub enum AsteriskError {
         source: std::io::Error,
     },
     /// Something took longer than the account's `timeout_ms`.
-    #[error("Asterisk at {addr} did not answer {what} within {timeout_ms} ms")]
+    #[error(
+        "Asterisk at {addr} did not answer {what} within {timeout_ms} ms; check the network, or \
+         raise timeout_ms in the [account] section of the config file"
+    )]
     Timeout {
         /// `host:port`.
         addr: String,

@@ -78,7 +78,8 @@ pub enum CloudPbxError {
     },
     /// No answer within the timeout.
     #[error(
-        "the cloud PBX did not answer `{command}` within {} s; check the network, or raise the timeout",
+        "the cloud PBX did not answer `{command}` within {} s; check the network, or raise \
+         timeout_ms in the [account] section of the config file",
         timeout.as_secs_f64()
     )]
     Timeout {

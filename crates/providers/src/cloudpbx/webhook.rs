@@ -18,6 +18,7 @@
 use std::collections::{HashMap, VecDeque};
 use std::fmt;
 
+use callpop_core::employee::resolve_responsible_logged;
 use callpop_core::{CallEvent, CallRecord, CallState, Direction, Employee, PhoneNumber, Store};
 use chrono::{DateTime, Duration, Utc};
 use serde_json::json;
@@ -190,6 +191,8 @@ impl PbxHistory {
             (false, _) => CallState::Missed,
         };
         CallRecord {
+            outcome: None,
+            rang: Vec::new(),
             provider: PROVIDER.to_owned(),
             call_id: self.callid.clone(),
             direction: self.direction,
@@ -369,9 +372,11 @@ pub fn parse_history(fields: &Fields) -> Result<PbxHistory, CloudPbxWebhookError
 
 /// The `contact` answer (cloud-pbx.md 4.3) from the directory: `contact_name` is the contact's
 /// name (with the company in brackets), `responsible` the PBX login of the employee the
-/// directory names responsible (matched by name, extension or e-mail against `employees`, whose
-/// `id` is the login). An unknown number, or a responsible nobody on the PBX matches, leaves the
-/// field out (the spec does not say what to send: an absent field routes nowhere).
+/// directory names responsible (matched by extension, e-mail, login or name in either word
+/// order against `employees`, whose `id` is the login: `callpop_core::employee`). An unknown
+/// number, or a responsible who is nobody or several people on the PBX, leaves the field out
+/// (the spec does not say what to send: an absent field routes nowhere, while a guess between
+/// namesakes would route the client to the wrong manager).
 pub fn answer_contact(
     query: &ContactQuery,
     directory: &Store,
@@ -397,21 +402,12 @@ pub fn answer_contact(
         if let Some(employee) = contact
             .responsible
             .as_deref()
-            .and_then(|who| responsible_employee(employees, who))
+            .and_then(|who| resolve_responsible_logged(employees, who, "cloud PBX contact").one())
         {
             answer.insert("responsible".into(), employee.id.clone().into());
         }
     }
     WebhookReply::json(200, &answer)
-}
-
-/// The employee `who` names: by login first, then as [`callpop_core::find_employee`] does.
-fn responsible_employee<'a>(employees: &'a [Employee], who: &str) -> Option<&'a Employee> {
-    let who_trimmed = who.trim();
-    employees
-        .iter()
-        .find(|e| e.id.eq_ignore_ascii_case(who_trimmed))
-        .or_else(|| callpop_core::find_employee(employees, who))
 }
 
 /// What one request came to.

@@ -346,6 +346,15 @@ impl McnClient {
             .send("outbound_call", Method::POST, &path, &[], Some(&body))
             .await?;
         let value = serde_json::from_slice::<Value>(&raw).ok();
+        // MCN's API answers JSON: a 2xx page that is not (a maintenance page) placed no call.
+        if status.is_success() && value.is_none() && !raw.iter().all(u8::is_ascii_whitespace) {
+            return Err(McnError::NotJson {
+                call: "outbound_call",
+                detail: "not the API's JSON answer (an HTML page?): the call was not placed"
+                    .to_owned(),
+                excerpt: excerpt(&String::from_utf8_lossy(&raw), &self.token),
+            });
+        }
         let data = value
             .as_ref()
             .and_then(|v| v.get("data"))

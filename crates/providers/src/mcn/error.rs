@@ -69,7 +69,8 @@ pub enum McnError {
     },
     /// No answer within the timeout.
     #[error(
-        "MCN Telecom did not answer `{call}` within {} s; check the network, or raise the timeout",
+        "MCN Telecom did not answer `{call}` within {} s; check the network, or raise \
+         timeout_ms in the [account] section of the config file",
         timeout.as_secs_f64()
     )]
     Timeout {

@@ -159,8 +159,18 @@ impl TelediscountClient {
         }
         let num_b = universal(number)?;
         let params = [("num_a", sip_key(sip_account)), ("num_b", num_b)];
-        let (_, body) = self.get("outcome", &params).await?;
+        let (content_type, body) = self.get("outcome", &params).await?;
         let text = String::from_utf8_lossy(&body).into_owned();
+        // telediscount.md leaves the body unspecified, but a web page (a maintenance or login
+        // page before the API) is not the API accepting the call.
+        if content_type.contains("text/html") || text.trim_start().starts_with('<') {
+            return Err(TelediscountError::NotJson {
+                method: "outcome",
+                detail: "an HTML page instead of the API's answer: the call was not placed"
+                    .to_owned(),
+                excerpt: excerpt(&text, &self.key),
+            });
+        }
         let json = serde_json::from_str::<Value>(&text).ok();
         if let Some(detail) = json.as_ref().and_then(error_of) {
             return Err(self.refusal("outcome", &detail));

@@ -74,8 +74,8 @@ pub enum TelediscountError {
     },
     /// No answer within the timeout.
     #[error(
-        "Telediscount did not answer `{method}` within {} s; check the network, or raise the \
-         timeout",
+        "Telediscount did not answer `{method}` within {} s; check the network, or raise \
+         timeout_ms in the [account] section of the config file",
         timeout.as_secs_f64()
     )]
     Timeout {

@@ -41,7 +41,8 @@ pub enum VegaError {
     },
     /// No answer within the configured timeout.
     #[error(
-        "Vega did not answer {endpoint} within {} s; check the network, or raise the timeout",
+        "Vega did not answer {endpoint} within {} s; check the network, or raise \
+         timeout_ms in the [account] section of the config file",
         timeout.as_secs_f64()
     )]
     Timeout {

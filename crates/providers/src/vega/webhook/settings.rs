@@ -8,14 +8,17 @@
 //! Answers:
 //! - a known number: `name` and `urlText` are the contact's name, `url` its link (`null` when
 //!   the directory has none), `newEntry: false`, and the responsible employee's extension and
-//!   e-mail when the contact's "responsible" names an employee of the list (by extension, e-mail
-//!   or name), `null` otherwise;
+//!   e-mail when the contact's "responsible" names exactly one employee of the list (by
+//!   extension, e-mail, login or name in either word order: `callpop_core::employee`), `null`
+//!   otherwise — Vega routes a regular client's call to that employee (A.1), so a text that
+//!   fits two employees names neither;
 //! - an unknown number: variant (a), a "create contact" link carrying the number in its `phone`
 //!   parameter, when a link template is configured; variant (b) `{"otherLeg": null}` when not.
 
 use std::time::{Duration, Instant};
 
-use callpop_core::{find_employee, Contact, Employee, PhoneNumber, Store};
+use callpop_core::employee::resolve_responsible_logged;
+use callpop_core::{Contact, Employee, PhoneNumber, Store};
 use serde::Serialize;
 use serde_json::Value;
 
@@ -187,7 +190,7 @@ fn known_contact(contact: &Contact, employees: &[Employee]) -> OtherLegAnswer {
     let responsible = contact
         .responsible
         .as_deref()
-        .and_then(|who| find_employee(employees, who));
+        .and_then(|who| resolve_responsible_logged(employees, who, CALL_SETTINGS).one());
     OtherLegAnswer {
         name: Some(contact.name.clone()),
         url: contact.url.clone(),

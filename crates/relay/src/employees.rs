@@ -1,0 +1,216 @@
+//! The PBX's employee list as the relay knows it, kept fresh.
+//!
+//! The look-ups (vega.md A.1 `call.settings`, cloud-pbx.md 4.3 `contact`) name the client's
+//! responsible manager so the PBX can route the call to them; for that the relay needs the
+//! PBX's current employees. A list read once at start goes stale the day a manager joins, and
+//! the app's embedded relay starts before its account is even reachable. So the list is shared
+//! ([`EmployeeList`]: each request takes a snapshot, the refresher swaps in a whole new list)
+//! and re-read from the PBX every [`REFRESH_EVERY`] by a task ([`EmployeeRefresh`]), which on
+//! a failure keeps the list it has and retries with backoff and jitter.
+//!
+//! The relay does not know how to ask a PBX: an [`EmployeeSource`] wraps whatever does (the
+//! CLI's and the app's connected `Account`, a test's closure).
+
+use std::fmt::Display;
+use std::future::Future;
+use std::sync::{Arc, RwLock};
+use std::time::Duration;
+
+use callpop_core::Employee;
+use futures_util::future::BoxFuture;
+use futures_util::FutureExt as _;
+use rand::Rng as _;
+use tokio::sync::Notify;
+use tokio_util::sync::CancellationToken;
+
+/// How often the list is re-read: a new manager is named within minutes, and one `accounts` /
+/// `users` request per ten minutes is nothing for a PBX.
+pub const REFRESH_EVERY: Duration = Duration::from_secs(10 * 60);
+
+/// The first retry after a failed fetch; each further failure doubles it, up to the refresh
+/// interval (never more often than that: retrying is never slower than the schedule).
+const FIRST_RETRY: Duration = Duration::from_secs(5);
+
+/// A fetch that hangs (a PBX that accepts and never answers) must not stop the refreshes.
+const FETCH_TIMEOUT: Duration = Duration::from_secs(60);
+
+/// The employees every look-up names responsibles from: cheap to clone, shared by the handlers
+/// and the refresher.
+#[derive(Clone, Default)]
+pub struct EmployeeList {
+    /// The whole list is replaced, never edited: a request holding a snapshot keeps a
+    /// consistent list for its whole look-up, and the lock is held only to clone an `Arc`.
+    current: Arc<RwLock<Arc<Vec<Employee>>>>,
+}
+
+impl EmployeeList {
+    /// A list starting with `employees`.
+    pub fn new(employees: Vec<Employee>) -> EmployeeList {
+        EmployeeList {
+            current: Arc::new(RwLock::new(Arc::new(employees))),
+        }
+    }
+
+    /// The list as it is now, for one request.
+    pub fn snapshot(&self) -> Arc<Vec<Employee>> {
+        Arc::clone(&self.current.read().unwrap_or_else(|p| p.into_inner()))
+    }
+
+    /// Puts `employees` in place of the list; requests already holding a snapshot finish with
+    /// the old one.
+    pub fn replace(&self, employees: Vec<Employee>) {
+        *self.current.write().unwrap_or_else(|p| p.into_inner()) = Arc::new(employees);
+    }
+}
+
+type Fetch = dyn Fn() -> BoxFuture<'static, Result<Vec<Employee>, String>> + Send + Sync;
+
+/// Where the employees come from, and how often to ask.
+pub struct EmployeeSource {
+    fetch: Box<Fetch>,
+    every: Duration,
+}
+
+impl EmployeeSource {
+    /// A source that calls `fetch` for each refresh, every [`REFRESH_EVERY`]. For an account:
+    /// `EmployeeSource::new(move || { let pbx = pbx.clone(); async move { pbx.employees().await } })`.
+    pub fn new<F, Fut, E>(fetch: F) -> EmployeeSource
+    where
+        F: Fn() -> Fut + Send + Sync + 'static,
+        Fut: Future<Output = Result<Vec<Employee>, E>> + Send + 'static,
+        E: Display,
+    {
+        EmployeeSource {
+            fetch: Box::new(move || {
+                fetch()
+                    .map(|fetched| fetched.map_err(|e| e.to_string()))
+                    .boxed()
+            }),
+            every: REFRESH_EVERY,
+        }
+    }
+
+    /// The same source, asked every `every` instead.
+    pub fn every(mut self, every: Duration) -> EmployeeSource {
+        self.every = every.max(Duration::from_millis(1));
+        self
+    }
+}
+
+/// The running refresher of an [`EmployeeList`]. It stops when the relay's shutdown token is
+/// cancelled (dropping this handle does not stop it: the relay's lifetime is the token's).
+#[derive(Clone)]
+pub struct EmployeeRefresh {
+    wake: Arc<Notify>,
+}
+
+impl EmployeeRefresh {
+    /// Starts refreshing `list` from `source`: a first fetch at once, then one every interval,
+    /// until `shutdown`.
+    pub fn start(
+        list: EmployeeList,
+        source: EmployeeSource,
+        shutdown: CancellationToken,
+    ) -> EmployeeRefresh {
+        let wake = Arc::new(Notify::new());
+        tokio::spawn(refresh(list, source, Arc::clone(&wake), shutdown));
+        EmployeeRefresh { wake }
+    }
+
+    /// Re-reads the list now instead of at the next interval (or the next retry). A call while
+    /// a fetch is running makes one more fetch right after it.
+    pub fn refresh_now(&self) {
+        self.wake.notify_one();
+    }
+}
+
+async fn refresh(
+    list: EmployeeList,
+    source: EmployeeSource,
+    wake: Arc<Notify>,
+    shutdown: CancellationToken,
+) {
+    let mut failures = 0u32;
+    loop {
+        let fetched = tokio::select! {
+            _ = shutdown.cancelled() => return,
+            fetched = tokio::time::timeout(FETCH_TIMEOUT, (source.fetch)()) => fetched,
+        };
+        let fetched = fetched
+            .unwrap_or_else(|_| Err(format!("no answer within {} s", FETCH_TIMEOUT.as_secs())));
+        let wait = match fetched {
+            // A PBX in use always has employees: an empty answer is a glitch (or an account
+            // without the right), and would unname every responsible until the next refresh.
+            Ok(employees) if employees.is_empty() && !list.snapshot().is_empty() => {
+                tracing::warn!("the PBX listed no employees: the previous list is kept");
+                failures = 0;
+                source.every
+            }
+            Ok(employees) => {
+                if failures > 0 || employees.len() != list.snapshot().len() {
+                    tracing::info!(count = employees.len(), "employee list read from the PBX");
+                }
+                failures = 0;
+                list.replace(employees);
+                source.every
+            }
+            Err(error) => {
+                failures = failures.saturating_add(1);
+                let retry = retry_after(failures, source.every);
+                tracing::warn!(
+                    "the PBX's employee list could not be read ({error}): the previous list is \
+                     kept; next try in {} s",
+                    retry.as_secs()
+                );
+                retry
+            }
+        };
+        tokio::select! {
+            _ = shutdown.cancelled() => return,
+            _ = tokio::time::sleep(wait) => {}
+            _ = wake.notified() => {}
+        }
+    }
+}
+
+/// [`FIRST_RETRY`], doubled per further failure, with up to 50 % random jitter (several relays
+/// behind one PBX do not all retry at the same instant), never longer than `every`.
+fn retry_after(failures: u32, every: Duration) -> Duration {
+    let base = FIRST_RETRY.saturating_mul(2u32.saturating_pow(failures.saturating_sub(1).min(16)));
+    let jitter = rand::thread_rng().gen_range(0.0..0.5);
+    base.mul_f64(1.0 + jitter).min(every)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn retries_back_off_with_jitter_up_to_the_interval() {
+        let every = Duration::from_secs(600);
+        let first = retry_after(1, every);
+        assert!(first >= FIRST_RETRY && first < FIRST_RETRY.mul_f64(1.5));
+        assert!(retry_after(3, every) >= FIRST_RETRY * 4);
+        for failures in [8, 100, u32::MAX] {
+            assert_eq!(retry_after(failures, every), every);
+        }
+        assert_eq!(
+            retry_after(1, Duration::from_millis(20)),
+            Duration::from_millis(20)
+        );
+    }
+
+    #[test]
+    fn a_snapshot_outlives_a_replacement() {
+        let list = EmployeeList::new(Vec::new());
+        let before = list.snapshot();
+        list.replace(vec![Employee {
+            id: "daria".into(),
+            name: "Иванова Дарья".into(),
+            ext: Some("705".into()),
+            email: None,
+        }]);
+        assert!(before.is_empty());
+        assert_eq!(list.snapshot().len(), 1);
+    }
+}
