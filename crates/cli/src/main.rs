@@ -26,6 +26,8 @@ enum Command {
     Hangup(commands::hangup::Args),
     /// Finished calls from the PBX's own history (also saved to the local history).
     History(commands::history::Args),
+    /// Save a call's recording to a file (the call must be in the local history).
+    Recording(commands::recording::Args),
     /// The company's employees as the PBX lists them.
     Users(commands::users::Args),
     /// Find the contact for a number in the directory.
@@ -64,6 +66,7 @@ async fn main() -> std::process::ExitCode {
         Command::Call(args) => commands::call::run(&cli.account, args).await,
         Command::Hangup(args) => commands::hangup::run(&cli.account, args).await,
         Command::History(args) => commands::history::run(&cli.account, args).await,
+        Command::Recording(args) => commands::recording::run(&cli.account, args).await,
         Command::Users(args) => commands::users::run(&cli.account, args).await,
         Command::Lookup(args) => commands::lookup::run(&cli.account, args),
         Command::Contacts(args) => commands::contacts::run(&cli.account, args).await,

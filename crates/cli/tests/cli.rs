@@ -486,3 +486,75 @@ fn an_autodialer_code_2_with_every_record_added_does_not_say_records_were_lost()
     assert!(!stdout.contains("not added"), "{stdout}");
     assert!(stdout.contains("code 2"), "{stdout}");
 }
+
+/// MCN's history only says a call was recorded (`mcn-record:<callid>`); `recording` fetches the
+/// audio with the account's key (`call_log/record`) and writes it where asked.
+#[tokio::test(flavor = "multi_thread")]
+async fn an_mcn_recording_is_saved_to_a_file_from_the_history() {
+    use callpop_sim::mcn::{self, McnSimConfig, SimCall};
+    let moscow = chrono::Utc::now() + chrono::Duration::hours(3) - chrono::Duration::hours(1);
+    let date = moscow.format("%Y-%m-%d %H:%M:%S").to_string();
+    let config = McnSimConfig {
+        calls: vec![SimCall::inbound(
+            "1714554000.77",
+            &date,
+            "79101234567",
+            "101",
+            "ANSWERED",
+        )],
+        ..McnSimConfig::default()
+    };
+    let token = config.token.clone();
+    let sim = mcn::start("127.0.0.1:0", config).await.unwrap();
+    let home = tempfile::tempdir().unwrap();
+    let base_url = sim.base_url();
+    let account = [
+        "--provider",
+        "mcn",
+        "--base-url",
+        &base_url,
+        "--domain",
+        "12345/678",
+        "--user",
+        "101",
+    ];
+
+    // Not fetched into the local history yet: says how to get it there.
+    let out = run(cli(home.path())
+        .args(account)
+        .args(["recording", "1714554000.77"])
+        .env("CALLPOP_API_KEY", &token));
+    assert!(!out.status.success());
+    assert!(
+        text(&out.stderr).contains("callpop-cli history"),
+        "{}",
+        text(&out.stderr)
+    );
+
+    let out = run(cli(home.path())
+        .args(account)
+        .args(["history", "--json"])
+        .env("CALLPOP_API_KEY", &token));
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let line: Value = serde_json::from_str(text(&out.stdout).lines().next().unwrap()).unwrap();
+    assert_eq!(line["recording"], "mcn-record:1714554000.77");
+
+    let file = home.path().join("call.mp3");
+    let out = run(cli(home.path())
+        .args(account)
+        .args(["recording", "1714554000.77", "--out"])
+        .arg(&file)
+        .env("CALLPOP_API_KEY", &token));
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    assert!(
+        text(&out.stdout).contains("audio/mpeg"),
+        "{}",
+        text(&out.stdout)
+    );
+    let audio = std::fs::read(&file).unwrap();
+    assert!(audio.starts_with(b"ID3"), "an MP3 as the PBX sent it");
+    assert!(
+        audio.ends_with(b"1714554000.77"),
+        "the recording of that call"
+    );
+}

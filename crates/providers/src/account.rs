@@ -14,7 +14,7 @@ use crate::asterisk::{AsteriskClient, AsteriskError};
 use crate::cloudpbx::{
     CloudPbxClient, CloudPbxError, CloudPbxSettings, HistoryQuery, HistoryType, PbxGroup,
 };
-use crate::mcn::{McnClient, McnError, McnSettings, MissedCallsPoller};
+use crate::mcn::{self, McnClient, McnError, McnSettings, MissedCallsPoller};
 use crate::recording::{self, Recording, RecordingError};
 use crate::telediscount::{TelediscountClient, TelediscountError, TelediscountSettings};
 use crate::vega::crm::{self, ContactNote, SyncError, SyncReport};
@@ -530,6 +530,21 @@ impl Account {
                     None => return Err(self.unsupported("a recording of a call nobody answered")),
                 };
                 Ok(client.recording_file(source).await?)
+            }
+            // MCN's history says only that a call was recorded (`has_record`); the file comes
+            // from `call_log/record?call_id=` as audio or as a link to it (public usage).
+            Backend::Mcn(client) if link.is_some_and(|l| l.starts_with(mcn::RECORDING_PREFIX)) => {
+                let id = link.unwrap_or_default();
+                match client.record(id).await? {
+                    mcn::Recording::Audio {
+                        content_type,
+                        bytes,
+                    } => Ok(recording::from_bytes(Some(&content_type), "", bytes)),
+                    mcn::Recording::Link(link) => {
+                        let timeout = Duration::from_millis(self.config.timeout_ms.max(1));
+                        Ok(recording::fetch_plain(&link, timeout).await?)
+                    }
+                }
             }
             Backend::CloudPbx(_)
             | Backend::Telediscount(_)

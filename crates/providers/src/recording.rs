@@ -129,6 +129,15 @@ pub async fn fetch_plain(link: &str, timeout: Duration) -> Result<Recording, Rec
     })
 }
 
+/// A recording from bytes a provider's own API returned (MCN's `call_log/record`), typed as
+/// [`fetch_plain`] types what it fetches.
+pub(crate) fn from_bytes(header: Option<&str>, path: &str, bytes: Vec<u8>) -> Recording {
+    Recording {
+        content_type: audio_type(header, path, &bytes),
+        bytes,
+    }
+}
+
 /// Why [`read_capped`] stopped.
 #[derive(Debug)]
 pub(crate) enum CappedReadError {

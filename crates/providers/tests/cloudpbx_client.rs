@@ -177,6 +177,40 @@ async fn dnd_and_subscriptions_are_kept_per_user() {
     assert!(sim.requests().contains_key("subscribeOnCalls"));
 }
 
+/// The token never travels in a URL (cloud-pbx.md 3 allows POST for every command): a URL is
+/// written to every proxy's and web server's access log.
+#[tokio::test]
+async fn every_command_sends_its_token_in_the_body_never_in_the_url() {
+    let sim = sim(with_history(true)).await;
+    let pbx = client(&sim, "test-token");
+    pbx.accounts().await.unwrap();
+    pbx.groups(None).await.unwrap();
+    pbx.groups(Some("andy")).await.unwrap();
+    pbx.history(&HistoryQuery::default()).await.unwrap();
+    pbx.get_dnd("andy").await.unwrap();
+    pbx.set_dnd("andy", true).await.unwrap();
+    pbx.subscription_status("andy", "sales").await.unwrap();
+    pbx.subscribe_on_calls("andy", None, true).await.unwrap();
+    pbx.make_call("andy", &PhoneNumber::parse("+7 910 123-45-67", "RU"))
+        .await
+        .unwrap();
+    let asked: Vec<String> = sim.requests().into_keys().collect();
+    assert_eq!(
+        asked,
+        [
+            "accounts",
+            "get_dnd",
+            "groups",
+            "history",
+            "makeCall",
+            "set_dnd",
+            "subscribeOnCalls",
+            "subscriptionStatus"
+        ]
+    );
+    assert_eq!(sim.commands_with_token_in_url(), Vec::<String>::new());
+}
+
 #[tokio::test]
 async fn a_wrong_token_is_reported_as_a_rejected_key() {
     let sim = sim(CloudPbxSimConfig::default()).await;

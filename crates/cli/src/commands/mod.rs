@@ -10,6 +10,7 @@ pub mod history;
 pub mod import;
 pub mod key;
 pub mod lookup;
+pub mod recording;
 pub mod relay;
 pub mod sim;
 pub mod subscribe;

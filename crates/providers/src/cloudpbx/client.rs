@@ -11,7 +11,7 @@ use std::time::Duration;
 
 use callpop_core::{Employee, PhoneNumber};
 use chrono::{DateTime, Utc};
-use reqwest::{Method, StatusCode};
+use reqwest::StatusCode;
 use serde::de::DeserializeOwned;
 
 use super::error::CloudPbxError;
@@ -165,7 +165,7 @@ impl CloudPbxClient {
 
     /// cloud-pbx.md 5.1 `accounts`: the PBX's users.
     pub async fn accounts(&self) -> Result<Vec<PbxAccount>, CloudPbxError> {
-        self.json(cmd::ACCOUNTS, Method::GET, &[]).await
+        self.json(cmd::ACCOUNTS, &[]).await
     }
 
     /// The users as the core's [`Employee`]s (`id` = login).
@@ -184,7 +184,7 @@ impl CloudPbxClient {
         if let Some(user) = user {
             params.push(("user", required("user", user)?));
         }
-        self.json(cmd::GROUPS, Method::GET, &params).await
+        self.json(cmd::GROUPS, &params).await
     }
 
     /// cloud-pbx.md 5.3 `makeCall`: the PBX rings `user`'s phone, then `number`. The number is
@@ -202,7 +202,7 @@ impl CloudPbxClient {
             )));
         }
         let params = [("user", required("user", user)?), ("phone", digits)];
-        let body = self.send(cmd::MAKE_CALL, Method::POST, &params).await?;
+        let body = self.send(cmd::MAKE_CALL, &params).await?;
         make_call_id(&body).ok_or_else(|| CloudPbxError::NotJson {
             command: cmd::MAKE_CALL.into(),
             detail: "no call id in the answer".into(),
@@ -233,7 +233,7 @@ impl CloudPbxClient {
         if let Some(limit) = query.limit {
             params.push(("limit", limit.to_string()));
         }
-        let body = self.send(cmd::HISTORY, Method::GET, &params).await?;
+        let body = self.send(cmd::HISTORY, &params).await?;
         parse_history_csv(&body)
     }
 
@@ -250,9 +250,7 @@ impl CloudPbxClient {
             params.push(("group_id", required("group_id", group)?));
         }
         params.push(("status", if on { "on" } else { "off" }.to_owned()));
-        self.send(cmd::SUBSCRIBE_ON_CALLS, Method::POST, &params)
-            .await
-            .map(drop)
+        self.send(cmd::SUBSCRIBE_ON_CALLS, &params).await.map(drop)
     }
 
     /// cloud-pbx.md 5.6 `subscriptionStatus`: whether `user` receives calls of `group`.
@@ -265,24 +263,20 @@ impl CloudPbxClient {
             ("user", required("user", user)?),
             ("group_id", required("group_id", group)?),
         ];
-        let answer: SubscriptionAnswer = self
-            .json(cmd::SUBSCRIPTION_STATUS, Method::GET, &params)
-            .await?;
+        let answer: SubscriptionAnswer = self.json(cmd::SUBSCRIPTION_STATUS, &params).await?;
         self.flag_of(cmd::SUBSCRIPTION_STATUS, &answer.status)
     }
 
     /// cloud-pbx.md 5.7 `set_dnd`: Do-Not-Disturb on or off for `user`.
     pub async fn set_dnd(&self, user: &str, on: bool) -> Result<(), CloudPbxError> {
         let params = [("user", required("user", user)?), ("state", on.to_string())];
-        self.send(cmd::SET_DND, Method::POST, &params)
-            .await
-            .map(drop)
+        self.send(cmd::SET_DND, &params).await.map(drop)
     }
 
     /// cloud-pbx.md 5.8 `get_dnd`: whether `user` is in Do-Not-Disturb.
     pub async fn get_dnd(&self, user: &str) -> Result<bool, CloudPbxError> {
         let params = [("user", required("user", user)?)];
-        let answer: DndAnswer = self.json(cmd::GET_DND, Method::GET, &params).await?;
+        let answer: DndAnswer = self.json(cmd::GET_DND, &params).await?;
         self.flag_of(cmd::GET_DND, &answer.state)
     }
 
@@ -297,10 +291,9 @@ impl CloudPbxClient {
     async fn json<T: DeserializeOwned>(
         &self,
         command: &str,
-        method: Method,
         params: &[(&str, String)],
     ) -> Result<T, CloudPbxError> {
-        let body = self.send(command, method, params).await?;
+        let body = self.send(command, params).await?;
         serde_json::from_str(&body).map_err(|error| CloudPbxError::NotJson {
             command: command.into(),
             detail: scrub(&error.to_string(), &self.token),
@@ -308,21 +301,23 @@ impl CloudPbxClient {
         })
     }
 
-    /// Sends `cmd`, `token` and `params`; the body of a `200`, or the error its status means.
+    /// Sends `cmd`, `token` and `params` as a POST form; the body of a `200`, or the error its
+    /// status means.
+    ///
+    /// Always POST, though cloud-pbx.md 3 allows GET for the read commands: a GET carries the
+    /// token in its URL, which every proxy and web server writes to its access log; a form body
+    /// stays out of them. POST is allowed for every command.
     async fn send(
         &self,
         command: &str,
-        method: Method,
         params: &[(&str, String)],
     ) -> Result<String, CloudPbxError> {
         let mut fields: Vec<(&str, &str)> = vec![("cmd", command), ("token", &self.token)];
         fields.extend(params.iter().map(|(k, v)| (*k, v.as_str())));
-        let request = if method == Method::GET {
-            self.http.get(&self.url).query(&fields)
-        } else {
-            self.http.post(&self.url).form(&fields)
-        };
-        let response = request
+        let response = self
+            .http
+            .post(&self.url)
+            .form(&fields)
             .send()
             .await
             .map_err(|error| self.transport(command, error))?;
@@ -362,7 +357,7 @@ impl CloudPbxClient {
         }
     }
 
-    /// A transport failure, without the URL (a `GET`'s query carries the token).
+    /// A transport failure, scrubbed of the token wherever a library may have echoed it.
     fn transport(&self, command: &str, error: reqwest::Error) -> CloudPbxError {
         if error.is_timeout() {
             return CloudPbxError::Timeout {

@@ -257,7 +257,7 @@ impl McnClient {
     /// Public usage: `GET …/call_log/record?call_id=`, the recording of one call (audio, or a
     /// JSON / text link to it).
     pub async fn record(&self, call_id: &str) -> Result<Recording, McnError> {
-        let call_id = call_id.trim().trim_start_matches("mcn-record:");
+        let call_id = call_id.trim().trim_start_matches(super::RECORDING_PREFIX);
         if call_id.is_empty() {
             return Err(McnError::InvalidInput("the call id is empty".into()));
         }

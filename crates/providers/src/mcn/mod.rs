@@ -39,6 +39,12 @@ pub use webhook::{
 };
 pub use wire::{parse_call_log, parse_date, CallStatus, CallType, McnCall};
 
+/// How a call's history record points at its recording: `mcn-record:<callid>`. `call_log` says
+/// only whether a call was recorded (`has_record`); the file itself is fetched on demand with
+/// `call_log/record?call_id=` ([`McnClient::record`], `Account::recording`), which needs the
+/// account's key, so no plain link could stand in the history.
+pub const RECORDING_PREFIX: &str = "mcn-record:";
+
 /// The provider's name in `AccountConfig.provider` and in every `CallEvent` / `CallRecord`.
 pub const PROVIDER: &str = "mcn";
 

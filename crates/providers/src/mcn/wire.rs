@@ -253,7 +253,7 @@ impl McnCall {
             // Fetched on demand by `call_log/record?call_id=` (public usage).
             recording: self
                 .has_record
-                .then(|| format!("mcn-record:{}", self.callid)),
+                .then(|| format!("{}{}", super::RECORDING_PREFIX, self.callid)),
             transfer: None,
             note: None,
             answered_by: answered

@@ -5,7 +5,7 @@ use std::sync::Arc;
 
 use axum::extract::rejection::FormRejection;
 use axum::extract::{Form, State};
-use axum::http::{header, Method, StatusCode};
+use axum::http::{header, Method, StatusCode, Uri};
 use axum::response::{IntoResponse, Response};
 use axum::routing::any;
 use axum::{Json, Router};
@@ -67,6 +67,7 @@ fn param<'a>(params: &'a Params, name: &str) -> Option<&'a str> {
 async fn command(
     State(state): State<Arc<SimState>>,
     method: Method,
+    uri: Uri,
     form: Result<Form<Vec<(String, String)>>, FormRejection>,
 ) -> Response {
     let Ok(Form(pairs)) = form else {
@@ -74,7 +75,18 @@ async fn command(
     };
     let params: Params = pairs.into_iter().collect();
     let cmd = param(&params, "cmd").unwrap_or("?").to_owned();
-    *state.live().requests.entry(cmd.clone()).or_default() += 1;
+    {
+        let mut live = state.live();
+        *live.requests.entry(cmd.clone()).or_default() += 1;
+        let in_url = uri.query().is_some_and(|query| {
+            query
+                .split('&')
+                .any(|pair| pair.split('=').next() == Some("token"))
+        });
+        if in_url {
+            live.token_in_url.push(cmd.clone());
+        }
+    }
     // cloud-pbx.md 2: every request carries `token`.
     if param(&params, "token") != Some(state.config.token.as_str()) {
         return invalid_token();

@@ -168,6 +168,8 @@ struct Live {
     unsubscribed: BTreeSet<(String, String)>,
     calls_made: Vec<CallMade>,
     requests: BTreeMap<String, u32>,
+    /// The `cmd` of each request whose token came in the URL's query string.
+    token_in_url: Vec<String>,
     /// Every `set_dnd` and `subscribeOnCalls` applied, in order.
     changes: Vec<PresenceChange>,
 }
@@ -317,6 +319,12 @@ impl CloudPbxSimHandle {
     /// How many requests each `cmd` got (as sent), `?` for none.
     pub fn requests(&self) -> BTreeMap<String, u32> {
         self.state.live().requests.clone()
+    }
+
+    /// The `cmd` of each request that carried its token in the URL's query string (a GET), in
+    /// order: a URL lands in every proxy's and web server's access log, a form body does not.
+    pub fn commands_with_token_in_url(&self) -> Vec<String> {
+        self.state.live().token_in_url.clone()
     }
 
     /// Plays `scenario` in the background; see [`CloudPbxSimHandle::run`].
