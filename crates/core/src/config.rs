@@ -176,7 +176,7 @@ pub struct LanRelaySettings {
     pub client: Option<String>,
 }
 
-/// Where the Autodialer is (`shared/providers/autodialer.md`). Its key lives in the keyring
+/// Where the Autodialer is (`docs/providers/autodialer.md`). Its key lives in the keyring
 /// ([`crate::secrets::autodialer_key`]): the API puts it in the URL's path and the body, never here.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]

@@ -1,7 +1,7 @@
 //! PBX simulators: each speaks one provider's API as its spec says, so the clients in
 //! `callpop-providers` can be tested end to end and the app can be demonstrated without a PBX.
 //!
-//! A simulator is built from the provider's spec (`shared/providers/<provider>.md`), never from our
+//! A simulator is built from the provider's spec (`docs/providers/<provider>.md`), never from our
 //! client: when the two disagree, the test that talks to the simulator is the one that catches it.
 //!
 //! [`vega`] serves Vega's REST API (authorize, click-to-call, active calls, hangup, the call

@@ -1,4 +1,4 @@
-//! The Autodialer («Автодайлер», `shared/providers/autodialer.md`): an outbound dialing service
+//! The Autodialer («Автодайлер», `docs/providers/autodialer.md`): an outbound dialing service
 //! that calls lists of numbers by a scenario (a robot voice with variables) set up in its
 //! cabinet. It is not a PBX: nothing rings a manager, so it has no live cards; its calls reach
 //! history.

@@ -1,8 +1,8 @@
 //! The CRM → PBX commands (cloud-pbx.md 5): every one goes to the one URL
 //! `https://{domain}/sys/crm_api.wcgp`, selected by `cmd`, with the key in `token`.
 //!
-//! Commands the spec marks "GET / POST" are sent as `GET` with a query string; the others
-//! (`makeCall`, `subscribeOnCalls`, `set_dnd`) as `POST` with form fields. Redirects are not
+//! Every command is sent as `POST` with form fields, also those the spec allows as `GET`: a
+//! query string would put the token into access logs. Redirects are not
 //! followed: a wrong PBX name answers `301`, reported as [`CloudPbxError::WrongAddress`]. Every
 //! request has the settings' timeout.
 

@@ -1,4 +1,4 @@
-//! The CommuniGate-based cloud PBX's CRM API (`shared/providers/cloud-pbx.md`): one URL,
+//! The CommuniGate-based cloud PBX's CRM API (`docs/providers/cloud-pbx.md`): one URL,
 //! `https://{domain}/sys/crm_api.wcgp`, both ways.
 //!
 //! - [`client`]: CRM → PBX (cloud-pbx.md 5): `accounts`, `groups`, `makeCall`, `history`,

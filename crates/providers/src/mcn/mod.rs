@@ -1,4 +1,4 @@
-//! MCN Telecom's virtual PBX (ВАТС), `shared/providers/mcn-telecom.md`.
+//! MCN Telecom's virtual PBX (ВАТС), `docs/providers/mcn-telecom.md`.
 //!
 //! Two sources, marked on every item:
 //! - **the help article** ("Загрузка списка звонков через API", the seed): `GET

@@ -1,4 +1,4 @@
-//! Telediscount (`shared/providers/telediscount.md`): a hosted PBX whose CRM API is three GET
+//! Telediscount (`docs/providers/telediscount.md`): a hosted PBX whose CRM API is three GET
 //! methods under `https://my.telediscount.ru/api.php/telephony/`, keyed by `abonent_api_key`,
 //! and two GET webhooks it calls on the CRM.
 //!

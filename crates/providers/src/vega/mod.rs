@@ -1,4 +1,4 @@
-//! Vega PBX (`shared/providers/vega.md`): a Ukrainian cloud PBX with a REST API.
+//! Vega PBX (`docs/providers/vega.md`): a Ukrainian cloud PBX with a REST API.
 //!
 //! - [`wire`]: the JSON of the spec, field for field;
 //! - [`time`]: its timestamps, milliseconds by the text and seconds in the examples;

@@ -1,4 +1,4 @@
-//! An Autodialer simulator (`shared/providers/autodialer.md`).
+//! An Autodialer simulator (`docs/providers/autodialer.md`).
 //!
 //! The API, at `/{api_key}/{method}`:
 //! - `make`: `{"query": {"access_token", "data": [...]}}` as JSON; answers

@@ -1,4 +1,4 @@
-//! A cloud PBX simulator (`shared/providers/cloud-pbx.md`).
+//! A cloud PBX simulator (`docs/providers/cloud-pbx.md`).
 //!
 //! CRM → PBX (cloud-pbx.md 5), at `/sys/crm_api.wcgp`, `cmd` in the query string (GET) or the
 //! form body (POST): `accounts`, `groups`, `makeCall` (POST only), `history` (CSV, with or

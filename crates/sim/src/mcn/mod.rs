@@ -1,4 +1,4 @@
-//! An MCN Telecom virtual PBX simulator (`shared/providers/mcn-telecom.md` plus the public usage
+//! An MCN Telecom virtual PBX simulator (`docs/providers/mcn-telecom.md` plus the public usage
 //! named in issue #6), under `/v2/rest` as `https://api.mcn.ru/v2/rest`.
 //!
 //! Help article: `GET /account/{account_id}/vpbx` (a JSON array of `{vpbx_id, name}`), `GET

@@ -1,4 +1,4 @@
-//! A Telediscount simulator (`shared/providers/telediscount.md`).
+//! A Telediscount simulator (`docs/providers/telediscount.md`).
 //!
 //! CRM → Telediscount, `GET /api.php/telephony/{method}` with the key in `abonent_api_key`
 //! (or `api_key`, as the source's last examples write it: both are accepted):

@@ -1,4 +1,4 @@
-//! A Vega PBX simulator (`shared/providers/vega.md`, part B).
+//! A Vega PBX simulator (`docs/providers/vega.md`, part B).
 //!
 //! What it serves, as the spec says:
 //! - `POST /rest/security/authorize` (B.1): checks domain and API key, answers a `JSESSIONID`
