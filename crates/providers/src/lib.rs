@@ -3,7 +3,8 @@
 //!
 //! [`Account`] is the one dispatch point: it starts the right provider for an
 //! [`AccountConfig`](callpop_core::AccountConfig) and hides which one it is from the app and the
-//! CLI. A new provider is a new module plus one arm in `account.rs`.
+//! CLI. Each provider implements the [`capability`] traits its PBX offers in its own folder
+//! (`<name>/provider.rs`); a new provider is its module plus one line in [`registry`].
 //!
 //! - [`vega`]: Vega PBX (REST polling, webhooks, CRM Teler);
 //! - [`cloudpbx`]: the CommuniGate-based cloud PBX's CRM API (`crm_api.wcgp`): commands to the
@@ -27,6 +28,7 @@
 pub mod account;
 pub mod asterisk;
 pub mod autodialer;
+pub mod capability;
 pub mod cloudpbx;
 pub mod crm_edit;
 mod http;
@@ -35,6 +37,7 @@ pub mod problem;
 mod recent_keys;
 pub mod recording;
 mod redact;
+pub mod registry;
 pub mod telediscount;
 pub mod tokenless_guard;
 pub mod vega;

@@ -129,6 +129,28 @@ pub async fn fetch_plain(link: &str, timeout: Duration) -> Result<Recording, Rec
     })
 }
 
+/// The recording link a history record carries, if any (blank counts as none).
+pub(crate) fn link_of(call: &callpop_core::CallRecord) -> Option<&str> {
+    call.recording
+        .as_deref()
+        .map(str::trim)
+        .filter(|link| !link.is_empty())
+}
+
+/// The recording behind a history record's plain link (the cloud PBX, Telediscount, Asterisk:
+/// a `GET` of the link as it is), within `timeout`; "unsupported" for `provider` when the call
+/// has no recording.
+pub(crate) async fn from_history_link(
+    call: &callpop_core::CallRecord,
+    timeout: Duration,
+    provider: &str,
+) -> Result<Recording, crate::account::ProviderError> {
+    let link = link_of(call).ok_or_else(|| {
+        crate::account::ProviderError::unsupported(provider, "a recording of this call")
+    })?;
+    Ok(fetch_plain(link, timeout.max(Duration::from_millis(1))).await?)
+}
+
 /// A recording from bytes a provider's own API returned (MCN's `call_log/record`), typed as
 /// [`fetch_plain`] types what it fetches.
 pub(crate) fn from_bytes(header: Option<&str>, path: &str, bytes: Vec<u8>) -> Recording {

@@ -28,6 +28,7 @@ pub mod error;
 pub mod events;
 pub mod frame;
 pub mod lookup;
+pub(crate) mod provider;
 pub mod watcher;
 
 pub use actions::{AmiClient, DEFAULT_CONTEXT};
@@ -38,6 +39,7 @@ pub use connection::{AmiConnection, AmiSettings};
 pub use error::AsteriskError;
 pub use events::CallMapper;
 pub use frame::{AmiDecoder, AmiMessage, FrameError};
+pub use provider::KIND;
 pub use watcher::AmiCallWatcher;
 
 /// The provider's name in configs and events.

@@ -13,6 +13,7 @@
 pub mod client;
 pub mod error;
 pub mod history_csv;
+pub(crate) mod provider;
 pub mod time;
 pub mod webhook;
 pub mod wire;
@@ -22,6 +23,7 @@ pub use client::{
 };
 pub use error::CloudPbxError;
 pub use history_csv::{parse_history_csv, HistoryKind, HistoryRow};
+pub use provider::KIND;
 pub use webhook::{
     answer_contact, parse_contact, parse_event, parse_history, CloudPbxOutcome,
     CloudPbxWebhookError, CloudPbxWebhooks, ContactQuery, EventType, Fields, HistoryStatus,

@@ -25,6 +25,7 @@
 pub mod client;
 pub mod error;
 pub mod poller;
+pub(crate) mod provider;
 pub mod webhook;
 pub mod wire;
 
@@ -34,6 +35,7 @@ pub use client::{
 };
 pub use error::McnError;
 pub use poller::MissedCallsPoller;
+pub use provider::KIND;
 pub use webhook::{
     parse_webhook, webhook_fields, McnEvent, McnEventType, McnOutcome, McnWebhookError, McnWebhooks,
 };

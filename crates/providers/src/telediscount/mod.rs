@@ -19,6 +19,7 @@
 pub mod client;
 pub mod error;
 pub mod examples;
+pub(crate) mod provider;
 pub mod webhook;
 pub mod wire;
 
@@ -27,6 +28,7 @@ pub use client::{
     DEFAULT_BASE_URL,
 };
 pub use error::TelediscountError;
+pub use provider::KIND;
 pub use webhook::{
     parse_call_finished, parse_income, query_fields, CallFinished, Income, TelediscountOutcome,
     TelediscountWebhookError, TelediscountWebhooks, WebhookKind,

@@ -17,11 +17,13 @@
 
 pub mod client;
 pub mod crm;
+mod crm_edit;
 pub mod diff;
 mod error;
 pub mod examples;
 pub mod history;
 pub mod poller;
+pub(crate) mod provider;
 pub mod time;
 pub mod webhook;
 pub mod wire;
@@ -32,6 +34,7 @@ pub use diff::{SnapshotDiff, PROVIDER};
 pub use error::VegaError;
 pub use history::call_record;
 pub use poller::ActiveCallsPoller;
+pub use provider::KIND;
 pub use wire::{
     ActiveCall, Directions, HistoryCall, HistoryLeg, LastEvent, Leg, OtherLeg, VegaUser,
 };

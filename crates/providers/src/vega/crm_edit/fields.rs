@@ -10,7 +10,7 @@
 
 use callpop_core::PhoneNumber;
 
-use super::CrmDraft;
+use crate::crm_edit::CrmDraft;
 use crate::vega::crm::mapping::{is_email, phone_in, text_kind, TextKind};
 use crate::vega::crm::{to_new_contact, CrmContact, CrmField, CrmFieldValue};
 
