@@ -11,6 +11,7 @@
 //! they live in the OS keyring ([`secrets`]).
 
 pub mod auto_contact;
+pub mod backoff;
 pub mod call_filter;
 pub mod call_legs;
 pub mod config;

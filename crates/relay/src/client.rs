@@ -5,10 +5,10 @@
 
 use std::time::Duration;
 
+use callpop_core::backoff::Backoff;
 use callpop_core::secrets::Secret;
 use callpop_core::CallEvent;
 use futures_util::StreamExt;
-use rand::Rng;
 use serde::Deserialize;
 use tokio::sync::{mpsc, watch};
 use tokio_tungstenite::tungstenite::client::IntoClientRequest;
@@ -93,16 +93,15 @@ impl RelayClient {
     /// Receives events until `shutdown` is cancelled or `events`' receiver is dropped,
     /// reconnecting with backoff and jitter whenever the connection ends.
     pub async fn run(mut self, events: mpsc::Sender<CallEvent>, shutdown: CancellationToken) {
-        let mut failures: u32 = 0;
+        let mut backoff = Backoff::new(FIRST_BACKOFF, MAX_BACKOFF);
         loop {
-            let end = self.session(&events, &shutdown, &mut failures).await;
+            let end = self.session(&events, &shutdown, &mut backoff).await;
             self.connected.send_replace(false);
             match end {
                 SessionEnd::Stopped => return,
                 end => tracing::warn!("relay {}: {end}", self.url),
             }
-            failures = failures.saturating_add(1);
-            let wait = backoff(failures);
+            let wait = backoff.next_wait();
             tokio::select! {
                 _ = shutdown.cancelled() => return,
                 _ = events.closed() => return,
@@ -111,12 +110,12 @@ impl RelayClient {
         }
     }
 
-    /// One connection, from opening to its end. `failures` is reset once the relay says ready.
+    /// One connection, from opening to its end. `backoff` starts over once the relay says ready.
     async fn session(
         &mut self,
         events: &mpsc::Sender<CallEvent>,
         shutdown: &CancellationToken,
-        failures: &mut u32,
+        backoff: &mut Backoff,
     ) -> SessionEnd {
         let mut url = self.url.clone();
         if let Some(seq) = self.last_seq {
@@ -171,7 +170,7 @@ impl RelayClient {
             };
             match serde_json::from_str::<ServerMessage>(&text) {
                 Ok(ServerMessage::Ready { seq }) => {
-                    *failures = 0;
+                    backoff.reset();
                     tracing::info!("relay {}: connected at sequence {seq}", self.url);
                     self.connected.send_replace(true);
                 }
@@ -197,29 +196,13 @@ impl RelayClient {
     }
 }
 
-/// 1 s, 2 s, 4 s ... up to [`MAX_BACKOFF`], each with up to 50 % random jitter so a relay
-/// restart is not met by every desktop at the same instant.
-fn backoff(failures: u32) -> Duration {
-    let base = Duration::from_secs(1)
-        .saturating_mul(2u32.saturating_pow(failures.saturating_sub(1).min(5)))
-        .min(MAX_BACKOFF);
-    let jitter = rand::thread_rng().gen_range(0.0..0.5);
-    base.mul_f64(1.0 + jitter).min(MAX_BACKOFF)
-}
+/// The first wait after a lost connection: 1 s, 2 s, 4 s ... up to [`MAX_BACKOFF`], with
+/// jitter so a relay restart is not met by every desktop at the same instant.
+const FIRST_BACKOFF: Duration = Duration::from_secs(1);
 
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn backoff_grows_to_the_cap_with_jitter() {
-        assert!(backoff(1) >= Duration::from_secs(1) && backoff(1) < Duration::from_millis(1500));
-        assert!(backoff(3) >= Duration::from_secs(4));
-        for failures in [10, 100, u32::MAX] {
-            assert!(backoff(failures) <= MAX_BACKOFF);
-            assert!(backoff(failures) >= MAX_BACKOFF / 2);
-        }
-    }
 
     #[test]
     fn server_messages_parse() {

@@ -16,10 +16,10 @@ use std::future::Future;
 use std::sync::{Arc, RwLock};
 use std::time::Duration;
 
+use callpop_core::backoff::Backoff;
 use callpop_core::Employee;
 use futures_util::future::BoxFuture;
 use futures_util::FutureExt as _;
-use rand::Rng as _;
 use tokio::sync::Notify;
 use tokio_util::sync::CancellationToken;
 
@@ -130,7 +130,8 @@ async fn refresh(
     wake: Arc<Notify>,
     shutdown: CancellationToken,
 ) {
-    let mut failures = 0u32;
+    // Never slower than the schedule: a short interval (tests) retries within it.
+    let mut backoff = Backoff::new(FIRST_RETRY.min(source.every), source.every);
     loop {
         let fetched = tokio::select! {
             _ = shutdown.cancelled() => return,
@@ -143,20 +144,19 @@ async fn refresh(
             // without the right), and would unname every responsible until the next refresh.
             Ok(employees) if employees.is_empty() && !list.snapshot().is_empty() => {
                 tracing::warn!("the PBX listed no employees: the previous list is kept");
-                failures = 0;
+                backoff.reset();
                 source.every
             }
             Ok(employees) => {
-                if failures > 0 || employees.len() != list.snapshot().len() {
+                if backoff.failures() > 0 || employees.len() != list.snapshot().len() {
                     tracing::info!(count = employees.len(), "employee list read from the PBX");
                 }
-                failures = 0;
+                backoff.reset();
                 list.replace(employees);
                 source.every
             }
             Err(error) => {
-                failures = failures.saturating_add(1);
-                let retry = retry_after(failures, source.every);
+                let retry = backoff.next_wait();
                 tracing::warn!(
                     "the PBX's employee list could not be read ({error}): the previous list is \
                      kept; next try in {} s",
@@ -173,32 +173,9 @@ async fn refresh(
     }
 }
 
-/// [`FIRST_RETRY`], doubled per further failure, with up to 50 % random jitter (several relays
-/// behind one PBX do not all retry at the same instant), never longer than `every`.
-fn retry_after(failures: u32, every: Duration) -> Duration {
-    let base = FIRST_RETRY.saturating_mul(2u32.saturating_pow(failures.saturating_sub(1).min(16)));
-    let jitter = rand::thread_rng().gen_range(0.0..0.5);
-    base.mul_f64(1.0 + jitter).min(every)
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn retries_back_off_with_jitter_up_to_the_interval() {
-        let every = Duration::from_secs(600);
-        let first = retry_after(1, every);
-        assert!(first >= FIRST_RETRY && first < FIRST_RETRY.mul_f64(1.5));
-        assert!(retry_after(3, every) >= FIRST_RETRY * 4);
-        for failures in [8, 100, u32::MAX] {
-            assert_eq!(retry_after(failures, every), every);
-        }
-        assert_eq!(
-            retry_after(1, Duration::from_millis(20)),
-            Duration::from_millis(20)
-        );
-    }
 
     #[test]
     fn a_snapshot_outlives_a_replacement() {

@@ -6,6 +6,7 @@
 use std::collections::HashSet;
 use std::time::Duration;
 
+pub use callpop_core::backoff::Backoff;
 use callpop_core::{CallEvent, CallRecord};
 use chrono::{FixedOffset, Utc};
 use tokio::sync::{mpsc, watch};
@@ -202,39 +203,5 @@ impl AmiCallWatcher {
             }
             Err(error) => tracing::warn!(%error, "skipping an AMI Cdr event"),
         }
-    }
-}
-
-/// Exponential backoff with full jitter: each wait is random in [start, current cap], the cap
-/// doubling up to `max`, so many desktops reconnecting to one restarted PBX spread out.
-#[derive(Debug, Clone)]
-pub struct Backoff {
-    start: Duration,
-    max: Duration,
-    cap: Duration,
-}
-
-impl Backoff {
-    /// Starts at `start`, never waits longer than `max`.
-    pub fn new(start: Duration, max: Duration) -> Backoff {
-        Backoff {
-            start,
-            max: max.max(start),
-            cap: start,
-        }
-    }
-
-    /// The next wait.
-    pub fn next_wait(&mut self) -> Duration {
-        let low = self.start.as_millis() as u64;
-        let high = (self.cap.as_millis() as u64).max(low);
-        let wait = Duration::from_millis(rand::Rng::gen_range(&mut rand::thread_rng(), low..=high));
-        self.cap = (self.cap * 2).min(self.max);
-        wait
-    }
-
-    /// After a success: start over.
-    pub fn reset(&mut self) {
-        self.cap = self.start;
     }
 }

@@ -7,6 +7,7 @@
 use std::collections::HashSet;
 use std::time::Duration;
 
+use callpop_core::backoff::Backoff;
 use callpop_core::{CallEvent, CallState, Direction, PhoneNumber};
 use chrono::{DateTime, Utc};
 use tokio::sync::mpsc;
@@ -96,7 +97,7 @@ impl MissedCallsPoller {
     /// Polls until `shutdown` is cancelled or `events`' receiver is dropped. A failed poll is
     /// logged and retried after a wait that doubles with each failure, up to [`MAX_BACKOFF`].
     pub async fn run(mut self, events: mpsc::Sender<CallEvent>, shutdown: CancellationToken) {
-        let mut failures: u32 = 0;
+        let mut backoff = Backoff::new(self.interval, MAX_BACKOFF);
         loop {
             let result = tokio::select! {
                 _ = shutdown.cancelled() => return,
@@ -105,7 +106,7 @@ impl MissedCallsPoller {
             };
             let wait = match result {
                 Ok(new) => {
-                    failures = 0;
+                    backoff.reset();
                     for event in new {
                         if events.send(event).await.is_err() {
                             return;
@@ -114,12 +115,7 @@ impl MissedCallsPoller {
                     self.interval
                 }
                 Err(error) => {
-                    failures = failures.saturating_add(1);
-                    let factor = 2u32.saturating_pow(failures.min(16));
-                    let wait = self
-                        .interval
-                        .saturating_mul(factor)
-                        .min(MAX_BACKOFF.max(self.interval));
+                    let wait = backoff.next_wait();
                     tracing::warn!(%error, retry_in_s = wait.as_secs(), "polling MCN's call_log failed");
                     wait
                 }

@@ -3,6 +3,7 @@
 
 use std::time::Duration;
 
+use callpop_core::backoff::Backoff;
 use callpop_core::CallEvent;
 use tokio::sync::mpsc;
 use tokio_util::sync::CancellationToken;
@@ -54,7 +55,7 @@ impl ActiveCallsPoller {
     /// back to `interval` after a success. Nothing is lost meanwhile: the next good snapshot is
     /// compared with the last good one.
     pub async fn run(mut self, events: mpsc::Sender<CallEvent>, shutdown: CancellationToken) {
-        let mut failures: u32 = 0;
+        let mut backoff = Backoff::new(self.interval, self.max_backoff);
         loop {
             let result = tokio::select! {
                 _ = shutdown.cancelled() => return,
@@ -63,10 +64,10 @@ impl ActiveCallsPoller {
             };
             let wait = match result {
                 Ok(snapshot) => {
-                    if failures > 0 {
-                        tracing::info!(failures, "Vega answers again");
+                    if backoff.failures() > 0 {
+                        tracing::info!(failures = backoff.failures(), "Vega answers again");
                     }
-                    failures = 0;
+                    backoff.reset();
                     for event in self.diff.apply(&snapshot, chrono::Utc::now()) {
                         tokio::select! {
                             _ = shutdown.cancelled() => return,
@@ -80,8 +81,7 @@ impl ActiveCallsPoller {
                     self.interval
                 }
                 Err(error) => {
-                    failures = failures.saturating_add(1);
-                    let wait = backoff(self.interval, failures, self.max_backoff);
+                    let wait = backoff.next_wait();
                     tracing::warn!(%error, retry_in_ms = wait.as_millis() as u64, "polling Vega's active calls failed");
                     wait
                 }
@@ -95,24 +95,9 @@ impl ActiveCallsPoller {
     }
 }
 
-/// `interval` × 2^failures, capped at `max`.
-fn backoff(interval: Duration, failures: u32, max: Duration) -> Duration {
-    let factor = 2u32.saturating_pow(failures.min(16));
-    interval.saturating_mul(factor).min(max)
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn backoff_doubles_and_stops_at_the_cap() {
-        let second = Duration::from_secs(1);
-        let cap = Duration::from_secs(30);
-        let waits: Vec<u64> = (1..=7).map(|n| backoff(second, n, cap).as_secs()).collect();
-        assert_eq!(waits, [2, 4, 8, 16, 30, 30, 30]);
-        assert_eq!(backoff(second, u32::MAX, cap), cap);
-    }
 
     #[test]
     fn a_zero_interval_is_raised_to_the_minimum() {
