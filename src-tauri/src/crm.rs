@@ -1,7 +1,7 @@
 //! What the CRM editor (`ui/crm.js`) may ask: a contact to edit, save, delete; a batch upload
 //! of directory contacts; a contact's notes. Each command is a thin call into
-//! `callpop_providers::crm_edit`, which also brings the directory in line; after every change
-//! the windows get a `contacts-changed` event so the contact list shows it.
+//! `callpop_providers::crm_edit`, which also brings the directory in line; the editor then
+//! redraws the contact list beside it (`ui/crm.js`).
 //! Errors reach the editor in the user's language (`user_error`).
 
 use std::sync::Arc;
@@ -9,7 +9,7 @@ use std::sync::Arc;
 use callpop_core::Store;
 use callpop_providers::crm_edit::{CrmDraft, CrmNoteView, CrmRecord, CrmSaved, UploadReport};
 use callpop_providers::Account;
-use tauri::{AppHandle, Emitter, State};
+use tauri::State;
 
 use crate::contacts::ContactRow;
 use crate::state::AppState;
@@ -24,13 +24,6 @@ fn connected(state: &AppState) -> Result<(Arc<Account>, Arc<Store>), String> {
     let account = account.ok_or_else(user_error::not_connected)?;
     let store = state.store().ok_or_else(user_error::directory_not_open)?;
     Ok((account, store))
-}
-
-/// Tells the windows that the directory changed.
-fn changed(app: &AppHandle) {
-    if let Err(error) = app.emit("contacts-changed", ()) {
-        tracing::debug!(%error, "contacts-changed not sent");
-    }
 }
 
 /// Directory contact `contact_id` as the CRM has it now (as the directory has it when it is not
@@ -76,7 +69,6 @@ pub async fn crm_employees(state: State<'_, AppState>) -> Result<Vec<Responsible
 /// Adds `draft` to the CRM; `link`: the local directory contact it was written from.
 #[tauri::command]
 pub async fn crm_create(
-    app: AppHandle,
     state: State<'_, AppState>,
     draft: CrmDraft,
     link: Option<i64>,
@@ -86,14 +78,12 @@ pub async fn crm_create(
         .create_crm_contact(&store, &draft, link)
         .await
         .map_err(|e| user_error::describe(&e))?;
-    changed(&app);
     Ok(saved)
 }
 
 /// Saves `draft` over directory contact `contact_id`'s CRM record.
 #[tauri::command]
 pub async fn crm_update(
-    app: AppHandle,
     state: State<'_, AppState>,
     contact_id: i64,
     draft: CrmDraft,
@@ -103,23 +93,17 @@ pub async fn crm_update(
         .update_crm_contact(&store, contact_id, &draft)
         .await
         .map_err(|e| user_error::describe(&e))?;
-    changed(&app);
     Ok(saved)
 }
 
 /// Deletes directory contact `contact_id` from the CRM and the directory.
 #[tauri::command]
-pub async fn crm_delete(
-    app: AppHandle,
-    state: State<'_, AppState>,
-    contact_id: i64,
-) -> Result<(), String> {
+pub async fn crm_delete(state: State<'_, AppState>, contact_id: i64) -> Result<(), String> {
     let (account, store) = connected(&state)?;
     account
         .delete_crm_contact(&store, contact_id)
         .await
         .map_err(|e| user_error::describe(&e))?;
-    changed(&app);
     Ok(())
 }
 
@@ -137,7 +121,6 @@ pub fn crm_upload_candidates(state: State<'_, AppState>) -> Result<Vec<ContactRo
 /// already there that the upload leaves out.
 #[tauri::command]
 pub async fn crm_upload(
-    app: AppHandle,
     state: State<'_, AppState>,
     contact_ids: Vec<i64>,
     merge: bool,
@@ -147,7 +130,6 @@ pub async fn crm_upload(
         .upload_to_crm(&store, &contact_ids, merge)
         .await
         .map_err(|e| user_error::describe(&e))?;
-    changed(&app);
     Ok(report)
 }
 

@@ -14,7 +14,7 @@ use callpop_core::dial_link::number_from_link;
 use callpop_core::{Config, PhoneNumber};
 use serde::Serialize;
 use tauri::plugin::TauriPlugin;
-use tauri::{AppHandle, Emitter, Manager, Wry};
+use tauri::{AppHandle, Manager, Wry};
 use tauri_plugin_global_shortcut::{GlobalShortcutExt, Shortcut, ShortcutState};
 
 use crate::locale::{self, Language};
@@ -25,8 +25,6 @@ use crate::state::AppState;
 /// in terminals and opens the browsers' inspector; no desktop (GNOME, KDE, Xfce, Windows, macOS)
 /// binds Ctrl+Alt+Shift+C.
 pub const DEFAULT_HOTKEY: &str = "CommandOrControl+Alt+Shift+C";
-/// Event carrying the [`HotkeyStatus`] after each [`apply`].
-pub const HOTKEY_EVENT: &str = "hotkey";
 /// Digits a number found inside other text needs at least (shorter runs are amounts, times).
 const MIN_DIGITS_IN_TEXT: usize = 7;
 /// How much of a clipboard without a number the message quotes.
@@ -116,8 +114,7 @@ pub fn apply(app: &AppHandle) {
             }
         }
     };
-    *state.status.lock().expect("hotkey lock") = status.clone();
-    let _ = app.emit(HOTKEY_EVENT, status);
+    *state.status.lock().expect("hotkey lock") = status;
 }
 
 /// Which hotkey is in effect, or why none is.

@@ -558,3 +558,19 @@ async fn an_mcn_recording_is_saved_to_a_file_from_the_history() {
         "the recording of that call"
     );
 }
+
+/// The relay's config asks for an unguessable `secret_path` per tokenless provider; the CLI
+/// makes one, as its doc says.
+#[test]
+fn relay_new_secret_prints_a_fresh_url_safe_secret_each_time() {
+    let home = tempfile::tempdir().unwrap();
+    let secret = |home: &Path| {
+        let out = run(cli(home).args(["relay", "new-secret"]));
+        assert!(out.status.success(), "{}", text(&out.stderr));
+        text(&out.stdout).trim().to_owned()
+    };
+    let first = secret(home.path());
+    assert_eq!(first.len(), 64, "{first}");
+    assert!(first.chars().all(|c| c.is_ascii_hexdigit()), "{first}");
+    assert_ne!(first, secret(home.path()));
+}

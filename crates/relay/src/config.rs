@@ -146,7 +146,7 @@ pub struct VegaSettings {
 pub struct TokenlessSettings {
     /// The provider's addresses or CIDR blocks (none of their specs publishes them: ask them).
     pub allowed_ips: Vec<String>,
-    /// The unguessable path segment (`callpop-cli relay` prints a fresh one on request; at
+    /// The unguessable path segment (`callpop-cli relay new-secret` prints a fresh one; at
     /// least 32 URL-safe characters).
     pub secret_path: String,
 }
@@ -316,6 +316,14 @@ impl fmt::Debug for ClientToken {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str("ClientToken(***)")
     }
+}
+
+/// A fresh `secret_path` for a provider whose webhooks carry no token: 256 random bits from
+/// the OS as 64 hex digits (URL-safe, nothing to guess from).
+pub fn new_secret_path() -> String {
+    let mut bytes = [0u8; 32];
+    OsRng.fill_bytes(&mut bytes);
+    bytes.iter().map(|b| format!("{b:02x}")).collect()
 }
 
 /// A new client: a fresh random token (256 bits from the OS) and the entry to add to the file,

@@ -46,8 +46,9 @@ pub mod ws;
 
 pub use client::RelayClient;
 pub use config::{
-    issue_client_token, AsteriskSettings, ClientEntry, ClientToken, CloudPbxSettings, ConfigError,
-    RateLimitSettings, RelayConfig, TlsSettings, TokenHash, TokenlessSettings, VegaSettings,
+    issue_client_token, new_secret_path, AsteriskSettings, ClientEntry, ClientToken,
+    CloudPbxSettings, ConfigError, RateLimitSettings, RelayConfig, TlsSettings, TokenHash,
+    TokenlessSettings, VegaSettings,
 };
 pub use embedded::{start_embedded, EmbeddedError};
 pub use employees::{EmployeeList, EmployeeRefresh, EmployeeSource};

@@ -5,7 +5,7 @@ use std::process::ExitCode;
 use std::sync::Arc;
 
 use anyhow::Context as _;
-use callpop_relay::{issue_client_token, EmployeeSource, Relay, RelayConfig};
+use callpop_relay::{issue_client_token, new_secret_path, EmployeeSource, Relay, RelayConfig};
 use tokio_util::sync::CancellationToken;
 
 use crate::context::{self, AccountFlags};
@@ -37,6 +37,9 @@ enum Action {
         #[arg(long = "group")]
         groups: Vec<String>,
     },
+    /// Print a fresh `secret_path` for a provider whose webhooks carry no token (Vega,
+    /// Telediscount, MCN, the Autodialer, Asterisk): 64 random hex digits.
+    NewSecret,
 }
 
 /// Runs the relay until Ctrl-C, or adds a client.
@@ -45,6 +48,10 @@ pub async fn run(flags: &AccountFlags, args: Args) -> anyhow::Result<ExitCode> {
         Action::Run => serve(flags, &args.config).await,
         Action::AddClient { name, ext, groups } => {
             add_client(&args.config, &name, ext.as_deref(), &groups)
+        }
+        Action::NewSecret => {
+            println!("{}", new_secret_path());
+            Ok(ExitCode::SUCCESS)
         }
     }
 }
