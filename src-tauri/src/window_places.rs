@@ -127,7 +127,14 @@ pub fn on_window_event(window: &Window, event: &WindowEvent) {
     tauri::async_runtime::spawn(async move {
         tokio::time::sleep(QUIET_BEFORE_SAVE).await;
         if app.state::<WindowPlaces>().changes.load(Ordering::SeqCst) == change {
-            save(&app);
+            // On the main thread: the plugin holds its lock while it asks each window where it
+            // is, and from another thread each question waits for the main thread — which,
+            // when it is making a window just then (the settings opening), waits for that lock
+            // to restore the new window's place. The app froze for good.
+            let on_main = app.clone();
+            if let Err(e) = app.run_on_main_thread(move || save(&on_main)) {
+                tracing::warn!("cannot save where the windows are: {e}");
+            }
         }
     });
 }
