@@ -165,6 +165,16 @@ impl TokenlessGuard {
     }
 }
 
+impl crate::webhook::WebhookGate for TokenlessGuard {
+    fn admit(&self, request: &WebhookRequest) -> Result<(), WebhookReply> {
+        self.check(request).map_err(|refusal| refusal.reply())
+    }
+
+    fn max_body_bytes(&self) -> usize {
+        TokenlessGuard::max_body_bytes(self)
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -8,11 +8,13 @@
 //! - [`config`]: [`RelayConfig`], the TOML file: listen address, Vega's webhook settings, and the
 //!   desktops allowed in ([`ClientEntry`]: a name, an extension, groups and only the *hash* of
 //!   the client's token, which [`issue_client_token`] makes);
-//! - [`server`]: [`Relay`], the axum routes: `POST /vega/{*rest}` (vega.md part A; the peer
-//!   address comes from the socket, the body is read up to the guard's limit), `POST /cloudpbx`,
-//!   `GET /healthz`, `GET /ws`. [`Relay::serve`] runs them, over HTTP or HTTPS, until a
-//!   [`CancellationToken`] is cancelled; every webhook route is listed in one function and sits
-//!   behind the per-source rate limit (`rate_limit`, governor) and the request timeout;
+//! - [`server`]: [`Relay`], the axum routes: every PBX's webhooks from the route table in
+//!   `webhooks` (one line per provider: path, methods, the provider's
+//!   [`WebhookHandler`](callpop_providers::webhook::WebhookHandler) when the config has its
+//!   section; one generic handler serves them all, behind the per-source rate limit and the
+//!   request timeout), `GET /healthz`, `GET /ws`. [`Relay::serve`] runs them, over HTTP or
+//!   HTTPS, until a [`CancellationToken`] is cancelled. What the routes share (`state`) is a
+//!   leaf module, so `server → webhooks, ws → state` has no cycle;
 //! - [`tls`]: HTTPS with rustls (ring): the PEM certificate and key from the config, and the
 //!   listener that does the handshakes;
 //! - [`employees`]: [`EmployeeList`], the PBX's employees the look-ups name responsible managers
@@ -25,7 +27,8 @@
 //! - [`client`]: [`RelayClient`], the desktop's side: reconnects with backoff and jitter,
 //!   resumes from its last sequence number, hands events on like a polling provider.
 //!
-//! Flow: `POST /vega/<secret>` → `VegaWebhooks::handle` → [`PublishEvents::publish`] →
+//! Flow: `POST /vega/<secret>` → the gate → `VegaWebhooks` (as a `WebhookHandler`) →
+//! [`PublishEvents::publish`] →
 //! [`EventHub`] logs → each connected client's [`Subscription`] → `{"type":"event",...}`.
 //!
 //! [`CallEvent`]: callpop_core::CallEvent
@@ -40,8 +43,9 @@ pub mod employees;
 pub mod hub;
 mod rate_limit;
 pub mod server;
+mod state;
 pub mod tls;
-mod tokenless;
+mod webhooks;
 pub mod ws;
 
 pub use client::RelayClient;

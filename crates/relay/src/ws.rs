@@ -31,7 +31,7 @@ use serde::Deserialize;
 use tokio::sync::OwnedSemaphorePermit;
 
 use crate::hub::{Delivery, Subscription};
-use crate::server::{json_error, AppState};
+use crate::state::{json_error, AppState};
 
 /// WebSocket close code: policy violation (RFC 6455 7.4.1), for a failed hello.
 const POLICY_VIOLATION: u16 = 1008;

@@ -89,3 +89,35 @@ fn text(status: u16, body: &str) -> WebhookReply {
         body: body.to_owned(),
     }
 }
+
+/// The caller-name look-up as a webhook route: every address may ask (the token in the query
+/// is the proof, checked by [`caller_name_reply`]); there is no body to read.
+pub struct CallerNameLookup {
+    token: Secret,
+}
+
+impl CallerNameLookup {
+    /// Answers requests carrying `token`.
+    pub fn new(token: Secret) -> CallerNameLookup {
+        CallerNameLookup { token }
+    }
+}
+
+impl crate::webhook::WebhookHandler for CallerNameLookup {
+    fn provider(&self) -> &'static str {
+        "Asterisk look-up"
+    }
+
+    fn gate(&self) -> std::sync::Arc<dyn crate::webhook::WebhookGate> {
+        std::sync::Arc::new(crate::webhook::OpenGate { max_body_bytes: 0 })
+    }
+
+    fn handle(
+        &mut self,
+        request: &crate::webhook::WebhookRequest,
+        context: &crate::webhook::WebhookContext<'_>,
+    ) -> crate::webhook::Handled {
+        let query = request.path.split_once('?').map_or("", |(_, query)| query);
+        crate::webhook::Handled::reply(caller_name_reply(context.store, &self.token, query))
+    }
+}

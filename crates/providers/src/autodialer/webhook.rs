@@ -469,6 +469,34 @@ impl AutodialerWebhook {
     }
 }
 
+/// The robot's finished call goes to the shared history; the Autodialer sends no live events.
+impl crate::webhook::WebhookHandler for AutodialerWebhook {
+    fn provider(&self) -> &'static str {
+        "Autodialer"
+    }
+
+    fn gate(&self) -> std::sync::Arc<dyn crate::webhook::WebhookGate> {
+        std::sync::Arc::new(self.guard.clone())
+    }
+
+    fn handle(
+        &mut self,
+        request: &WebhookRequest,
+        context: &crate::webhook::WebhookContext<'_>,
+    ) -> crate::webhook::Handled {
+        let outcome = AutodialerWebhook::handle(self, request, context.now);
+        crate::webhook::Handled {
+            reply: outcome.reply,
+            events: Vec::new(),
+            calls: outcome
+                .result
+                .into_iter()
+                .map(|result| result.record)
+                .collect(),
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -636,3 +636,32 @@ impl CloudPbxWebhooks {
         direction
     }
 }
+
+/// Every address may call: the proof is `crm_token` in the body, which
+/// [`CloudPbxWebhooks::handle`] checks in constant time.
+impl crate::webhook::WebhookHandler for CloudPbxWebhooks {
+    fn provider(&self) -> &'static str {
+        "cloud PBX"
+    }
+
+    fn gate(&self) -> std::sync::Arc<dyn crate::webhook::WebhookGate> {
+        std::sync::Arc::new(crate::webhook::OpenGate {
+            max_body_bytes: MAX_BODY_BYTES,
+        })
+    }
+
+    fn handle(
+        &mut self,
+        request: &WebhookRequest,
+        context: &crate::webhook::WebhookContext<'_>,
+    ) -> crate::webhook::Handled {
+        let outcome =
+            CloudPbxWebhooks::handle(self, request, context.store, context.employees, context.now);
+        // cloud-pbx.md 4.1: the call as the PBX recorded it, for the shared history.
+        crate::webhook::Handled {
+            reply: outcome.reply,
+            events: outcome.events,
+            calls: outcome.record.into_iter().collect(),
+        }
+    }
+}

@@ -295,3 +295,26 @@ impl McnWebhooks {
         outcome
     }
 }
+
+impl crate::webhook::WebhookHandler for McnWebhooks {
+    fn provider(&self) -> &'static str {
+        "MCN"
+    }
+
+    fn gate(&self) -> std::sync::Arc<dyn crate::webhook::WebhookGate> {
+        std::sync::Arc::new(self.guard.clone())
+    }
+
+    fn handle(
+        &mut self,
+        request: &WebhookRequest,
+        context: &crate::webhook::WebhookContext<'_>,
+    ) -> crate::webhook::Handled {
+        let outcome = McnWebhooks::handle(self, request, context.now);
+        crate::webhook::Handled {
+            reply: outcome.reply,
+            events: outcome.events,
+            calls: Vec::new(),
+        }
+    }
+}

@@ -367,3 +367,26 @@ fn kind_of(path: &str, fields: &[(String, String)]) -> WebhookKind {
         _ => WebhookKind::Income,
     }
 }
+
+impl crate::webhook::WebhookHandler for TelediscountWebhooks {
+    fn provider(&self) -> &'static str {
+        "Telediscount"
+    }
+
+    fn gate(&self) -> std::sync::Arc<dyn crate::webhook::WebhookGate> {
+        std::sync::Arc::new(self.guard.clone())
+    }
+
+    fn handle(
+        &mut self,
+        request: &WebhookRequest,
+        context: &crate::webhook::WebhookContext<'_>,
+    ) -> crate::webhook::Handled {
+        let outcome = TelediscountWebhooks::handle(self, request, context.now);
+        crate::webhook::Handled {
+            reply: outcome.reply,
+            events: outcome.events,
+            calls: outcome.record.into_iter().collect(),
+        }
+    }
+}

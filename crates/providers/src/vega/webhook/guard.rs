@@ -271,6 +271,24 @@ pub fn masked_path(path: &str) -> String {
         .join("/")
 }
 
+impl crate::webhook::WebhookGate for WebhookGuard {
+    fn admit(&self, request: &WebhookRequest) -> Result<(), crate::webhook::WebhookReply> {
+        self.check(request).map_err(|error| error.reply())
+    }
+
+    fn max_body_bytes(&self) -> usize {
+        self.max_body_bytes
+    }
+
+    fn too_large(&self, declared: usize) -> crate::webhook::WebhookReply {
+        WebhookError::TooLarge {
+            size: declared,
+            limit: self.max_body_bytes,
+        }
+        .reply()
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

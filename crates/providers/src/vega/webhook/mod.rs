@@ -175,3 +175,38 @@ impl VegaWebhooks {
         }
     }
 }
+
+impl crate::webhook::WebhookHandler for VegaWebhooks {
+    fn provider(&self) -> &'static str {
+        "Vega"
+    }
+
+    fn gate(&self) -> std::sync::Arc<dyn crate::webhook::WebhookGate> {
+        std::sync::Arc::new(self.guard.clone())
+    }
+
+    fn handle(
+        &mut self,
+        request: &WebhookRequest,
+        context: &crate::webhook::WebhookContext<'_>,
+    ) -> crate::webhook::Handled {
+        let outcome =
+            VegaWebhooks::handle(self, request, context.store, context.employees, context.now);
+        // vega.md A.3: UTM tags are kept with their call for the history to show.
+        for record in outcome.utm.iter().flat_map(|batch| batch.records.values()) {
+            let saved = context.store.save_utm_tags(
+                crate::vega::PROVIDER,
+                &record.call_parent_uuid,
+                &record.tags(),
+            );
+            if let Err(error) = saved {
+                tracing::error!(call = %record.call_parent_uuid, "Vega UTM tags not saved: {error}");
+            }
+        }
+        crate::webhook::Handled {
+            reply: outcome.reply,
+            events: outcome.events,
+            calls: Vec::new(),
+        }
+    }
+}
