@@ -1,4 +1,4 @@
-//! What the HTTP clients of the cloud PBX, Telediscount, MCN and the Autodialer set up and read
+//! What the HTTP clients of Vega, the cloud PBX, Telediscount, MCN and the Autodialer set up and read
 //! the same way: the base URL checked, a client that never waits forever nor follows a
 //! redirect, and a transport failure told without the URL (it may carry the key).
 

@@ -40,6 +40,7 @@ mod redact;
 pub mod registry;
 pub mod telediscount;
 pub mod tokenless_guard;
+pub mod transport;
 pub mod vega;
 pub mod webhook;
 

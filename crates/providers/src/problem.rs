@@ -101,11 +101,10 @@ impl HasProblem for VegaError {
             VegaError::Unauthorized { .. } => Problem::KeyRejected,
             VegaError::Forbidden { .. } => Problem::NotAllowed,
             VegaError::Http { status, .. } => by_status(*status),
-            VegaError::Timeout { .. } => Problem::TimedOut,
             VegaError::NotJson { .. } => Problem::UnexpectedAnswer,
             // Accepted the key yet no session: not Vega at that address.
             VegaError::NoSessionCookie { .. } => Problem::WrongAddress,
-            VegaError::Network { .. } => Problem::Unreachable,
+            VegaError::Transport(e) => e.problem(),
             VegaError::TooManyPages { .. } => Problem::UnexpectedAnswer,
             VegaError::NotFound { .. } => Problem::NotFound,
             VegaError::InvalidSettings(_) => Problem::Settings,
@@ -124,8 +123,7 @@ impl HasProblem for CloudPbxError {
             CloudPbxError::Http { status, .. } => by_status(*status),
             CloudPbxError::NotJson { .. } => Problem::UnexpectedAnswer,
             CloudPbxError::BadCsv { .. } => Problem::UnexpectedAnswer,
-            CloudPbxError::Timeout { .. } => Problem::TimedOut,
-            CloudPbxError::Network { .. } => Problem::Unreachable,
+            CloudPbxError::Transport(e) => e.problem(),
             CloudPbxError::InvalidSettings(_) => Problem::Settings,
             CloudPbxError::InvalidInput(_) => Problem::BadInput,
         }
@@ -142,8 +140,7 @@ impl HasProblem for TelediscountError {
             TelediscountError::Http { status, .. } => by_status(*status),
             TelediscountError::NotJson { .. } => Problem::UnexpectedAnswer,
             TelediscountError::TooLarge { .. } => Problem::TooLarge,
-            TelediscountError::Timeout { .. } => Problem::TimedOut,
-            TelediscountError::Network { .. } => Problem::Unreachable,
+            TelediscountError::Transport(e) => e.problem(),
             TelediscountError::InvalidSettings(_) => Problem::Settings,
             TelediscountError::InvalidInput(_) => Problem::BadInput,
         }
@@ -161,8 +158,7 @@ impl HasProblem for McnError {
             McnError::Server { .. } => Problem::ServerFailed,
             McnError::NotJson { .. } => Problem::UnexpectedAnswer,
             McnError::TooLarge { .. } => Problem::TooLarge,
-            McnError::Timeout { .. } => Problem::TimedOut,
-            McnError::Network { .. } => Problem::Unreachable,
+            McnError::Transport(e) => e.problem(),
             McnError::InvalidSettings(_) => Problem::Settings,
             McnError::InvalidInput(_) => Problem::BadInput,
         }
@@ -216,8 +212,7 @@ impl HasProblem for AutodialerError {
             AutodialerError::NotJson { .. } => Problem::UnexpectedAnswer,
             AutodialerError::NotAccepted { .. } => Problem::Refused,
             AutodialerError::PartlySent { .. } => Problem::PartlySent,
-            AutodialerError::Timeout { .. } => Problem::TimedOut,
-            AutodialerError::Network { .. } => Problem::Unreachable,
+            AutodialerError::Transport(e) => e.problem(),
             AutodialerError::InvalidSettings(_) => Problem::Settings,
             AutodialerError::MissingField { .. } => Problem::BadInput,
             AutodialerError::InvalidInput(_) => Problem::BadInput,
@@ -273,6 +268,7 @@ mod tests {
     use std::time::Duration;
 
     use super::*;
+    use crate::transport::{Peer, TransportError};
 
     #[test]
     fn a_refused_key_is_key_rejected_at_every_provider() {
@@ -320,15 +316,17 @@ mod tests {
     fn network_failures_and_timeouts_are_told_apart() {
         let timeout = Duration::from_secs(5);
         let unreachable: [ProviderError; 4] = [
-            VegaError::Network {
-                base_url: "https://a.pbx.vega.ua".into(),
+            VegaError::Transport(TransportError::Network {
+                peer: Peer::account("the PBX"),
+                url: "https://a.pbx.vega.ua".into(),
                 detail: "connection refused".into(),
-            }
+            })
             .into(),
-            CloudPbxError::Network {
+            CloudPbxError::Transport(TransportError::Network {
+                peer: Peer::account("the PBX"),
                 url: "https://pbx".into(),
-                detail: "dns".into(),
-            }
+                detail: "connection refused".into(),
+            })
             .into(),
             AsteriskError::Connect {
                 addr: "127.0.0.1:5038".into(),
@@ -341,20 +339,23 @@ mod tests {
             assert_eq!(error.problem(), Problem::Unreachable, "{error}");
         }
         let timed_out: [ProviderError; 4] = [
-            VegaError::Timeout {
-                endpoint: "GET /rest/calls".into(),
+            VegaError::Transport(TransportError::Timeout {
+                peer: Peer::account("the PBX"),
+                request: "GET /rest/calls".into(),
                 timeout,
-            }
+            })
             .into(),
-            TelediscountError::Timeout {
-                method: "outcome",
+            TelediscountError::Transport(TransportError::Timeout {
+                peer: Peer::account("the PBX"),
+                request: "outcome".into(),
                 timeout,
-            }
+            })
             .into(),
-            McnError::Timeout {
-                call: "call_log",
+            McnError::Transport(TransportError::Timeout {
+                peer: Peer::account("the PBX"),
+                request: "call_log".into(),
                 timeout,
-            }
+            })
             .into(),
             RecordingError::Timeout {
                 link: "https://pbx/rec.mp3".into(),
@@ -468,10 +469,11 @@ mod tests {
         let partly = AutodialerError::PartlySent {
             sent: 500,
             summary: "500 lines".into(),
-            source: Box::new(AutodialerError::Timeout {
-                method: "make",
+            source: Box::new(AutodialerError::Transport(TransportError::Timeout {
+                peer: Peer::account("the Autodialer"),
+                request: "make".into(),
                 timeout: Duration::from_secs(10),
-            }),
+            })),
         };
         assert_eq!(partly.problem(), Problem::PartlySent);
         assert_eq!(

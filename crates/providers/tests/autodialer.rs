@@ -2,6 +2,7 @@
 //! batches with merged reports, required fields, `newcall`, `cdr` into history, every failure
 //! the user must be able to tell apart, and the webhook (spec payloads, replays, hostile input).
 
+use callpop_providers::transport::TransportError;
 use std::net::SocketAddr;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
@@ -255,7 +256,10 @@ async fn every_failure_is_a_distinct_error_that_never_shows_the_key() {
         .await
         .unwrap_err();
     assert!(
-        matches!(error, AutodialerError::Timeout { .. }),
+        matches!(
+            error,
+            AutodialerError::Transport(TransportError::Timeout { .. })
+        ),
         "{error:?}"
     );
     sim.set_fault(None);
@@ -282,7 +286,10 @@ async fn every_failure_is_a_distinct_error_that_never_shows_the_key() {
     );
     let error = nobody.cdr(&query).await.unwrap_err();
     assert!(
-        matches!(error, AutodialerError::Network { .. }),
+        matches!(
+            error,
+            AutodialerError::Transport(TransportError::Network { .. })
+        ),
         "{error:?}"
     );
     assert!(!error.to_string().contains(KEY), "{error}");

@@ -1,5 +1,6 @@
 //! The cloud PBX client against the simulator: every CRM → PBX command of cloud-pbx.md 5.
 
+use callpop_providers::transport::TransportError;
 use std::time::Duration;
 
 use callpop_core::secrets::Secret;
@@ -294,7 +295,13 @@ async fn an_unreachable_pbx_is_a_network_error() {
     )
     .unwrap();
     let error = pbx.accounts().await.unwrap_err();
-    assert!(matches!(error, CloudPbxError::Network { .. }), "{error}");
+    assert!(
+        matches!(
+            error,
+            CloudPbxError::Transport(TransportError::Network { .. })
+        ),
+        "{error}"
+    );
     assert!(!error.to_string().contains("secret-token"), "{error}");
 }
 

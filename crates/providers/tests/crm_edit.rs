@@ -3,6 +3,7 @@
 //! Ukrainian and Russian labels kept, the directory → CRM → sync round trip, and failures
 //! (4xx, 5xx, a timeout, an expired session) in words.
 
+use callpop_providers::transport::TransportError;
 use std::time::Duration;
 
 use callpop_core::secrets::Secret;
@@ -395,7 +396,7 @@ async fn failures_come_back_in_words_and_an_expired_session_is_renewed() {
         .update_crm_contact(&store, contact.id, &edited)
         .await
     {
-        Err(error @ ProviderError::Vega(VegaError::Timeout { .. })) => {
+        Err(error @ ProviderError::Vega(VegaError::Transport(TransportError::Timeout { .. }))) => {
             assert!(error.to_string().contains("did not answer"), "{error}")
         }
         other => panic!("expected a timeout, got {other:?}"),

@@ -1,6 +1,7 @@
 //! The MCN Telecom client and missed-call poller against the simulator: the article's vpbx
 //! list and `call_log`, the public-usage recordings and `outbound_call`, and every failure.
 
+use callpop_providers::transport::TransportError;
 use std::time::Duration;
 
 use callpop_core::secrets::Secret;
@@ -268,7 +269,7 @@ async fn server_errors_garbage_and_hangs_are_told_apart() {
     sim.inject(Fault::Hang(Duration::from_secs(5)));
     assert!(matches!(
         pbx.call_log(day(1), day(1)).await.unwrap_err(),
-        McnError::Timeout { .. }
+        McnError::Transport(TransportError::Timeout { .. })
     ));
     assert_eq!(pbx.call_log(day(1), day(1)).await.unwrap().len(), 2);
 }

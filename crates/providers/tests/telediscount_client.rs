@@ -1,6 +1,7 @@
 //! The Telediscount client against the simulator: `outcome`, `get_calls` with every filter,
 //! `get_record`, and every way a request fails.
 
+use callpop_providers::transport::TransportError;
 use std::time::Duration;
 
 use callpop_core::secrets::Secret;
@@ -250,7 +251,10 @@ async fn server_errors_garbage_and_hangs_are_told_apart() {
     sim.inject(Fault::Hang(Duration::from_secs(5)));
     let error = pbx.get_calls(&CallFilter::default()).await.unwrap_err();
     assert!(
-        matches!(error, TelediscountError::Timeout { .. }),
+        matches!(
+            error,
+            TelediscountError::Transport(TransportError::Timeout { .. })
+        ),
         "{error}"
     );
     assert!(!error.to_string().contains(EXAMPLE_KEY));
@@ -275,7 +279,8 @@ async fn nothing_listening_is_a_network_error() {
     assert!(
         matches!(
             error,
-            TelediscountError::Network { .. } | TelediscountError::Timeout { .. }
+            TelediscountError::Transport(TransportError::Network { .. })
+                | TelediscountError::Transport(TransportError::Timeout { .. })
         ),
         "{error}"
     );

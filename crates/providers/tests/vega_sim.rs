@@ -1,5 +1,6 @@
 //! The Vega client and poller against the Vega simulator, over real HTTP on 127.0.0.1.
 
+use callpop_providers::transport::TransportError;
 use std::time::Duration;
 
 use callpop_core::{CallEvent, CallState, Direction, PhoneNumber};
@@ -393,7 +394,7 @@ async fn each_kind_of_failure_is_its_own_error() {
     }
     sim.inject_faults(Fault::Hang, 1);
     match client.active_calls().await {
-        Err(error @ VegaError::Timeout { .. }) => {
+        Err(error @ VegaError::Transport(TransportError::Timeout { .. })) => {
             assert!(error.to_string().contains("0.3 s"), "{error}")
         }
         other => panic!("expected Timeout, got {other:?}"),
@@ -417,7 +418,10 @@ async fn nothing_listening_is_a_network_error_naming_the_address() {
         .authorize()
         .await
         .unwrap_err();
-    assert!(matches!(error, VegaError::Network { .. }), "{error:?}");
+    assert!(
+        matches!(error, VegaError::Transport(TransportError::Network { .. })),
+        "{error:?}"
+    );
     assert!(error.to_string().contains(&addr.to_string()), "{error}");
 }
 

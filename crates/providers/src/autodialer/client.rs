@@ -20,10 +20,12 @@ use serde_json::{json, Map, Value};
 
 use super::cdr::{CdrEntry, CdrQuery};
 use super::error::AutodialerError;
+use super::error::PEER;
 use super::job::{batches, wire_phone, DialOptions, DialRecord};
 use super::report::{BatchReport, MakeReport, SendReport};
 use crate::http;
 use crate::redact::{excerpt, scrub};
+use crate::transport::TransportError;
 
 /// Where and how to reach the Autodialer. The key is handed to [`AutodialerClient::new`] alone.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -324,17 +326,15 @@ impl AutodialerClient {
 
     /// A transport failure, without the URL (it carries the key).
     fn transport(&self, method: &'static str, error: reqwest::Error) -> AutodialerError {
-        if error.is_timeout() {
-            return AutodialerError::Timeout {
-                method,
-                timeout: self.timeout,
-            };
-        }
-        let detail = http::transport_detail(error);
-        AutodialerError::Network {
-            url: self.base.to_string(),
-            detail: scrub(&detail, self.key.expose()),
-        }
+        TransportError::of(
+            PEER,
+            method,
+            self.base.as_ref(),
+            self.timeout,
+            error,
+            self.key.expose(),
+        )
+        .into()
     }
 }
 

@@ -2,7 +2,14 @@
 //! carries the key: it is part of every URL and of `make`'s body, so quoted answers are cut short
 //! and scrubbed of it, and URLs are shown without it.
 
-use std::time::Duration;
+use crate::transport::{Peer, TransportError};
+
+/// The PBX as messages name it.
+pub(crate) const PEER: Peer = Peer {
+    name: "the Autodialer",
+    timeout_setting: "timeout_ms in the [autodialer] section",
+    address_setting: "base_url",
+};
 
 /// A failed request to the Autodialer (`make`, `newcall`, `cdr`), or a request refused before it
 /// was sent.
@@ -85,26 +92,9 @@ pub enum AutodialerError {
         /// Why the next batch failed.
         source: Box<AutodialerError>,
     },
-    /// No answer within the timeout.
-    #[error(
-        "the Autodialer did not answer `{method}` within {} s; check the network, or raise \
-         timeout_ms in the [autodialer] section",
-        timeout.as_secs_f64()
-    )]
-    Timeout {
-        /// The method that was called.
-        method: &'static str,
-        /// The timeout in force.
-        timeout: Duration,
-    },
-    /// The connection failed (DNS, refused, TLS, reset).
-    #[error("cannot reach the Autodialer at {url}: {detail}; check base_url and the network")]
-    Network {
-        /// The base URL (without the key).
-        url: String,
-        /// What failed.
-        detail: String,
-    },
+    /// No answer in time, or no connection at all.
+    #[error(transparent)]
+    Transport(#[from] TransportError),
     /// The settings cannot work.
     #[error("the Autodialer settings are not usable: {0}")]
     InvalidSettings(String),

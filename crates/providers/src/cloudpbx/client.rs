@@ -15,11 +15,13 @@ use reqwest::StatusCode;
 use serde::de::DeserializeOwned;
 
 use super::error::CloudPbxError;
+use super::error::PEER;
 use super::history_csv::{parse_history_csv, HistoryRow};
 use super::time::format_wire;
 use super::wire::{cmd, flag, make_call_id, DndAnswer, PbxAccount, PbxGroup, SubscriptionAnswer};
 use crate::http;
 use crate::redact::{excerpt, scrub};
+use crate::transport::TransportError;
 
 /// The API's path on the PBX's host (cloud-pbx.md 2).
 pub const API_PATH: &str = "/sys/crm_api.wcgp";
@@ -359,17 +361,15 @@ impl CloudPbxClient {
 
     /// A transport failure, scrubbed of the token wherever a library may have echoed it.
     fn transport(&self, command: &str, error: reqwest::Error) -> CloudPbxError {
-        if error.is_timeout() {
-            return CloudPbxError::Timeout {
-                command: command.into(),
-                timeout: self.timeout,
-            };
-        }
-        let detail = http::transport_detail(error);
-        CloudPbxError::Network {
-            url: self.url.clone(),
-            detail: scrub(&detail, &self.token),
-        }
+        TransportError::of(
+            PEER,
+            command,
+            &self.url.clone(),
+            self.timeout,
+            error,
+            &self.token,
+        )
+        .into()
     }
 }
 

@@ -1,7 +1,10 @@
 //! What can go wrong talking to the cloud PBX, in words a user can act on. No message ever
 //! carries the token: quoted answers are cut short and scrubbed of it.
 
-use std::time::Duration;
+use crate::transport::{Peer, TransportError};
+
+/// The PBX as messages name it.
+pub(crate) const PEER: Peer = Peer::account("the cloud PBX");
 
 /// A failed request to the cloud PBX (`crm_api.wcgp`).
 #[derive(Debug, thiserror::Error)]
@@ -76,26 +79,9 @@ pub enum CloudPbxError {
         /// What is wrong with it.
         detail: String,
     },
-    /// No answer within the timeout.
-    #[error(
-        "the cloud PBX did not answer `{command}` within {} s; check the network, or raise \
-         timeout_ms in the [account] section of the config file",
-        timeout.as_secs_f64()
-    )]
-    Timeout {
-        /// The `cmd` that was sent.
-        command: String,
-        /// The timeout in force.
-        timeout: Duration,
-    },
-    /// The connection failed (DNS, refused, TLS, reset).
-    #[error("cannot reach the cloud PBX at {url}: {detail}; check the address and the network")]
-    Network {
-        /// Where the request went.
-        url: String,
-        /// What failed.
-        detail: String,
-    },
+    /// No answer in time, or no connection at all.
+    #[error(transparent)]
+    Transport(#[from] TransportError),
     /// The settings cannot work.
     #[error("the cloud PBX settings are not usable: {0}")]
     InvalidSettings(String),

@@ -14,10 +14,12 @@ use serde_json::{json, Value};
 use tokio::sync::OnceCell;
 
 use super::error::McnError;
+use super::error::PEER;
 use super::wire::{list_of, moscow_date, parse_call_log, text, McnCall};
 use crate::http;
 use crate::recording::CappedReadError;
 use crate::redact::excerpt;
+use crate::transport::TransportError;
 
 /// Public usage: the API's base.
 pub const DEFAULT_BASE_URL: &str = "https://api.mcn.ru/v2/rest";
@@ -483,17 +485,15 @@ impl McnClient {
     }
 
     fn transport(&self, call: &'static str, error: reqwest::Error) -> McnError {
-        if error.is_timeout() {
-            return McnError::Timeout {
-                call,
-                timeout: self.timeout,
-            };
-        }
-        let detail = http::transport_detail(error);
-        McnError::Network {
-            url: self.base.clone(),
-            detail: excerpt(&detail, &self.token),
-        }
+        TransportError::of(
+            PEER,
+            call,
+            &self.base.clone(),
+            self.timeout,
+            error,
+            &self.token,
+        )
+        .into()
     }
 }
 

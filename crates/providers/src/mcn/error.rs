@@ -1,7 +1,10 @@
 //! What can go wrong talking to MCN Telecom's API, in words a user can act on. No message
 //! carries the token.
 
-use std::time::Duration;
+use crate::transport::{Peer, TransportError};
+
+/// The PBX as messages name it.
+pub(crate) const PEER: Peer = Peer::account("MCN Telecom");
 
 /// A failed request to MCN Telecom.
 #[derive(Debug, thiserror::Error)]
@@ -67,26 +70,9 @@ pub enum McnError {
         /// The limit.
         limit: usize,
     },
-    /// No answer within the timeout.
-    #[error(
-        "MCN Telecom did not answer `{call}` within {} s; check the network, or raise \
-         timeout_ms in the [account] section of the config file",
-        timeout.as_secs_f64()
-    )]
-    Timeout {
-        /// The call made.
-        call: &'static str,
-        /// The timeout in force.
-        timeout: Duration,
-    },
-    /// The connection failed.
-    #[error("cannot reach MCN Telecom at {url}: {detail}; check the address and the network")]
-    Network {
-        /// The base URL.
-        url: String,
-        /// What failed.
-        detail: String,
-    },
+    /// No answer in time, or no connection at all.
+    #[error(transparent)]
+    Transport(#[from] TransportError),
     /// The settings cannot work.
     #[error("the MCN Telecom settings are not usable: {0}")]
     InvalidSettings(String),

@@ -12,10 +12,12 @@ use reqwest::StatusCode;
 use serde_json::Value;
 
 use super::error::TelediscountError;
+use super::error::PEER;
 use super::wire::{is_sip_account, parse_calls, sip_key, TdCall};
 use crate::http;
 use crate::recording::CappedReadError;
 use crate::redact::{excerpt, scrub};
+use crate::transport::TransportError;
 
 /// Telediscount's cabinet and API host (telediscount.md).
 pub const DEFAULT_BASE_URL: &str = "https://my.telediscount.ru";
@@ -370,17 +372,15 @@ impl TelediscountClient {
 
     /// A transport failure, without the URL (its query carries the key).
     fn transport(&self, method: &'static str, error: reqwest::Error) -> TelediscountError {
-        if error.is_timeout() {
-            return TelediscountError::Timeout {
-                method,
-                timeout: self.timeout,
-            };
-        }
-        let detail = http::transport_detail(error);
-        TelediscountError::Network {
-            url: self.url.clone(),
-            detail: scrub(&detail, &self.key),
-        }
+        TransportError::of(
+            PEER,
+            method,
+            &self.url.clone(),
+            self.timeout,
+            error,
+            &self.key,
+        )
+        .into()
     }
 }
 

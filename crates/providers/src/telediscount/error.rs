@@ -2,7 +2,10 @@
 //! the query string (telediscount.md), so no message ever carries a URL or the key: quoted
 //! answers are cut short and scrubbed of it.
 
-use std::time::Duration;
+use crate::transport::{Peer, TransportError};
+
+/// The PBX as messages name it.
+pub(crate) const PEER: Peer = Peer::account("Telediscount");
 
 /// A failed request to Telediscount's API.
 #[derive(Debug, thiserror::Error)]
@@ -72,26 +75,9 @@ pub enum TelediscountError {
         /// The limit in bytes.
         limit: usize,
     },
-    /// No answer within the timeout.
-    #[error(
-        "Telediscount did not answer `{method}` within {} s; check the network, or raise \
-         timeout_ms in the [account] section of the config file",
-        timeout.as_secs_f64()
-    )]
-    Timeout {
-        /// The method that was called.
-        method: &'static str,
-        /// The timeout in force.
-        timeout: Duration,
-    },
-    /// The connection failed (DNS, refused, TLS, reset).
-    #[error("cannot reach Telediscount at {url}: {detail}; check the address and the network")]
-    Network {
-        /// The API's base address (no query, no key).
-        url: String,
-        /// What failed.
-        detail: String,
-    },
+    /// No answer in time, or no connection at all.
+    #[error(transparent)]
+    Transport(#[from] TransportError),
     /// The settings cannot work.
     #[error("the Telediscount settings are not usable: {0}")]
     InvalidSettings(String),

@@ -31,7 +31,8 @@ use reqwest::{RequestBuilder, Response, StatusCode, Url};
 
 use callpop_core::Employee;
 
-use super::error::{causes, VegaError};
+use super::error::VegaError;
+use super::error::PEER;
 use super::wire::{
     ActiveCall, AuthorizeRequest, Directions, HistoryCall, MakeCallAnswer, MakeCallRequest,
     VegaUser,
@@ -41,6 +42,7 @@ use crate::recording::{
     audio_type, content_type_of, read_capped, CappedReadError, Recording, MAX_RECORDING_BYTES,
 };
 use crate::redact::{excerpt, scrub};
+use crate::transport::TransportError;
 
 /// The session cookie's name (vega.md B.1).
 const SESSION_COOKIE: &str = "JSESSIONID";
@@ -427,7 +429,7 @@ impl VegaClient {
                 )))
             }
             Err(CappedReadError::Transport(error)) => {
-                return Err(self.transport_error(&error, RECORDING))
+                return Err(self.transport_error(error, RECORDING))
             }
         };
         Ok(Recording {
@@ -740,7 +742,7 @@ impl VegaClient {
         request
             .send()
             .await
-            .map_err(|error| self.transport_error(&error, endpoint))
+            .map_err(|error| self.transport_error(error, endpoint))
     }
 
     pub(super) async fn body_text(
@@ -751,7 +753,7 @@ impl VegaClient {
         response
             .text()
             .await
-            .map_err(|error| self.transport_error(&error, endpoint))
+            .map_err(|error| self.transport_error(error, endpoint))
     }
 
     /// The body of a 2xx answer; any other status is an [`VegaError::Http`] quoting the body.
@@ -789,18 +791,18 @@ impl VegaClient {
         excerpt(text, &self.inner.api_key)
     }
 
-    fn transport_error(&self, error: &reqwest::Error, endpoint: &str) -> VegaError {
-        if error.is_timeout() {
-            VegaError::Timeout {
-                endpoint: endpoint.to_owned(),
-                timeout: self.inner.settings.timeout,
-            }
-        } else {
-            VegaError::Network {
-                base_url: self.inner.base_url.clone(),
-                detail: scrub(&causes(error), &self.inner.api_key),
-            }
-        }
+    fn transport_error(&self, error: reqwest::Error, endpoint: &str) -> VegaError {
+        let inner = &self.inner;
+        let timeout = inner.settings.timeout;
+        TransportError::of(
+            PEER,
+            endpoint,
+            &inner.base_url,
+            timeout,
+            error,
+            &inner.api_key,
+        )
+        .into()
     }
 }
 

@@ -1,7 +1,10 @@
 //! What can go wrong talking to Vega, in words a user can act on. No message ever carries the
 //! API key: bodies quoted from the server are cut short and scrubbed of it.
 
-use std::time::Duration;
+use crate::transport::{Peer, TransportError};
+
+/// Vega as messages name it.
+pub(crate) const PEER: Peer = Peer::account("Vega");
 
 /// A failed request to Vega.
 #[derive(Debug, thiserror::Error)]
@@ -39,18 +42,9 @@ pub enum VegaError {
         /// The start of Vega's answer.
         body: String,
     },
-    /// No answer within the configured timeout.
-    #[error(
-        "Vega did not answer {endpoint} within {} s; check the network, or raise \
-         timeout_ms in the [account] section of the config file",
-        timeout.as_secs_f64()
-    )]
-    Timeout {
-        /// The request.
-        endpoint: String,
-        /// The timeout in force.
-        timeout: Duration,
-    },
+    /// No answer in time, or no connection at all.
+    #[error(transparent)]
+    Transport(#[from] TransportError),
     /// The answer is not the JSON vega.md describes.
     #[error("Vega's answer to {endpoint} is not the JSON its API describes ({detail}); it begins: {excerpt:?}")]
     NotJson {
@@ -66,14 +60,6 @@ pub enum VegaError {
     NoSessionCookie {
         /// Where the request went.
         base_url: String,
-    },
-    /// The connection failed (DNS, refused, TLS, reset).
-    #[error("cannot reach Vega at {base_url}: {detail}; check the address and the network")]
-    Network {
-        /// Where the request went.
-        base_url: String,
-        /// What failed.
-        detail: String,
     },
     /// A history kept coming back in full pages far beyond any real account's size.
     #[error(
@@ -98,22 +84,6 @@ pub enum VegaError {
     /// A request's arguments are unusable (an empty number to call, ...).
     #[error("{0}")]
     InvalidInput(String),
-}
-
-/// The chain of causes of an error, on one line: reqwest's own message alone says little
-/// ("error sending request for url ...").
-pub(crate) fn causes(error: &(dyn std::error::Error + 'static)) -> String {
-    let mut text = error.to_string();
-    let mut source = error.source();
-    while let Some(cause) = source {
-        let line = cause.to_string();
-        if !text.contains(&line) {
-            text.push_str(": ");
-            text.push_str(&line);
-        }
-        source = cause.source();
-    }
-    text
 }
 
 #[cfg(test)]
