@@ -8,17 +8,14 @@ use chrono::{DateTime, Utc};
 use tokio::sync::mpsc;
 use tokio_util::sync::CancellationToken;
 
-use crate::asterisk::AsteriskError;
 use crate::capability::{
     CallHistory, ClickToCall, CrmSync, Departments, Dnd, Employees, Hangup, Provider,
 };
-use crate::cloudpbx::{CloudPbxError, PbxGroup};
-use crate::mcn::McnError;
+use crate::cloudpbx::PbxGroup;
+use crate::pbx_error::PbxError;
 use crate::recording::{Recording, RecordingError};
 use crate::registry;
-use crate::telediscount::TelediscountError;
 use crate::vega::crm::{ContactNote, SyncError, SyncReport};
-use crate::vega::VegaError;
 
 /// What can go wrong talking to a provider, in words a user can act on.
 #[derive(Debug, thiserror::Error)]
@@ -40,21 +37,9 @@ pub enum ProviderError {
     /// The arguments make no sense (a period that ends before it starts...).
     #[error("{0}")]
     InvalidInput(String),
-    /// Vega said no, or could not be reached.
+    /// The PBX said no, or could not be reached: its own error, with its own sentence.
     #[error(transparent)]
-    Vega(#[from] VegaError),
-    /// The cloud PBX said no, or could not be reached.
-    #[error(transparent)]
-    CloudPbx(#[from] CloudPbxError),
-    /// Telediscount said no, or could not be reached.
-    #[error(transparent)]
-    Telediscount(#[from] TelediscountError),
-    /// MCN Telecom said no, or could not be reached.
-    #[error(transparent)]
-    Mcn(#[from] McnError),
-    /// Asterisk's manager interface said no, or could not be reached.
-    #[error(transparent)]
-    Asterisk(#[from] AsteriskError),
+    Pbx(PbxError),
     /// The local directory could not be read or written.
     #[error("cannot use the contact directory: {0}")]
     Store(#[from] StoreError),
@@ -67,6 +52,14 @@ pub enum ProviderError {
 }
 
 impl ProviderError {
+    /// The PBX's own error, when it is a `T` (`VegaError`, `McnError`...).
+    pub fn pbx<T: std::error::Error + 'static>(&self) -> Option<&T> {
+        match self {
+            ProviderError::Pbx(error) => error.downcast_ref(),
+            _ => None,
+        }
+    }
+
     /// `provider` does not offer `action`.
     pub(crate) fn unsupported(provider: &str, action: &'static str) -> ProviderError {
         ProviderError::Unsupported {
@@ -79,7 +72,7 @@ impl ProviderError {
 impl From<SyncError> for ProviderError {
     fn from(error: SyncError) -> ProviderError {
         match error {
-            SyncError::Vega(error) => ProviderError::Vega(error),
+            SyncError::Vega(error) => error.into(),
             SyncError::Store(error) => ProviderError::Store(error),
         }
     }

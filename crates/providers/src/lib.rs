@@ -33,6 +33,7 @@ pub mod cloudpbx;
 pub mod crm_edit;
 mod http;
 pub mod mcn;
+pub mod pbx_error;
 pub mod problem;
 mod recent_keys;
 pub mod recording;

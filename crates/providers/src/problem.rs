@@ -3,19 +3,14 @@
 //! it in the user's language while the provider's own English sentence stays the detail.
 //!
 //! Every variant of every error is matched by name, with no catch-all: a new variant does not
-//! compile until someone decides what kind of problem it is.
+//! compile until someone decides what kind of problem it is. Each provider sorts its own error
+//! (`impl HasProblem` next to its error enum); here are the errors every provider shares.
 
 use callpop_core::config::ConfigError;
 use callpop_core::secrets::SecretError;
 use callpop_core::StoreError;
 
-use crate::asterisk::{AsteriskError, FrameError};
-use crate::autodialer::AutodialerError;
-use crate::cloudpbx::CloudPbxError;
-use crate::mcn::McnError;
 use crate::recording::RecordingError;
-use crate::telediscount::TelediscountError;
-use crate::vega::VegaError;
 use crate::ProviderError;
 
 /// The kind of a failure, provider-neutral: what happened, which says what to do.
@@ -67,12 +62,14 @@ pub trait HasProblem {
     fn problem(&self) -> Problem;
 }
 
-/// An HTTP status no variant names: the PBX's fault when 5xx, a refusal otherwise.
-fn by_status(status: u16) -> Problem {
-    if status >= 500 {
-        Problem::ServerFailed
-    } else {
-        Problem::Refused
+impl Problem {
+    /// An HTTP status no variant names: the PBX's fault when 5xx, a refusal otherwise.
+    pub(crate) fn by_status(status: u16) -> Problem {
+        if status >= 500 {
+            Problem::ServerFailed
+        } else {
+            Problem::Refused
+        }
     }
 }
 
@@ -83,139 +80,10 @@ impl HasProblem for ProviderError {
             ProviderError::NoUser => Problem::NoUser,
             ProviderError::Unsupported { .. } => Problem::NotOffered,
             ProviderError::InvalidInput(_) => Problem::BadInput,
-            ProviderError::Vega(e) => e.problem(),
-            ProviderError::CloudPbx(e) => e.problem(),
-            ProviderError::Telediscount(e) => e.problem(),
-            ProviderError::Mcn(e) => e.problem(),
-            ProviderError::Asterisk(e) => e.problem(),
+            ProviderError::Pbx(e) => e.problem(),
             ProviderError::Store(e) => e.problem(),
             ProviderError::Recording(e) => e.problem(),
             ProviderError::CrmRefused(_) => Problem::Refused,
-        }
-    }
-}
-
-impl HasProblem for VegaError {
-    fn problem(&self) -> Problem {
-        match self {
-            VegaError::Unauthorized { .. } => Problem::KeyRejected,
-            VegaError::Forbidden { .. } => Problem::NotAllowed,
-            VegaError::Http { status, .. } => by_status(*status),
-            VegaError::NotJson { .. } => Problem::UnexpectedAnswer,
-            // Accepted the key yet no session: not Vega at that address.
-            VegaError::NoSessionCookie { .. } => Problem::WrongAddress,
-            VegaError::Transport(e) => e.problem(),
-            VegaError::TooManyPages { .. } => Problem::UnexpectedAnswer,
-            VegaError::NotFound { .. } => Problem::NotFound,
-            VegaError::InvalidSettings(_) => Problem::Settings,
-            VegaError::InvalidInput(_) => Problem::BadInput,
-        }
-    }
-}
-
-impl HasProblem for CloudPbxError {
-    fn problem(&self) -> Problem {
-        match self {
-            CloudPbxError::Unauthorized { .. } => Problem::KeyRejected,
-            CloudPbxError::InvalidParameters { .. } => Problem::Refused,
-            CloudPbxError::WrongAddress { .. } => Problem::WrongAddress,
-            CloudPbxError::Server { .. } => Problem::ServerFailed,
-            CloudPbxError::Http { status, .. } => by_status(*status),
-            CloudPbxError::NotJson { .. } => Problem::UnexpectedAnswer,
-            CloudPbxError::BadCsv { .. } => Problem::UnexpectedAnswer,
-            CloudPbxError::Transport(e) => e.problem(),
-            CloudPbxError::InvalidSettings(_) => Problem::Settings,
-            CloudPbxError::InvalidInput(_) => Problem::BadInput,
-        }
-    }
-}
-
-impl HasProblem for TelediscountError {
-    fn problem(&self) -> Problem {
-        match self {
-            TelediscountError::Unauthorized { .. } => Problem::KeyRejected,
-            TelediscountError::Refused { .. } => Problem::Refused,
-            TelediscountError::NotFound { .. } => Problem::NotFound,
-            TelediscountError::Server { .. } => Problem::ServerFailed,
-            TelediscountError::Http { status, .. } => by_status(*status),
-            TelediscountError::NotJson { .. } => Problem::UnexpectedAnswer,
-            TelediscountError::TooLarge { .. } => Problem::TooLarge,
-            TelediscountError::Transport(e) => e.problem(),
-            TelediscountError::InvalidSettings(_) => Problem::Settings,
-            TelediscountError::InvalidInput(_) => Problem::BadInput,
-        }
-    }
-}
-
-impl HasProblem for McnError {
-    fn problem(&self) -> Problem {
-        match self {
-            McnError::Unauthorized { .. } => Problem::KeyRejected,
-            McnError::NotFound { .. } => Problem::NotFound,
-            // The account number is wrong, or its PBX is not switched on.
-            McnError::NoVpbx { .. } => Problem::Settings,
-            McnError::Refused { .. } => Problem::Refused,
-            McnError::Server { .. } => Problem::ServerFailed,
-            McnError::NotJson { .. } => Problem::UnexpectedAnswer,
-            McnError::TooLarge { .. } => Problem::TooLarge,
-            McnError::Transport(e) => e.problem(),
-            McnError::InvalidSettings(_) => Problem::Settings,
-            McnError::InvalidInput(_) => Problem::BadInput,
-        }
-    }
-}
-
-impl HasProblem for AsteriskError {
-    fn problem(&self) -> Problem {
-        match self {
-            AsteriskError::BadAddress(_) => Problem::Settings,
-            AsteriskError::NoLogin => Problem::Settings,
-            AsteriskError::Connect { .. } => Problem::Unreachable,
-            AsteriskError::Timeout { .. } => Problem::TimedOut,
-            AsteriskError::NotAmi { .. } => Problem::WrongAddress,
-            AsteriskError::LoginRejected { .. } => Problem::KeyRejected,
-            AsteriskError::ActionFailed { .. } => Problem::Refused,
-            AsteriskError::Closed => Problem::Unreachable,
-            AsteriskError::Frame(e) => e.problem(),
-            AsteriskError::Io(_) => Problem::Unreachable,
-            AsteriskError::BadAriUrl(_) => Problem::Settings,
-            AsteriskError::UnknownSetting { .. } => Problem::Settings,
-            AsteriskError::AriUnreachable { .. } => Problem::Unreachable,
-            AsteriskError::AriLoginRejected { .. } => Problem::KeyRejected,
-            AsteriskError::AriStatus { status, .. } => by_status(*status),
-            AsteriskError::AriWebSocket { .. } => Problem::Unreachable,
-            AsteriskError::NotOverAri(_) => Problem::NotOffered,
-            AsteriskError::Unexpected { .. } => Problem::UnexpectedAnswer,
-        }
-    }
-}
-
-impl HasProblem for FrameError {
-    fn problem(&self) -> Problem {
-        match self {
-            // Endless lines or fields: whatever is at that port does not speak AMI.
-            FrameError::LineTooLong => Problem::WrongAddress,
-            FrameError::TooManyFields => Problem::WrongAddress,
-            FrameError::LineBreakInField(_) => Problem::BadInput,
-        }
-    }
-}
-
-impl HasProblem for AutodialerError {
-    fn problem(&self) -> Problem {
-        match self {
-            AutodialerError::Unauthorized { .. } => Problem::KeyRejected,
-            // The key is part of the path: a wrong key and a wrong address both end here.
-            AutodialerError::WrongAddress { .. } => Problem::WrongAddress,
-            AutodialerError::Refused { .. } => Problem::Refused,
-            AutodialerError::Server { .. } => Problem::ServerFailed,
-            AutodialerError::NotJson { .. } => Problem::UnexpectedAnswer,
-            AutodialerError::NotAccepted { .. } => Problem::Refused,
-            AutodialerError::PartlySent { .. } => Problem::PartlySent,
-            AutodialerError::Transport(e) => e.problem(),
-            AutodialerError::InvalidSettings(_) => Problem::Settings,
-            AutodialerError::MissingField { .. } => Problem::BadInput,
-            AutodialerError::InvalidInput(_) => Problem::BadInput,
         }
     }
 }
@@ -225,7 +93,7 @@ impl HasProblem for RecordingError {
         match self {
             RecordingError::BadLink(_) => Problem::UnexpectedAnswer,
             RecordingError::Http { status: 404, .. } => Problem::NotFound,
-            RecordingError::Http { status, .. } => by_status(*status),
+            RecordingError::Http { status, .. } => Problem::by_status(*status),
             RecordingError::TooLarge { .. } => Problem::TooLarge,
             RecordingError::Timeout { .. } => Problem::TimedOut,
             RecordingError::Network { .. } => Problem::Unreachable,
@@ -268,7 +136,13 @@ mod tests {
     use std::time::Duration;
 
     use super::*;
+    use crate::asterisk::AsteriskError;
+    use crate::autodialer::AutodialerError;
+    use crate::cloudpbx::CloudPbxError;
+    use crate::mcn::McnError;
+    use crate::telediscount::TelediscountError;
     use crate::transport::{Peer, TransportError};
+    use crate::vega::VegaError;
 
     #[test]
     fn a_refused_key_is_key_rejected_at_every_provider() {

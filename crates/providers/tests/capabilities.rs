@@ -169,7 +169,7 @@ async fn check_crm_edit(provider: &str, account: &Account, store: &Store) {
         );
         if offered {
             assert!(
-                matches!(result, Err(ProviderError::Vega(_))),
+                matches!(&result, Err(error) if error.pbx::<callpop_providers::vega::VegaError>().is_some()),
                 "{provider}: {action} is offered, so it must reach the PBX, got {result:?}"
             );
         }

@@ -385,10 +385,7 @@ async fn a_wrong_token_is_reported_at_start() {
     .err()
     .unwrap();
     assert!(
-        matches!(
-            error,
-            ProviderError::CloudPbx(CloudPbxError::Unauthorized { .. })
-        ),
+        matches!(error.pbx(), Some(CloudPbxError::Unauthorized { .. })),
         "{error}"
     );
 }

@@ -383,7 +383,7 @@ async fn failures_come_back_in_words_and_an_expired_session_is_renewed() {
 
     sim.crm().inject_faults(Fault::ServerError, 1);
     match account.crm_contact_for(&store, contact.id).await {
-        Err(error @ ProviderError::Vega(VegaError::Http { status: 500, .. })) => {
+        Err(error) if matches!(error.pbx(), Some(VegaError::Http { status: 500, .. })) => {
             let message = error.to_string();
             assert!(message.contains("HTTP 500"), "{message}");
             assert!(!message.contains(KEY));
@@ -396,7 +396,12 @@ async fn failures_come_back_in_words_and_an_expired_session_is_renewed() {
         .update_crm_contact(&store, contact.id, &edited)
         .await
     {
-        Err(error @ ProviderError::Vega(VegaError::Transport(TransportError::Timeout { .. }))) => {
+        Err(error)
+            if matches!(
+                error.pbx(),
+                Some(VegaError::Transport(TransportError::Timeout { .. }))
+            ) =>
+        {
             assert!(error.to_string().contains("did not answer"), "{error}")
         }
         other => panic!("expected a timeout, got {other:?}"),
@@ -413,15 +418,21 @@ async fn failures_come_back_in_words_and_an_expired_session_is_renewed() {
     let gone = in_directory(&store, "+79101234567", "UA");
     delete_in_vega(&sim, 85492).await;
     match account.update_crm_contact(&store, gone.id, &edited).await {
-        Err(error @ ProviderError::Vega(VegaError::NotFound { .. })) => {
+        Err(error) if matches!(error.pbx(), Some(VegaError::NotFound { .. })) => {
             assert_eq!(error.to_string(), "Vega has no CRM contact 85492")
         }
         other => panic!("expected NotFound, got {other:?}"),
     }
-    match account.add_crm_note(&store, gone.id, "привіт").await {
-        Err(ProviderError::Vega(VegaError::Http {
+    match account
+        .add_crm_note(&store, gone.id, "привіт")
+        .await
+        .as_ref()
+        .err()
+        .and_then(ProviderError::pbx)
+    {
+        Some(VegaError::Http {
             status: 400, body, ..
-        })) => {
+        }) => {
             assert!(body.contains("No contact"), "{body}")
         }
         other => panic!("expected HTTP 400, got {other:?}"),

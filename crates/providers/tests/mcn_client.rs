@@ -394,8 +394,8 @@ async fn the_account_polls_calls_and_reads_history() {
     )
     .await;
     assert!(matches!(
-        wrong,
-        Err(ProviderError::Mcn(McnError::Unauthorized { .. }))
+        wrong.as_ref().err().and_then(ProviderError::pbx),
+        Some(McnError::Unauthorized { .. })
     ));
     let account = Account::start(
         &config,

@@ -342,10 +342,8 @@ async fn the_account_checks_the_key_calls_and_reads_history() {
     )
     .await;
     assert!(matches!(
-        wrong,
-        Err(ProviderError::Telediscount(
-            TelediscountError::Unauthorized { .. }
-        ))
+        wrong.as_ref().err().and_then(ProviderError::pbx),
+        Some(TelediscountError::Unauthorized { .. })
     ));
     let account = Account::start(&config, &Secret::new(EXAMPLE_KEY), "RU", tx, shutdown)
         .await

@@ -139,8 +139,14 @@ async fn a_synced_contact_shows_its_crm_notes_newest_first_with_authors() {
 
     // The CRM no longer has the contact: Vega's 404, said plainly.
     client.crm_delete_contact(85491).await.unwrap();
-    match account.contact_notes(&store, contact.id, 10).await {
-        Err(ProviderError::Vega(VegaError::NotFound { what })) => {
+    match account
+        .contact_notes(&store, contact.id, 10)
+        .await
+        .as_ref()
+        .err()
+        .and_then(ProviderError::pbx)
+    {
+        Some(VegaError::NotFound { what }) => {
             assert!(what.contains("85491"), "{what}")
         }
         other => panic!("expected NotFound, got {other:?}"),
@@ -194,8 +200,14 @@ async fn a_vega_recording_plays_after_a_session_renewal_and_a_missing_one_says_s
     assert_eq!(sim.stats().authorizations, logins + 1);
     assert_eq!(sim.stats().recordings_served, 2);
 
-    match account.recording(&call("gone", None, true)).await {
-        Err(ProviderError::Vega(VegaError::Http { status: 404, .. })) => {}
+    match account
+        .recording(&call("gone", None, true))
+        .await
+        .as_ref()
+        .err()
+        .and_then(ProviderError::pbx)
+    {
+        Some(VegaError::Http { status: 404, .. }) => {}
         other => panic!("expected Vega's 404, got {other:?}"),
     }
     assert!(matches!(
@@ -205,8 +217,13 @@ async fn a_vega_recording_plays_after_a_session_renewal_and_a_missing_one_says_s
     // The session is never sent to another host.
     let foreign = "https://podium.betell.com.ua/rest/public/calls/rec-1/audio".to_owned();
     assert!(matches!(
-        account.recording(&call("rec-1", Some(foreign), true)).await,
-        Err(ProviderError::Vega(VegaError::InvalidInput(_)))
+        account
+            .recording(&call("rec-1", Some(foreign), true))
+            .await
+            .as_ref()
+            .err()
+            .and_then(ProviderError::pbx),
+        Some(VegaError::InvalidInput(_))
     ));
     assert_eq!(sim.stats().recordings_served, 2);
 }

@@ -406,8 +406,13 @@ async fn the_account_gives_history_as_call_records_and_dispatches_hangup_and_emp
     ));
     assert_eq!(account.employees().await.unwrap().len(), 4);
     assert!(matches!(
-        account.hangup("nosuchcall").await,
-        Err(ProviderError::Vega(VegaError::Http { status: 404, .. }))
+        account
+            .hangup("nosuchcall")
+            .await
+            .as_ref()
+            .err()
+            .and_then(ProviderError::pbx),
+        Some(VegaError::Http { status: 404, .. })
     ));
 }
 

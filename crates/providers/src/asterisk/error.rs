@@ -1,6 +1,7 @@
 //! What can go wrong talking to Asterisk's manager interface, in words a user can act on.
 
 use super::frame::FrameError;
+use crate::problem::{HasProblem, Problem};
 
 /// An AMI failure. The secret never appears in any of these.
 #[derive(Debug, thiserror::Error)]
@@ -121,4 +122,42 @@ pub enum AsteriskError {
         /// What was missing or wrong.
         detail: String,
     },
+}
+
+crate::pbx_error!(AsteriskError);
+
+impl HasProblem for AsteriskError {
+    fn problem(&self) -> Problem {
+        match self {
+            AsteriskError::BadAddress(_) => Problem::Settings,
+            AsteriskError::NoLogin => Problem::Settings,
+            AsteriskError::Connect { .. } => Problem::Unreachable,
+            AsteriskError::Timeout { .. } => Problem::TimedOut,
+            AsteriskError::NotAmi { .. } => Problem::WrongAddress,
+            AsteriskError::LoginRejected { .. } => Problem::KeyRejected,
+            AsteriskError::ActionFailed { .. } => Problem::Refused,
+            AsteriskError::Closed => Problem::Unreachable,
+            AsteriskError::Frame(e) => e.problem(),
+            AsteriskError::Io(_) => Problem::Unreachable,
+            AsteriskError::BadAriUrl(_) => Problem::Settings,
+            AsteriskError::UnknownSetting { .. } => Problem::Settings,
+            AsteriskError::AriUnreachable { .. } => Problem::Unreachable,
+            AsteriskError::AriLoginRejected { .. } => Problem::KeyRejected,
+            AsteriskError::AriStatus { status, .. } => Problem::by_status(*status),
+            AsteriskError::AriWebSocket { .. } => Problem::Unreachable,
+            AsteriskError::NotOverAri(_) => Problem::NotOffered,
+            AsteriskError::Unexpected { .. } => Problem::UnexpectedAnswer,
+        }
+    }
+}
+
+impl HasProblem for FrameError {
+    fn problem(&self) -> Problem {
+        match self {
+            // Endless lines or fields: whatever is at that port does not speak AMI.
+            FrameError::LineTooLong => Problem::WrongAddress,
+            FrameError::TooManyFields => Problem::WrongAddress,
+            FrameError::LineBreakInField(_) => Problem::BadInput,
+        }
+    }
 }

@@ -2,6 +2,7 @@
 //! carries the key: it is part of every URL and of `make`'s body, so quoted answers are cut short
 //! and scrubbed of it, and URLs are shown without it.
 
+use crate::problem::{HasProblem, Problem};
 use crate::transport::{Peer, TransportError};
 
 /// The PBX as messages name it.
@@ -114,4 +115,23 @@ pub enum AutodialerError {
     /// Another argument is unusable (a window that ends before it starts, no scenario...).
     #[error("{0}")]
     InvalidInput(String),
+}
+
+impl HasProblem for AutodialerError {
+    fn problem(&self) -> Problem {
+        match self {
+            AutodialerError::Unauthorized { .. } => Problem::KeyRejected,
+            // The key is part of the path: a wrong key and a wrong address both end here.
+            AutodialerError::WrongAddress { .. } => Problem::WrongAddress,
+            AutodialerError::Refused { .. } => Problem::Refused,
+            AutodialerError::Server { .. } => Problem::ServerFailed,
+            AutodialerError::NotJson { .. } => Problem::UnexpectedAnswer,
+            AutodialerError::NotAccepted { .. } => Problem::Refused,
+            AutodialerError::PartlySent { .. } => Problem::PartlySent,
+            AutodialerError::Transport(e) => e.problem(),
+            AutodialerError::InvalidSettings(_) => Problem::Settings,
+            AutodialerError::MissingField { .. } => Problem::BadInput,
+            AutodialerError::InvalidInput(_) => Problem::BadInput,
+        }
+    }
 }

@@ -1,6 +1,7 @@
 //! What can go wrong talking to the cloud PBX, in words a user can act on. No message ever
 //! carries the token: quoted answers are cut short and scrubbed of it.
 
+use crate::problem::{HasProblem, Problem};
 use crate::transport::{Peer, TransportError};
 
 /// The PBX as messages name it.
@@ -88,6 +89,25 @@ pub enum CloudPbxError {
     /// A request's arguments are unusable (an empty number to call...).
     #[error("{0}")]
     InvalidInput(String),
+}
+
+crate::pbx_error!(CloudPbxError);
+
+impl HasProblem for CloudPbxError {
+    fn problem(&self) -> Problem {
+        match self {
+            CloudPbxError::Unauthorized { .. } => Problem::KeyRejected,
+            CloudPbxError::InvalidParameters { .. } => Problem::Refused,
+            CloudPbxError::WrongAddress { .. } => Problem::WrongAddress,
+            CloudPbxError::Server { .. } => Problem::ServerFailed,
+            CloudPbxError::Http { status, .. } => Problem::by_status(*status),
+            CloudPbxError::NotJson { .. } => Problem::UnexpectedAnswer,
+            CloudPbxError::BadCsv { .. } => Problem::UnexpectedAnswer,
+            CloudPbxError::Transport(e) => e.problem(),
+            CloudPbxError::InvalidSettings(_) => Problem::Settings,
+            CloudPbxError::InvalidInput(_) => Problem::BadInput,
+        }
+    }
 }
 
 #[cfg(test)]

@@ -1,6 +1,7 @@
 //! What can go wrong talking to MCN Telecom's API, in words a user can act on. No message
 //! carries the token.
 
+use crate::problem::{HasProblem, Problem};
 use crate::transport::{Peer, TransportError};
 
 /// The PBX as messages name it.
@@ -79,4 +80,24 @@ pub enum McnError {
     /// A request's arguments are unusable.
     #[error("{0}")]
     InvalidInput(String),
+}
+
+crate::pbx_error!(McnError);
+
+impl HasProblem for McnError {
+    fn problem(&self) -> Problem {
+        match self {
+            McnError::Unauthorized { .. } => Problem::KeyRejected,
+            McnError::NotFound { .. } => Problem::NotFound,
+            // The account number is wrong, or its PBX is not switched on.
+            McnError::NoVpbx { .. } => Problem::Settings,
+            McnError::Refused { .. } => Problem::Refused,
+            McnError::Server { .. } => Problem::ServerFailed,
+            McnError::NotJson { .. } => Problem::UnexpectedAnswer,
+            McnError::TooLarge { .. } => Problem::TooLarge,
+            McnError::Transport(e) => e.problem(),
+            McnError::InvalidSettings(_) => Problem::Settings,
+            McnError::InvalidInput(_) => Problem::BadInput,
+        }
+    }
 }

@@ -2,6 +2,7 @@
 //! the query string (telediscount.md), so no message ever carries a URL or the key: quoted
 //! answers are cut short and scrubbed of it.
 
+use crate::problem::{HasProblem, Problem};
 use crate::transport::{Peer, TransportError};
 
 /// The PBX as messages name it.
@@ -84,4 +85,23 @@ pub enum TelediscountError {
     /// A request's arguments are unusable.
     #[error("{0}")]
     InvalidInput(String),
+}
+
+crate::pbx_error!(TelediscountError);
+
+impl HasProblem for TelediscountError {
+    fn problem(&self) -> Problem {
+        match self {
+            TelediscountError::Unauthorized { .. } => Problem::KeyRejected,
+            TelediscountError::Refused { .. } => Problem::Refused,
+            TelediscountError::NotFound { .. } => Problem::NotFound,
+            TelediscountError::Server { .. } => Problem::ServerFailed,
+            TelediscountError::Http { status, .. } => Problem::by_status(*status),
+            TelediscountError::NotJson { .. } => Problem::UnexpectedAnswer,
+            TelediscountError::TooLarge { .. } => Problem::TooLarge,
+            TelediscountError::Transport(e) => e.problem(),
+            TelediscountError::InvalidSettings(_) => Problem::Settings,
+            TelediscountError::InvalidInput(_) => Problem::BadInput,
+        }
+    }
 }

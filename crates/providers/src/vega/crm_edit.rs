@@ -220,7 +220,7 @@ impl CrmEdit for VegaProvider {
                     Some(id) => match mirror(client, store, id).await {
                         Ok(_) => {}
                         // Deleted in the CRM meanwhile, or not saved: the directory keeps it.
-                        Err(ProviderError::Vega(VegaError::NotFound { .. })) => {}
+                        Err(error) if matches!(error.pbx(), Some(VegaError::NotFound { .. })) => {}
                         Err(error) => return Err(error),
                     },
                     None => report.skipped.push(UploadSkip {

@@ -1,6 +1,7 @@
 //! What can go wrong talking to Vega, in words a user can act on. No message ever carries the
 //! API key: bodies quoted from the server are cut short and scrubbed of it.
 
+use crate::problem::{HasProblem, Problem};
 use crate::transport::{Peer, TransportError};
 
 /// Vega as messages name it.
@@ -84,6 +85,26 @@ pub enum VegaError {
     /// A request's arguments are unusable (an empty number to call, ...).
     #[error("{0}")]
     InvalidInput(String),
+}
+
+crate::pbx_error!(VegaError);
+
+impl HasProblem for VegaError {
+    fn problem(&self) -> Problem {
+        match self {
+            VegaError::Unauthorized { .. } => Problem::KeyRejected,
+            VegaError::Forbidden { .. } => Problem::NotAllowed,
+            VegaError::Http { status, .. } => Problem::by_status(*status),
+            VegaError::NotJson { .. } => Problem::UnexpectedAnswer,
+            // Accepted the key yet no session: not Vega at that address.
+            VegaError::NoSessionCookie { .. } => Problem::WrongAddress,
+            VegaError::Transport(e) => e.problem(),
+            VegaError::TooManyPages { .. } => Problem::UnexpectedAnswer,
+            VegaError::NotFound { .. } => Problem::NotFound,
+            VegaError::InvalidSettings(_) => Problem::Settings,
+            VegaError::InvalidInput(_) => Problem::BadInput,
+        }
+    }
 }
 
 #[cfg(test)]
