@@ -68,11 +68,11 @@ pub struct AccountConfig {
     /// (the REST interface and its events WebSocket; `base_url` `http://HOST:8088`, `login` = the
     /// ari.conf user, the API key = its password).
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub asterisk_interface: Option<String>,
+    pub asterisk_interface: Option<crate::asterisk_options::AsteriskInterface>,
     /// Where Asterisk keeps Do-Not-Disturb: `presence` (`CustomPresence:EXT`, the default) or
     /// `astdb` (FreePBX's AstDB key `DND/EXT` = `YES`).
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub dnd_via: Option<String>,
+    pub dnd_via: Option<crate::asterisk_options::DndStore>,
 }
 
 fn default_poll_interval_ms() -> u64 {

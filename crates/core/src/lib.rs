@@ -10,6 +10,7 @@
 //! however its number was written. Settings live in a TOML file ([`Config`]); secrets never do:
 //! they live in the OS keyring ([`secrets`]).
 
+pub mod asterisk_options;
 pub mod auto_contact;
 pub mod backoff;
 pub mod call_filter;

@@ -1,4 +1,4 @@
-//! Every provider this build knows, one line each: the name an account's `provider` setting
+//! Every provider this build knows: the name an account's `provider` setting
 //! uses and how to connect to it. [`Account::connect`](crate::Account::connect) looks here and
 //! nowhere else.
 
@@ -21,14 +21,9 @@ pub struct ProviderKind {
     pub(crate) connect: Connect,
 }
 
-/// The providers, in the order they are offered. A new provider is one line here.
-pub const PROVIDERS: &[ProviderKind] = &[
-    crate::vega::KIND,
-    crate::cloudpbx::KIND,
-    crate::asterisk::KIND,
-    crate::telediscount::KIND,
-    crate::mcn::KIND,
-];
+/// The providers, in the order they are offered: the list in `providers!` (lib.rs), where a
+/// new provider is one word.
+pub const PROVIDERS: &[ProviderKind] = crate::PROVIDER_KINDS;
 
 /// The provider named `name`.
 pub fn find(name: &str) -> Option<&'static ProviderKind> {

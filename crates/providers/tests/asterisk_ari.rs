@@ -168,22 +168,26 @@ fn after_a_reconnect_calls_not_among_the_live_channels_are_closed() {
 
 #[test]
 fn the_interface_and_the_dnd_store_come_from_the_config_and_a_typo_says_what_is_allowed() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("config.toml");
+    let load = |account: &str| {
+        let text = format!("[account]\nprovider = \"asterisk\"\ndomain = \"127.0.0.1\"\n{account}");
+        std::fs::write(&path, text).unwrap();
+        callpop_core::Config::load_from(&path)
+    };
+    let account = |config: callpop_core::Config| config.accounts().next().unwrap().clone();
+    let unset = account(load("").unwrap());
     assert_eq!(
-        AsteriskInterface::from_config(None).unwrap(),
+        unset.asterisk_interface.unwrap_or_default(),
         AsteriskInterface::Ami
     );
-    assert_eq!(
-        AsteriskInterface::from_config(Some("ARI")).unwrap(),
-        AsteriskInterface::Ari
-    );
-    let error = AsteriskInterface::from_config(Some("sip")).unwrap_err();
+    assert_eq!(unset.dnd_via.unwrap_or_default(), DndStore::Presence);
+    let set = account(load("asterisk_interface = \"ARI\"\ndnd_via = \"astdb\"\n").unwrap());
+    assert_eq!(set.asterisk_interface, Some(AsteriskInterface::Ari));
+    assert_eq!(set.dnd_via, Some(DndStore::AstDb));
+    let error = load("asterisk_interface = \"sip\"\n").unwrap_err();
     assert!(error.to_string().contains("\"ami\" or \"ari\""), "{error}");
-    assert_eq!(DndStore::from_config(None).unwrap(), DndStore::Presence);
-    assert_eq!(
-        DndStore::from_config(Some("astdb")).unwrap(),
-        DndStore::AstDb
-    );
-    let error = DndStore::from_config(Some("db")).unwrap_err();
+    let error = load("dnd_via = \"db\"\n").unwrap_err();
     assert!(error.to_string().contains("dnd_via"), "{error}");
 }
 
@@ -215,7 +219,7 @@ fn ari_account(base_url: &str) -> AccountConfig {
     config.base_url = Some(base_url.to_owned());
     config.login = Some("ci".into());
     config.user = Some("101".into());
-    config.asterisk_interface = Some("ari".into());
+    config.asterisk_interface = Some(AsteriskInterface::Ari);
     config.timeout_ms = 2000;
     config
 }
@@ -233,7 +237,7 @@ fn only_ami_with_presence_dnd_announces_dnd_changes() {
         .dnd_changes()
         .is_some());
     let mut astdb = ami.clone();
-    astdb.dnd_via = Some("astdb".into());
+    astdb.dnd_via = Some(DndStore::AstDb);
     assert!(AsteriskClient::from_account(&astdb, &key)
         .unwrap()
         .dnd_changes()

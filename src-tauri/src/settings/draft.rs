@@ -1,6 +1,7 @@
 //! The account form as the settings window sends it, turned into an [`AccountConfig`] with the
 //! checks each provider needs (what `Account::connect` reads for it, README's provider table).
 
+use callpop_core::asterisk_options::{AsteriskInterface, DndStore};
 use callpop_core::AccountConfig;
 use serde::Deserialize;
 
@@ -65,15 +66,16 @@ impl AccountDraft {
             {
                 return Err(Problem::field("dial_context", "no_spaces"));
             }
-            account.asterisk_interface = match self.asterisk_interface.trim() {
-                "" | "ami" => None,
-                "ari" => Some("ari".into()),
-                _ => return Err(Problem::field("asterisk_interface", "choose_one")),
+            // The defaults are left unwritten, so the config file stays short.
+            account.asterisk_interface = match self.asterisk_interface.parse() {
+                Ok(AsteriskInterface::Ami) => None,
+                Ok(other) => Some(other),
+                Err(_) => return Err(Problem::field("asterisk_interface", "choose_one")),
             };
-            account.dnd_via = match self.dnd_via.trim() {
-                "" | "presence" => None,
-                "astdb" => Some("astdb".into()),
-                _ => return Err(Problem::field("dnd_via", "choose_one")),
+            account.dnd_via = match self.dnd_via.parse() {
+                Ok(DndStore::Presence) => None,
+                Ok(other) => Some(other),
+                Err(_) => return Err(Problem::field("dnd_via", "choose_one")),
             };
         }
         Ok(account)
@@ -107,7 +109,8 @@ impl AccountDraft {
         let Some(url) = filled(&self.base_url) else {
             return Ok(None);
         };
-        let ami = provider == "asterisk" && self.asterisk_interface.trim() != "ari";
+        let ami =
+            provider == "asterisk" && self.asterisk_interface.parse() != Ok(AsteriskInterface::Ari);
         let schemes: &[&str] = if ami {
             &["tcp://", "ami://"]
         } else {
@@ -188,7 +191,7 @@ mod tests {
         form.dial_context = "from-internal".into();
         let account = form.to_account(None).unwrap();
         assert_eq!(account.asterisk_interface, None, "AMI is the default");
-        assert_eq!(account.dnd_via.as_deref(), Some("astdb"));
+        assert_eq!(account.dnd_via, Some(DndStore::AstDb));
         assert_eq!(account.dial_context.as_deref(), Some("from-internal"));
         // Over ARI the address is a web one.
         form.asterisk_interface = "ari".into();
@@ -198,7 +201,7 @@ mod tests {
         );
         form.base_url = "http://pbx.local:8088".into();
         let account = form.to_account(None).unwrap();
-        assert_eq!(account.asterisk_interface.as_deref(), Some("ari"));
+        assert_eq!(account.asterisk_interface, Some(AsteriskInterface::Ari));
     }
 
     #[test]

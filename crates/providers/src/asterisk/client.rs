@@ -15,53 +15,7 @@ use super::connection::AmiSettings;
 use super::error::AsteriskError;
 use super::watcher::AmiCallWatcher;
 
-/// How Callpop talks to Asterisk (`asterisk_interface`).
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum AsteriskInterface {
-    /// The manager interface over TCP (`tcp://HOST:5038`).
-    Ami,
-    /// The REST interface and its events WebSocket (`http://HOST:8088`).
-    Ari,
-}
-
-/// Where Do-Not-Disturb lives (`dnd_via`).
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum DndStore {
-    /// Presence state `CustomPresence:EXT` (`dnd` / `available`); changes are followed.
-    Presence,
-    /// FreePBX's AstDB key `DND/EXT` = `YES`.
-    AstDb,
-}
-
-impl AsteriskInterface {
-    /// From the config value; unset is AMI.
-    pub fn from_config(value: Option<&str>) -> Result<AsteriskInterface, AsteriskError> {
-        match value.map(|v| v.trim().to_ascii_lowercase()).as_deref() {
-            None | Some("") | Some("ami") => Ok(AsteriskInterface::Ami),
-            Some("ari") => Ok(AsteriskInterface::Ari),
-            Some(_) => Err(AsteriskError::UnknownSetting {
-                field: "asterisk_interface",
-                value: value.unwrap_or_default().to_owned(),
-                allowed: "\"ami\" or \"ari\"",
-            }),
-        }
-    }
-}
-
-impl DndStore {
-    /// From the config value; unset is presence.
-    pub fn from_config(value: Option<&str>) -> Result<DndStore, AsteriskError> {
-        match value.map(|v| v.trim().to_ascii_lowercase()).as_deref() {
-            None | Some("") | Some("presence") => Ok(DndStore::Presence),
-            Some("astdb") => Ok(DndStore::AstDb),
-            Some(_) => Err(AsteriskError::UnknownSetting {
-                field: "dnd_via",
-                value: value.unwrap_or_default().to_owned(),
-                allowed: "\"presence\" or \"astdb\"",
-            }),
-        }
-    }
-}
+pub use callpop_core::asterisk_options::{AsteriskInterface, DndStore};
 
 #[derive(Debug, Clone)]
 enum Transport {
@@ -101,8 +55,8 @@ impl AsteriskClient {
             .dial_context
             .clone()
             .unwrap_or_else(|| DEFAULT_CONTEXT.to_owned());
-        let interface = AsteriskInterface::from_config(config.asterisk_interface.as_deref())?;
-        let dnd_store = DndStore::from_config(config.dnd_via.as_deref())?;
+        let interface = config.asterisk_interface.unwrap_or_default();
+        let dnd_store = config.dnd_via.unwrap_or_default();
         let transport = match interface {
             AsteriskInterface::Ami => Transport::Ami(AmiClient::new(
                 AmiSettings::from_account(config, key)?,

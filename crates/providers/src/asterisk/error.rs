@@ -69,16 +69,6 @@ pub enum AsteriskError {
     /// The account's ARI address is not `http(s)://HOST:PORT`.
     #[error("bad Asterisk ARI address `{0}`: write base_url as http://HOST:PORT (e.g. http://127.0.0.1:8088) or set domain to the PBX's host")]
     BadAriUrl(String),
-    /// `asterisk_interface` or `dnd_via` holds a value we do not know.
-    #[error("unknown `{field}` value `{value}`: write one of {allowed}")]
-    UnknownSetting {
-        /// The config field.
-        field: &'static str,
-        /// What it held.
-        value: String,
-        /// The values it may hold.
-        allowed: &'static str,
-    },
     /// The ARI HTTP request could not be made or took too long.
     #[error("cannot reach Asterisk's ARI at {url}: {detail}; is ARI enabled (http.conf `enabled = yes`, ari.conf `enabled = yes`) and the address right?")]
     AriUnreachable {
@@ -140,7 +130,6 @@ impl HasProblem for AsteriskError {
             AsteriskError::Frame(e) => e.problem(),
             AsteriskError::Io(_) => Problem::Unreachable,
             AsteriskError::BadAriUrl(_) => Problem::Settings,
-            AsteriskError::UnknownSetting { .. } => Problem::Settings,
             AsteriskError::AriUnreachable { .. } => Problem::Unreachable,
             AsteriskError::AriLoginRejected { .. } => Problem::KeyRejected,
             AsteriskError::AriStatus { status, .. } => Problem::by_status(*status),
