@@ -8,20 +8,19 @@
 //! The Vega webhook secret *is* in the file: the relay has to compare the request path with it.
 //! Protect the file like a key (mode 0600); nothing here prints the secret (`Debug` masks it).
 
+use std::collections::BTreeMap;
 use std::fmt;
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
-use callpop_providers::tokenless_guard::TokenlessGuard;
-use callpop_providers::vega::webhook::{
-    CallSettingsOptions, GuardConfigError, WebhookGuard, DEFAULT_MAX_BODY_BYTES,
-};
 use rand::rngs::OsRng;
 use rand::RngCore;
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 use subtle::ConstantTimeEq;
+
+use crate::sections::{self, Naming};
 
 /// Random bytes in a client token: 256 bits (the brief asks for at least 128).
 const TOKEN_BYTES: usize = 32;
@@ -31,8 +30,7 @@ const TOKEN_BYTES: usize = 32;
 const TOKEN_PREFIX: &str = "cpr_";
 
 /// Everything the relay reads from its TOML file.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
+#[derive(Clone, PartialEq, Serialize, Deserialize)]
 pub struct RelayConfig {
     /// Where to listen, e.g. `0.0.0.0:8443`.
     pub listen: SocketAddr,
@@ -55,28 +53,6 @@ pub struct RelayConfig {
     /// How long a pinged client has to answer before it is dropped, in seconds.
     #[serde(default = "default_pong_timeout")]
     pub pong_timeout_secs: u64,
-    /// The Vega webhooks (vega.md part A), at `POST /vega/{secret}/`; absent: that route
-    /// answers 404.
-    #[serde(default)]
-    pub vega: Option<VegaSettings>,
-    /// The cloud PBX's webhooks (cloud-pbx.md 4), at `POST /cloudpbx`; absent: that route
-    /// answers 404.
-    #[serde(default)]
-    pub cloudpbx: Option<CloudPbxSettings>,
-    /// Telediscount's `income` / `call_finished` (telediscount.md), at
-    /// `GET /telediscount/{secret}/income` and `.../call_finished`.
-    #[serde(default)]
-    pub telediscount: Option<TokenlessSettings>,
-    /// MCN Telecom's call webhooks (mcn-telecom.md, public usage), at `/mcn/{secret}`.
-    #[serde(default)]
-    pub mcn: Option<TokenlessSettings>,
-    /// The Autodialer's completion webhook (autodialer.md), at `/autodialer/{secret}`.
-    #[serde(default)]
-    pub autodialer: Option<TokenlessSettings>,
-    /// Asterisk's caller-name look-up for the dialplan's `CURL()`, at
-    /// `GET /asterisk/caller-name?number=...&token=...`.
-    #[serde(default)]
-    pub asterisk: Option<AsteriskSettings>,
     /// HTTPS: the certificate and key files; absent, the relay speaks plain HTTP (behind a
     /// TLS-terminating proxy that keeps the peer address, or on a LAN).
     #[serde(default)]
@@ -87,6 +63,31 @@ pub struct RelayConfig {
     /// The desktops allowed to connect.
     #[serde(default)]
     pub clients: Vec<ClientEntry>,
+    /// Each provider's webhook section as written (`[vega]`, `[cloudpbx]`, `[telediscount]`,
+    /// `[mcn]`, `[autodialer]`, `[asterisk]`), by name: which names exist and what each holds
+    /// is the `sections` table's business, and [`check`](Self::check) refuses any other key.
+    /// Absent: that provider's route answers 404.
+    #[serde(flatten)]
+    pub webhooks: BTreeMap<String, toml::Value>,
+}
+
+impl fmt::Debug for RelayConfig {
+    // The webhook sections hold secrets (secret paths, tokens): only their names are shown.
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("RelayConfig")
+            .field("listen", &self.listen)
+            .field("region", &self.region)
+            .field("buffer_per_client", &self.buffer_per_client)
+            .field("max_connections", &self.max_connections)
+            .field("request_timeout_secs", &self.request_timeout_secs)
+            .field("ping_interval_secs", &self.ping_interval_secs)
+            .field("pong_timeout_secs", &self.pong_timeout_secs)
+            .field("tls", &self.tls)
+            .field("rate_limit", &self.rate_limit)
+            .field("clients", &self.clients)
+            .field("webhooks", &self.webhooks.keys().collect::<Vec<_>>())
+            .finish()
+    }
 }
 
 /// The relay's certificate and private key, PEM files (what certbot writes: `fullchain.pem`
@@ -119,114 +120,6 @@ impl Default for RateLimitSettings {
         RateLimitSettings {
             per_second: default_rate_per_second(),
             burst: default_rate_burst(),
-        }
-    }
-}
-
-/// How Vega's webhooks are accepted and answered.
-#[derive(Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct VegaSettings {
-    /// Addresses or CIDR blocks Vega calls from (vega.md A.0).
-    pub allowed_ips: Vec<String>,
-    /// The secret path segment: Vega's URL is `https://relay.example.com/vega/<secret>`.
-    pub secret_path: String,
-    /// The "create contact" link for unknown numbers, `{phone}` replaced by the number (A.1).
-    #[serde(default)]
-    pub new_contact_url: Option<String>,
-    /// Longest accepted body, in bytes.
-    #[serde(default = "default_max_body")]
-    pub max_body_bytes: usize,
-}
-
-/// A provider that sends no token (Telediscount, MCN, the Autodialer): only its own addresses
-/// may call, and only on a path with the unguessable segment.
-#[derive(Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct TokenlessSettings {
-    /// The provider's addresses or CIDR blocks (none of their specs publishes them: ask them).
-    pub allowed_ips: Vec<String>,
-    /// The unguessable path segment (`callpop-cli relay new-secret` prints a fresh one; at
-    /// least 32 URL-safe characters).
-    pub secret_path: String,
-}
-
-impl TokenlessSettings {
-    /// The guard these settings describe, for `provider`.
-    pub fn guard(&self, provider: &'static str) -> Result<TokenlessGuard, ConfigError> {
-        TokenlessGuard::new(provider, &self.allowed_ips, &self.secret_path)
-            .map_err(|e| ConfigError::Invalid(format!("[{provider}]: {e}")))
-    }
-}
-
-impl fmt::Debug for TokenlessSettings {
-    // Never prints the secret path segment.
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("TokenlessSettings")
-            .field("allowed_ips", &self.allowed_ips)
-            .field("secret_path", &"***")
-            .finish()
-    }
-}
-
-/// Asterisk's caller-name look-up.
-#[derive(Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct AsteriskSettings {
-    /// The token the dialplan's URL carries (`&token=...`), compared in constant time.
-    pub lookup_token: String,
-}
-
-impl fmt::Debug for AsteriskSettings {
-    // Never prints the token.
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("AsteriskSettings")
-            .field("lookup_token", &"***")
-            .finish()
-    }
-}
-
-/// The cloud PBX's webhook settings.
-#[derive(Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct CloudPbxSettings {
-    /// The key the PBX sends in `crm_token` (generated here, entered in the PBX's web cabinet).
-    pub crm_token: String,
-}
-
-impl fmt::Debug for CloudPbxSettings {
-    // Never prints the token.
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("CloudPbxSettings")
-            .field("crm_token", &"***")
-            .finish()
-    }
-}
-
-impl fmt::Debug for VegaSettings {
-    // Never prints the secret path segment.
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("VegaSettings")
-            .field("allowed_ips", &self.allowed_ips)
-            .field("secret_path", &"***")
-            .field("new_contact_url", &self.new_contact_url)
-            .field("max_body_bytes", &self.max_body_bytes)
-            .finish()
-    }
-}
-
-impl VegaSettings {
-    /// The guard these settings describe.
-    pub fn guard(&self) -> Result<WebhookGuard, GuardConfigError> {
-        Ok(WebhookGuard::new(&self.allowed_ips, &self.secret_path)?
-            .with_max_body_bytes(self.max_body_bytes))
-    }
-
-    /// How `call.settings` answers unknown numbers.
-    pub fn call_settings(&self) -> CallSettingsOptions {
-        CallSettingsOptions {
-            new_contact_url: self.new_contact_url.clone(),
-            ..CallSettingsOptions::default()
         }
     }
 }
@@ -368,9 +261,15 @@ pub enum ConfigError {
         /// toml's message.
         message: String,
     },
-    /// The Vega section cannot make a guard (no address allowed, weak secret...).
-    #[error("the relay config's [vega] section: {0}")]
-    Vega(#[from] GuardConfigError),
+    /// A provider's webhook section cannot work (no address allowed, weak secret, a key
+    /// missing...).
+    #[error("the relay config's [{section}] section: {message}")]
+    Section {
+        /// The section's name.
+        section: &'static str,
+        /// What is wrong, and what to do.
+        message: String,
+    },
     /// Two clients share a name, a name is empty, or a number is zero.
     #[error("the relay config: {0}")]
     Invalid(String),
@@ -417,9 +316,15 @@ impl RelayConfig {
     /// extension or endpoint, so an all-digit key under a cloud-PBX-only relay (or a name under
     /// a relay without the cloud PBX or Telediscount) silently gets nothing.
     pub fn routing_warnings(&self) -> Vec<String> {
-        let by_login = self.cloudpbx.is_some();
-        let by_number = self.vega.is_some() || self.mcn.is_some();
-        let by_anything = self.telediscount.is_some() || self.asterisk.is_some();
+        let naming = |wanted: Naming| {
+            self.webhooks
+                .keys()
+                .filter_map(|name| sections::find(name))
+                .any(|section| section.naming == wanted)
+        };
+        let by_login = naming(Naming::Login);
+        let by_number = naming(Naming::Extension);
+        let by_anything = naming(Naming::Either);
         let mut warnings = Vec::new();
         for client in &self.clients {
             let Some(ext) = client.ext.as_deref().map(str::trim) else {
@@ -441,26 +346,20 @@ impl RelayConfig {
         warnings
     }
 
-    /// Checks what serde cannot: the guard, unique client names, non-zero limits.
+    /// Checks what serde cannot: every webhook section (known, and able to make its handler),
+    /// unique client names, non-zero limits.
     pub fn check(&self) -> Result<(), ConfigError> {
-        if let Some(vega) = &self.vega {
-            vega.guard()?;
-        }
-        for (provider, settings) in [
-            ("telediscount", &self.telediscount),
-            ("mcn", &self.mcn),
-            ("autodialer", &self.autodialer),
-        ] {
-            if let Some(settings) = settings {
-                settings.guard(provider)?;
-            }
-        }
-        if let Some(asterisk) = &self.asterisk {
-            if asterisk.lookup_token.trim().chars().count() < 16 {
-                return Err(ConfigError::Invalid(
-                    "[asterisk] lookup_token must be at least 16 characters".into(),
-                ));
-            }
+        for (name, value) in &self.webhooks {
+            let Some(section) = sections::find(name) else {
+                return Err(ConfigError::Invalid(format!(
+                    "unknown setting or section `{name}`; the webhook sections are {}",
+                    sections::names()
+                )));
+            };
+            (section.build)(value, &self.region).map_err(|message| ConfigError::Section {
+                section: section.name,
+                message,
+            })?;
         }
         for (what, value) in [
             ("buffer_per_client", self.buffer_per_client as u64),
@@ -552,10 +451,6 @@ fn default_rate_per_second() -> u32 {
 
 fn default_rate_burst() -> u32 {
     200
-}
-
-fn default_max_body() -> usize {
-    DEFAULT_MAX_BODY_BYTES
 }
 
 #[cfg(test)]
@@ -655,6 +550,24 @@ mod tests {
                     h = "ab".repeat(32)
                 ),
                 "unique",
+            ),
+            // Sections are looked up by name: a typo names the ones there are.
+            (
+                format!("{base}[mnc]\nallowed_ips = []\n"),
+                "`mnc`; the webhook sections are [vega], [cloudpbx]",
+            ),
+            (format!("retion = \"UA\"\n{base}"), "`retion`"),
+            (
+                base.replace("[vega]", "[vega]\nsecret = \"x\""),
+                "[vega] section: unknown field `secret`",
+            ),
+            (
+                format!("{base}[mcn]\nallowed_ips = [\"10.0.0.1\"]\n"),
+                "[mcn] section: missing field `secret_path`",
+            ),
+            (
+                format!("{base}[asterisk]\nlookup_token = \"short\"\n"),
+                "[asterisk] section: lookup_token must be at least 16",
             ),
         ];
         for (text, expected) in cases {

@@ -8,11 +8,11 @@
 //! - [`config`]: [`RelayConfig`], the TOML file: listen address, Vega's webhook settings, and the
 //!   desktops allowed in ([`ClientEntry`]: a name, an extension, groups and only the *hash* of
 //!   the client's token, which [`issue_client_token`] makes);
-//! - [`server`]: [`Relay`], the axum routes: every PBX's webhooks from the route table in
-//!   `webhooks` (one line per provider: path, methods, the provider's
-//!   [`WebhookHandler`](callpop_providers::webhook::WebhookHandler) when the config has its
-//!   section; one generic handler serves them all, behind the per-source rate limit and the
-//!   request timeout), `GET /healthz`, `GET /ws`. [`Relay::serve`] runs them, over HTTP or
+//! - [`server`]: [`Relay`], the axum routes: every PBX's webhooks from the `sections` table
+//!   (one line per provider: its config section, path, methods, and how its
+//!   [`WebhookHandler`](callpop_providers::webhook::WebhookHandler) is made from the section;
+//!   one generic handler in `webhooks` serves them all, behind the per-source rate limit and
+//!   the request timeout), `GET /healthz`, `GET /ws`. [`Relay::serve`] runs them, over HTTP or
 //!   HTTPS, until a [`CancellationToken`] is cancelled. What the routes share (`state`) is a
 //!   leaf module, so `server → webhooks, ws → state` has no cycle;
 //! - [`tls`]: HTTPS with rustls (ring): the PEM certificate and key from the config, and the
@@ -42,6 +42,7 @@ pub mod embedded;
 pub mod employees;
 pub mod hub;
 mod rate_limit;
+mod sections;
 pub mod server;
 mod state;
 pub mod tls;
@@ -50,11 +51,11 @@ pub mod ws;
 
 pub use client::RelayClient;
 pub use config::{
-    issue_client_token, new_secret_path, AsteriskSettings, ClientEntry, ClientToken,
-    CloudPbxSettings, ConfigError, RateLimitSettings, RelayConfig, TlsSettings, TokenHash,
-    TokenlessSettings, VegaSettings,
+    issue_client_token, new_secret_path, ClientEntry, ClientToken, ConfigError, RateLimitSettings,
+    RelayConfig, TlsSettings, TokenHash,
 };
 pub use embedded::{start_embedded, EmbeddedError};
 pub use employees::{EmployeeList, EmployeeRefresh, EmployeeSource};
 pub use hub::{Delivery, EventHub, PublishEvents, Subscription};
+pub use sections::{AsteriskSettings, CloudPbxSettings, TokenlessSettings, VegaSettings};
 pub use server::Relay;

@@ -1,8 +1,8 @@
 //! Every PBX's webhooks through one route handler. Each provider's parsing and state live in
-//! `callpop-providers` behind [`WebhookHandler`]; here is only the route table (which path,
-//! which methods, which handler the config asks for) and the one handler that carries a
-//! request there and the result on: events to the desktops, calls to the shared history, the
-//! reply back.
+//! `callpop-providers` behind [`WebhookHandler`]; which path, which methods and which section
+//! makes the handler is the `sections` table; here are the routes made from it and the one
+//! handler that carries a request to the provider and the result on: events to the desktops,
+//! calls to the shared history, the reply back.
 
 use std::net::SocketAddr;
 use std::sync::{Arc, Mutex};
@@ -13,95 +13,33 @@ use axum::http::{header, HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{on, MethodFilter};
 use axum::Router;
-use callpop_core::secrets::Secret;
-use callpop_providers::asterisk::lookup::CallerNameLookup;
-use callpop_providers::autodialer::AutodialerWebhook;
-use callpop_providers::cloudpbx::CloudPbxWebhooks;
-use callpop_providers::mcn::McnWebhooks;
-use callpop_providers::telediscount::TelediscountWebhooks;
-use callpop_providers::tokenless_guard::TokenlessGuard;
-use callpop_providers::vega::webhook::VegaWebhooks;
 use callpop_providers::webhook::{
     WebhookContext, WebhookGate, WebhookHandler, WebhookReply, WebhookRequest,
 };
 use http_body_util::BodyExt;
 
-use crate::config::{CloudPbxSettings, ConfigError, RelayConfig, TokenlessSettings, VegaSettings};
+use crate::config::{ConfigError, RelayConfig};
+use crate::sections;
 use crate::state::{json_error, not_found, AppState};
 
-/// Every provider's webhook route, one line each: its path, its methods and its handler when
-/// the config has the provider's section (without it the route answers 404). Every route gets
-/// the rate limit and the request timeout. Kept as a table, one provider a line.
-#[rustfmt::skip]
+/// Every provider's webhook route (the `sections` table), with its handler when the config
+/// has the provider's section (without it the route answers 404).
 pub(crate) fn route_table(config: &RelayConfig) -> Result<Vec<WebhookRoute>, ConfigError> {
-    let region = config.region.as_str();
-    Ok(vec![
-        WebhookRoute::new("/vega/{*rest}", POST, section(&config.vega, |s| vega(s, region))?),
-        WebhookRoute::new("/cloudpbx", POST, section(&config.cloudpbx, |s| cloudpbx(s, region))?),
-        WebhookRoute::new("/telediscount/{*rest}", GET, tokenless(&config.telediscount, "telediscount", region, TelediscountWebhooks::new)?),
-        WebhookRoute::new("/mcn/{*rest}", any(), tokenless(&config.mcn, "mcn", region, McnWebhooks::new)?),
-        WebhookRoute::new("/autodialer/{*rest}", any(), tokenless(&config.autodialer, "autodialer", region, AutodialerWebhook::new)?),
-        WebhookRoute::new("/asterisk/caller-name", GET, section(&config.asterisk, |s| Ok(boxed(CallerNameLookup::new(Secret::new(s.lookup_token.trim())))))?),
-    ])
-}
-
-type Built = Result<Option<Box<dyn WebhookHandler>>, ConfigError>;
-
-/// The handler for a section, when the config has it.
-fn section<S>(
-    settings: &Option<S>,
-    build: impl FnOnce(&S) -> Result<Box<dyn WebhookHandler>, ConfigError>,
-) -> Built {
-    settings.as_ref().map(build).transpose()
-}
-
-/// A PBX whose webhooks carry no token: its guard (addresses and the secret path) from the
-/// section, then its handler.
-fn tokenless<H: WebhookHandler + 'static>(
-    settings: &Option<TokenlessSettings>,
-    provider: &'static str,
-    region: &str,
-    new: fn(TokenlessGuard, &str) -> H,
-) -> Built {
-    section(settings, |s| Ok(boxed(new(s.guard(provider)?, region))))
-}
-
-/// Vega's handler: the guard and the `call.settings` answer come from its section. The relay
-/// serves every extension, so no "my" extension (see `VegaWebhookEvents::new`).
-fn vega(settings: &VegaSettings, region: &str) -> Result<Box<dyn WebhookHandler>, ConfigError> {
-    let guard = settings.guard()?;
-    let webhooks = VegaWebhooks::new(guard, settings.call_settings(), region, None);
-    Ok(boxed(webhooks))
-}
-
-/// The cloud PBX's handler: it checks `crm_token` itself (the PBX calls from any address).
-fn cloudpbx(
-    settings: &CloudPbxSettings,
-    region: &str,
-) -> Result<Box<dyn WebhookHandler>, ConfigError> {
-    let webhooks =
-        CloudPbxWebhooks::new(&settings.crm_token, region).map_err(ConfigError::Invalid)?;
-    Ok(boxed(webhooks))
-}
-
-fn boxed(handler: impl WebhookHandler + 'static) -> Box<dyn WebhookHandler> {
-    Box::new(handler)
-}
-
-const GET: MethodFilter = MethodFilter::GET;
-const POST: MethodFilter = MethodFilter::POST;
-
-/// Any method: MCN and the Autodialer are configured per account to GET or POST.
-fn any() -> MethodFilter {
-    MethodFilter::GET
-        .or(MethodFilter::POST)
-        .or(MethodFilter::PUT)
-        .or(MethodFilter::PATCH)
-        .or(MethodFilter::DELETE)
-        .or(MethodFilter::HEAD)
-        .or(MethodFilter::OPTIONS)
-        .or(MethodFilter::CONNECT)
-        .or(MethodFilter::TRACE)
+    sections::SECTIONS
+        .iter()
+        .map(|section| {
+            let handler = match config.webhooks.get(section.name) {
+                Some(value) => Some((section.build)(value, &config.region).map_err(|message| {
+                    ConfigError::Section {
+                        section: section.name,
+                        message,
+                    }
+                })?),
+                None => None,
+            };
+            Ok(WebhookRoute::new(section.path, section.methods, handler))
+        })
+        .collect()
 }
 
 /// One route of the table.
