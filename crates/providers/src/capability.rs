@@ -15,6 +15,7 @@ use tokio::sync::{mpsc, watch};
 use tokio_util::sync::CancellationToken;
 
 use crate::account::ProviderError;
+use crate::autodialer::{CdrQuery, CdrResults, DialOptions, DialRecord, NewCallAnswer, SendReport};
 use crate::cloudpbx::PbxGroup;
 use crate::crm_edit::CrmEdit;
 use crate::recording::Recording;
@@ -70,6 +71,12 @@ pub trait Provider: Send + Sync {
 
     /// Departments whose calls one can choose to receive.
     fn departments(&self) -> Option<&dyn Departments> {
+        None
+    }
+
+    /// Robot calls: contacts sent to a campaign, one call placed by a robot (the Autodialer,
+    /// a service an account may have beside its PBX).
+    fn robot_calls(&self) -> Option<&dyn RobotCalls> {
         None
     }
 
@@ -182,4 +189,27 @@ pub trait Departments: Send + Sync {
 pub trait Recordings: Send + Sync {
     /// The recording of `call`; "unsupported" when the call has none.
     async fn recording(&self, call: &CallRecord) -> Result<Recording, ProviderError>;
+}
+
+/// Calls placed by a robot by a scenario ("campaign"), not rung to a manager.
+#[async_trait]
+pub trait RobotCalls: Send + Sync {
+    /// Sends `records` to the campaign `options` names; the service's report, merged over its
+    /// batches.
+    async fn send_to_campaign(
+        &self,
+        records: &[DialRecord],
+        options: &DialOptions,
+    ) -> Result<SendReport, ProviderError>;
+
+    /// One robot call to `record` now.
+    async fn robot_call(
+        &self,
+        record: &DialRecord,
+        options: &DialOptions,
+    ) -> Result<NewCallAnswer, ProviderError>;
+
+    /// What the robot's calls in `query`'s period came to, as history records (numbers read in
+    /// `region`).
+    async fn results(&self, query: &CdrQuery, region: &str) -> Result<CdrResults, ProviderError>;
 }

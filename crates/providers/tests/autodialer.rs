@@ -170,6 +170,46 @@ async fn newcall_queues_one_robot_call_and_requires_a_name() {
     assert_eq!(sim.cdr().len(), 1);
 }
 
+/// The app and the CLI reach the Autodialer through the provider seam: robot calls only, and
+/// the service's own refusals still readable behind `ProviderError`.
+#[tokio::test]
+async fn the_autodialer_is_reached_through_its_robot_calls_capability() {
+    let sim = sim_with(AutodialerSimConfig::default()).await;
+    let provider = callpop_providers::autodialer::connect(
+        &AutodialerClientSettings {
+            base_url: sim.base_url(),
+            timeout: Duration::from_secs(10),
+        },
+        &Secret::new(KEY),
+    )
+    .unwrap();
+    assert!(provider.click_to_call().is_none() && provider.history().is_none());
+    assert!(provider.dnd().is_none() && provider.employees().is_none());
+    let robot = provider
+        .robot_calls()
+        .expect("the Autodialer places robot calls");
+    let answer = robot.robot_call(&record(3), &options(true)).await.unwrap();
+    assert_eq!(sim.records()[0].query_id, answer.query_id);
+    let report = robot
+        .send_to_campaign(&[record(4), record(5)], &options(true))
+        .await
+        .unwrap();
+    assert_eq!(sim.records().len(), 3, "{report:?}");
+    let mut nameless = record(6);
+    nameless.name = None;
+    let error = robot
+        .robot_call(&nameless, &options(false))
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(
+            error.pbx(),
+            Some(AutodialerError::MissingField { field: "name", .. })
+        ),
+        "{error}"
+    );
+}
+
 #[tokio::test]
 async fn cdr_results_become_outgoing_calls_in_history() {
     let mut config = AutodialerSimConfig::default();

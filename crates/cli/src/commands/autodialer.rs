@@ -17,9 +17,10 @@ use anyhow::Context as _;
 use callpop_core::secrets::{self, Secret, SecretError};
 use callpop_core::{AutodialerSettings, CallRecord, Config, PhoneNumber, Store};
 use callpop_providers::autodialer::{
-    records_for_contacts, AutodialerClient, AutodialerClientSettings, CdrQuery, DialOptions,
-    DialRecord, DialWindow,
+    self, records_for_contacts, AutodialerClientSettings, CdrQuery, DialOptions, DialRecord,
+    DialWindow,
 };
+use callpop_providers::capability::{Provider, RobotCalls};
 use chrono::{NaiveDate, Utc};
 
 use crate::context::{self, AccountFlags};
@@ -159,7 +160,18 @@ fn settings(config: &Config, url: Option<&str>) -> anyhow::Result<AutodialerSett
     }
 }
 
-fn client(settings: &AutodialerSettings) -> anyhow::Result<AutodialerClient> {
+/// The Autodialer of `settings`, reached like any provider: through its capability.
+struct Robot(Box<dyn Provider>);
+
+impl Robot {
+    fn calls(&self) -> anyhow::Result<&dyn RobotCalls> {
+        self.0
+            .robot_calls()
+            .context("the [autodialer] service offers no robot calls")
+    }
+}
+
+fn robot(settings: &AutodialerSettings) -> anyhow::Result<Robot> {
     let key = match secrets::autodialer_key(settings) {
         Ok(key) => key,
         Err(error @ SecretError::Missing { .. }) => return Err(error.into()),
@@ -170,10 +182,10 @@ fn client(settings: &AutodialerSettings) -> anyhow::Result<AutodialerClient> {
             secrets::API_KEY_ENV
         ),
     };
-    Ok(AutodialerClient::new(
+    Ok(Robot(autodialer::connect(
         &AutodialerClientSettings::from(settings),
         &key,
-    )?)
+    )?))
 }
 
 fn options(settings: &AutodialerSettings, dial: &DialFlags) -> anyhow::Result<DialOptions> {
@@ -229,7 +241,8 @@ async fn send(
             return Ok(ExitCode::from(2));
         }
     }
-    let report = client(settings)?.make(&records, &options).await?;
+    let robot = robot(settings)?;
+    let report = robot.calls()?.send_to_campaign(&records, &options).await?;
     let mut out = std::io::stdout().lock();
     writeln!(out, "{}", report.summary())?;
     for line in report.explanations() {
@@ -265,7 +278,8 @@ async fn call(
     if let Some(warning) = options.warning(1) {
         eprintln!("note: {warning}");
     }
-    let answer = client(settings)?.new_call(&record, &options).await?;
+    let robot = robot(settings)?;
+    let answer = robot.calls()?.robot_call(&record, &options).await?;
     println!(
         "queued a robot call to {} ({name}): job {}",
         number.display(),
@@ -292,7 +306,8 @@ async fn results(
             .as_deref()
             .map(|to| PhoneNumber::parse(to, config.region())),
     };
-    let results = client(settings)?.results(&query, config.region()).await?;
+    let robot = robot(settings)?;
+    let results = robot.calls()?.results(&query, config.region()).await?;
     for why in &results.skipped {
         eprintln!("callpop-cli: warning: a result was left out: {why}");
     }

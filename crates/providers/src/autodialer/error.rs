@@ -117,6 +117,8 @@ pub enum AutodialerError {
     InvalidInput(String),
 }
 
+crate::pbx_error!(AutodialerError);
+
 impl HasProblem for AutodialerError {
     fn problem(&self) -> Problem {
         match self {

@@ -12,12 +12,15 @@
 //! - [`cdr`]: `cdr`'s rows as history's `CallRecord`s;
 //! - [`webhook`]: the completion webhook (number, duration, recording, recognized answer) behind
 //!   a secret path and an IP allow-list, as a `CallRecord` plus the answer;
-//! - [`error`]: what goes wrong, in words the user can act on.
+//! - [`error`]: what goes wrong, in words the user can act on;
+//! - [`provider`]: the Autodialer behind the [`Provider`](crate::capability::Provider) seam,
+//!   offering [`RobotCalls`](crate::capability::RobotCalls): how the app and the CLI use it.
 
 pub mod cdr;
 pub mod client;
 pub mod error;
 pub mod job;
+pub mod provider;
 pub mod report;
 pub mod webhook;
 
@@ -28,6 +31,7 @@ pub use job::{
     batches, parse_time_of_day, records_for_contacts, wire_phone, DialOptions, DialRecord,
     DialWindow, NoTimeWindowWarning, MAX_RECORDS_PER_MAKE,
 };
+pub use provider::connect;
 pub use report::{BatchReport, ErrorCode, MakeReport, SendReport};
 pub use webhook::{
     parse_completion, AutodialerCallResult, AutodialerWebhook, Completion, CompletionError,
