@@ -4,7 +4,8 @@
 //! [`Account`] is the one dispatch point: it starts the right provider for an
 //! [`AccountConfig`](callpop_core::AccountConfig) and hides which one it is from the app and the
 //! CLI. Each provider implements the [`capability`] traits its PBX offers in its own folder
-//! (`<name>/provider.rs`); a new provider is its module plus one line in [`registry`].
+//! (`<name>/provider.rs`), next to its settings form ([`descriptor`]); a new provider is its
+//! module plus one line in [`registry`].
 //!
 //! - [`vega`]: Vega PBX (REST polling, webhooks, CRM Teler);
 //! - [`cloudpbx`]: the CommuniGate-based cloud PBX's CRM API (`crm_api.wcgp`): commands to the
@@ -31,6 +32,7 @@ pub mod autodialer;
 pub mod capability;
 pub mod cloudpbx;
 pub mod crm_edit;
+pub mod descriptor;
 mod http;
 pub mod mcn;
 pub mod problem;
