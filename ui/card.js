@@ -1,8 +1,7 @@
 // The caller card: one section per call, updated from the app's `call-update` events.
+import * as api from "./api.js";
+import { el } from "./dom.js";
 import { initLanguage, t, formatDuration, formatWhen } from "./i18n.js";
-
-const { invoke } = window.__TAURI__.core;
-const { listen } = window.__TAURI__.event;
 
 const calls = new Map();
 let me = null;
@@ -39,11 +38,11 @@ function render(view) {
   if (!card) {
     card = template.content.firstElementChild.cloneNode(true);
     card.dataset.callId = view.call_id;
-    card.querySelector(".close").addEventListener("click", () => invoke("close_card", { callId: view.call_id }));
+    card.querySelector(".close").addEventListener("click", () => api.closeCard(view.call_id));
     card.querySelector(".crm").addEventListener("click", () => {
       const call = calls.get(view.call_id);
       const url = call?.contact?.url || call?.new_contact_url;
-      if (url) invoke("open_url", { url });
+      if (url) api.openUrl(url);
     });
     card.querySelector(".copy").addEventListener("click", async (event) => {
       const number = calls.get(view.call_id)?.customer;
@@ -55,7 +54,7 @@ function render(view) {
     card.querySelector(".close").title = t("close");
     const hangup = card.querySelector(".hangup");
     hangup.textContent = t("hang_up");
-    hangup.addEventListener("click", () => invoke("hang_up", { callId: view.call_id }).catch(() => {}));
+    hangup.addEventListener("click", () => api.hangUp(view.call_id).catch(() => {}));
     loadNotes(card, view.call_id);
     markPainted(view.call_id, performance.timeOrigin + performance.now());
     card.querySelector(".copy").textContent = t("copy");
@@ -77,11 +76,8 @@ function render(view) {
   responsible.textContent = contact?.responsible ? `${t("responsible")}: ${contact.responsible}` : "";
 
   const recent = card.querySelector(".recent");
-  recent.replaceChildren(...view.recent.map((call) => {
-    const li = document.createElement("li");
-    li.textContent = `${formatWhen(call.started_at)} ${t(`s_${call.state}`)}`;
-    return li;
-  }));
+  recent.replaceChildren(...view.recent.map((call) =>
+    el("li", { text: `${formatWhen(call.started_at)} ${t(`s_${call.state}`)}` })));
   if (view.recent.length) recent.firstChild.textContent = `${t("recent")}: ${recent.firstChild.textContent}`;
 
   card.querySelector(".hangup").hidden = !offers.hangup || !["ringing", "answered"].includes(view.state);
@@ -104,15 +100,12 @@ function markPainted(callId, received) {
 
 // The contact's last CRM notes, once per card (providers without notes give none).
 async function loadNotes(card, callId) {
-  const notes = await invoke("card_notes", { callId }).catch(() => []);
+  const notes = await api.cardNotes(callId).catch(() => []);
   const list = card.querySelector(".notes");
   list.replaceChildren(...notes.map((note) => {
-    const li = document.createElement("li");
     const when = note.at ? `${formatWhen(note.at)} · ` : "";
     const who = note.author ? `${note.author}: ` : "";
-    li.textContent = `${when}${who}${note.text}`;
-    li.title = note.text;
-    return li;
+    return el("li", { text: `${when}${who}${note.text}`, title: note.text });
   }));
 }
 
@@ -128,20 +121,20 @@ function update(view) {
 
 await initLanguage();
 async function loadOffers() {
-  offers = (await invoke("capabilities").catch(() => null))?.offers || {};
+  offers = (await api.capabilities().catch(() => null))?.offers || {};
 }
-me = (await invoke("status")).user;
+me = (await api.status()).user;
 await loadOffers();
-await listen("status", (event) => { me = event.payload.user; loadOffers(); });
-await listen("call-update", (event) => update(event.payload));
-await listen("call-removed", (event) => remove(event.payload));
-for (const view of await invoke("current_calls")) update(view);
+await api.onStatus((status) => { me = status.user; loadOffers(); });
+await api.onCallUpdate(update);
+await api.onCallRemoved(remove);
+for (const view of await api.currentCalls()) update(view);
 document.addEventListener("keydown", (event) => {
-  if (event.key === "Escape") for (const id of [...calls.keys()]) invoke("close_card", { callId: id });
+  if (event.key === "Escape") for (const id of [...calls.keys()]) api.closeCard(id);
 });
 setInterval(() => {
   for (const view of calls.values()) {
-    const el = root.querySelector(`[data-call-id="${CSS.escape(view.call_id)}"] .timer`);
-    if (el) el.textContent = timerText(view);
+    const timer = root.querySelector(`[data-call-id="${CSS.escape(view.call_id)}"] .timer`);
+    if (timer) timer.textContent = timerText(view);
   }
 }, 1000);

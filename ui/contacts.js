@@ -3,11 +3,10 @@
 // are fetched from the app as the list scrolls), a call button on every number, the Autodialer's
 // contact picking, "Sync from the CRM", and the import of CSV and vCard files with a progress bar
 // and a report. The CRM editor (crm.js) adds its buttons to each row and to the column's header.
+import * as api from "./api.js";
+import { el } from "./dom.js";
 import { t, addTexts } from "./i18n.js";
 import { crmRowActions, crmToolbar } from "./crm.js";
-
-const { invoke } = window.__TAURI__.core;
-const { listen } = window.__TAURI__.event;
 
 addTexts({
   en: {
@@ -51,13 +50,6 @@ const list = { query: "", total: 0, pages: new Map(), pending: new Set(), genera
 const selected = new Set();
 let selecting = false;
 
-function element(tag, className, text) {
-  const el = document.createElement(tag);
-  if (className) el.className = className;
-  if (text !== undefined) el.textContent = text;
-  return el;
-}
-
 /** A count written the way the window's language writes numbers (100,001 / 100 001). */
 function number(n) {
   return new Intl.NumberFormat(document.documentElement.lang || "en").format(n);
@@ -78,22 +70,22 @@ export function refreshContacts() {
 }
 
 function callButton(number) {
-  const button = element("button", "call number");
-  button.append(element("span", "phone-icon", "☎"), document.createTextNode(number.display));
+  const button = el("button", { class: "call number" });
+  button.append(el("span", { class: "phone-icon", text: "☎" }), document.createTextNode(number.display));
   button.title = t("call_number", { number: number.display });
   button.dataset.number = number.key;
   button.addEventListener("click", () =>
-    invoke("call_number", { number: number.key }).then(() => ui.showInfo(t("calling_now"))).catch(ui.showError));
+    api.callNumber(number.key).then(() => ui.showInfo(t("calling_now"))).catch(ui.showError));
   return button;
 }
 
 function numberButtons(contact, from) {
   const numbers = contact.numbers;
-  if (!numbers.length) return [element("span", "muted small", t("no_numbers"))];
+  if (!numbers.length) return [el("span", { class: "muted small", text: t("no_numbers") })];
   const shown = numbers.slice(from, from + NUMBERS_SHOWN).map(callButton);
   const rest = numbers.length - NUMBERS_SHOWN;
   if (rest > 0) {
-    const more = element("button", "more", from + NUMBERS_SHOWN < numbers.length ? `+${numbers.length - from - NUMBERS_SHOWN}` : "↺");
+    const more = el("button", { class: "more", text: from + NUMBERS_SHOWN < numbers.length ? `+${numbers.length - from - NUMBERS_SHOWN}` : "↺" });
     more.title = t("more_numbers", { n: rest });
     more.addEventListener("click", () => {
       const next = from + NUMBERS_SHOWN < numbers.length ? from + NUMBERS_SHOWN : 0;
@@ -105,12 +97,12 @@ function numberButtons(contact, from) {
 }
 
 function contactRow(contact, index) {
-  const li = element("li", "contact");
+  const li = el("li", { class: "contact" });
   li.style.top = `${index * ROW_HEIGHT}px`;
   li.dataset.index = index;
   li.dataset.contactId = contact.id;
   if (selecting) {
-    const box = element("input");
+    const box = el("input");
     box.type = "checkbox";
     box.className = "pick";
     box.dataset.contactId = contact.id;
@@ -122,17 +114,17 @@ function contactRow(contact, index) {
     });
     li.append(box);
   }
-  const text = element("div", "grow card-text");
-  const head = element("div", "head");
-  head.append(element("span", "title", contact.name));
-  if (contact.company) head.append(element("span", "company", contact.company));
-  const numbers = element("div", "numbers");
+  const text = el("div", { class: "grow card-text" });
+  const head = el("div", { class: "head" });
+  head.append(el("span", { class: "title", text: contact.name }));
+  if (contact.company) head.append(el("span", { class: "company", text: contact.company }));
+  const numbers = el("div", { class: "numbers" });
   numbers.append(...numberButtons(contact, 0));
   // The CRM's buttons share the name's line, so the numbers keep the row's whole width. The
   // numbers come first in the DOM (drawn below the name): a row's first button calls.
   const actions = crmRowActions(contact);
   if (actions.length) {
-    const box = element("span", "row-actions");
+    const box = el("span", { class: "row-actions" });
     box.append(...actions);
     head.append(box);
   }
@@ -142,7 +134,7 @@ function contactRow(contact, index) {
 }
 
 function placeholderRow(index) {
-  const li = element("li", "contact loading", t("loading"));
+  const li = el("li", { class: "contact loading", text: t("loading") });
   li.style.top = `${index * ROW_HEIGHT}px`;
   li.dataset.index = index;
   return li;
@@ -157,7 +149,7 @@ async function fetchPage(page) {
   const generation = list.generation;
   list.pending.add(page);
   try {
-    const answer = await invoke("contacts_page", { query: list.query, offset: page * PAGE_SIZE, limit: PAGE_SIZE });
+    const answer = await api.contactsPage(list.query, page * PAGE_SIZE, PAGE_SIZE);
     if (generation !== list.generation) return;
     list.pages.set(page, answer.rows);
     if (answer.total !== list.total) setTotal(answer.total);
@@ -174,7 +166,7 @@ function setTotal(total) {
   const ul = listElement();
   let spacer = ul.querySelector(".spacer");
   if (!spacer) {
-    spacer = element("li", "spacer");
+    spacer = el("li", { class: "spacer" });
     spacer.setAttribute("aria-hidden", "true");
     ul.prepend(spacer);
   }
@@ -182,7 +174,7 @@ function setTotal(total) {
   ul.classList.toggle("is-empty", total === 0);
   let empty = ul.querySelector(".empty");
   if (total === 0 && !empty) {
-    empty = element("li", "empty", t("no_contacts"));
+    empty = el("li", { class: "empty", text: t("no_contacts") });
     ul.append(empty);
   } else if (total > 0 && empty) {
     empty.remove();
@@ -224,7 +216,7 @@ async function search(query, { keepScroll = false } = {}) {
   const asked = ++searches;
   const ul = listElement();
   try {
-    const answer = await invoke("contacts_page", { query, offset: 0, limit: PAGE_SIZE });
+    const answer = await api.contactsPage(query, 0, PAGE_SIZE);
     if (asked !== searches) return;
     // From here on, pages still coming for the previous list are dropped.
     list.generation += 1;
@@ -259,7 +251,7 @@ async function setUpAutodialer() {
   const toggle = document.getElementById("autodial-toggle");
   const form = document.getElementById("autodial");
   toggle.textContent = t("autodialer");
-  const status = await invoke("autodialer_status").catch((e) => ({ ready: false, reason: String(e) }));
+  const status = await api.autodialerStatus().catch((e) => ({ ready: false, reason: String(e) }));
   toggle.disabled = !status.ready;
   toggle.title = status.reason || t("autodialer_hint");
   if (status.campaign && !document.getElementById("ad-campaign").value) {
@@ -287,7 +279,7 @@ async function sendToCampaign(confirmed) {
   const warning = document.getElementById("ad-warning");
   const report = document.getElementById("ad-report");
   try {
-    const outcome = await invoke("autodial_send", { request });
+    const outcome = await api.autodialSend(request);
     if (outcome.needs_confirmation) {
       warning.hidden = false;
       warning.textContent = `⚠ ${outcome.needs_confirmation}`;
@@ -328,7 +320,7 @@ function setUpAutodialerForm() {
   const robot = document.getElementById("ad-robot");
   robot.textContent = t("robot_call");
   robot.addEventListener("click", () =>
-    invoke("autodial_call", { contactId: [...selected][0] }).then((job) => ui.showInfo(t("robot_calling", { job }))).catch(ui.showError));
+    api.autodialCall([...selected][0]).then((job) => ui.showInfo(t("robot_calling", { job }))).catch(ui.showError));
 }
 
 // The import panel: a progress bar while the file is read and stored, then the report.
@@ -342,10 +334,10 @@ function showProgress(file, done, total) {
   const panel = importPanel();
   panel.dataset.state = "running";
   panel.dataset.file = file;
-  const bar = element("progress", "import-bar");
+  const bar = el("progress", { class: "import-bar" });
   bar.id = "import-progress";
   if (total > 0) { bar.max = total; bar.value = done; }
-  const label = element("div", "small", total > 0 ? `${t("importing", { file })} ${t("stored", { done: number(done), total: number(total) })}` : t("reading_file", { file }));
+  const label = el("div", { class: "small", text: total > 0 ? `${t("importing", { file })} ${t("stored", { done: number(done), total: number(total) })}` : t("reading_file", { file }) });
   label.id = "import-status";
   panel.replaceChildren(label, bar);
 }
@@ -353,22 +345,22 @@ function showProgress(file, done, total) {
 function showReport(outcome) {
   const panel = importPanel();
   panel.dataset.state = "done";
-  const head = element("div", "row");
-  const summary = element("strong", "grow", t("import_report", {
+  const head = el("div", { class: "row" });
+  const summary = el("strong", { class: "grow", text: t("import_report", {
     file: outcome.file, added: outcome.added, updated: outcome.updated, skipped: outcome.skipped.length,
-  }));
+  }) });
   summary.id = "import-summary";
-  const close = element("button", "link", "✕");
+  const close = el("button", { class: "link", text: "✕" });
   close.title = t("close");
   close.addEventListener("click", () => { panel.hidden = true; });
   head.append(summary, close);
   const parts = [head];
-  if (outcome.unchanged) parts.push(element("div", "small muted", t("import_unchanged", { n: outcome.unchanged })));
+  if (outcome.unchanged) parts.push(el("div", { class: "small muted", text: t("import_unchanged", { n: outcome.unchanged }) }));
   if (outcome.skipped.length) {
-    parts.push(element("div", "small", t("import_skipped_title")));
-    const skipped = element("ul", "skipped");
+    parts.push(el("div", { class: "small", text: t("import_skipped_title") }));
+    const skipped = el("ul", { class: "skipped" });
     skipped.id = "import-skipped";
-    skipped.append(...outcome.skipped.map((row) => element("li", "", t("skipped_line", row))));
+    skipped.append(...outcome.skipped.map((row) => el("li", { text: t("skipped_line", row) })));
     parts.push(skipped);
   }
   panel.replaceChildren(...parts);
@@ -377,12 +369,12 @@ function showReport(outcome) {
 function showImportError(file, error) {
   const panel = importPanel();
   panel.dataset.state = "error";
-  const message = element("div", "banner error", String(error));
+  const message = el("div", { class: "banner error", text: String(error) });
   message.id = "import-error";
-  const close = element("button", "link", "✕");
+  const close = el("button", { class: "link", text: "✕" });
   close.title = t("close");
   close.addEventListener("click", () => { panel.hidden = true; });
-  const row = element("div", "row");
+  const row = el("div", { class: "row" });
   row.append(message, close);
   panel.replaceChildren(row);
 }
@@ -394,7 +386,7 @@ async function importFile(file) {
   try {
     // The bytes go as the raw request body: no JSON or base64 for a 10 MB export.
     const bytes = new Uint8Array(await file.arrayBuffer());
-    const outcome = await invoke("import_contacts", bytes, { headers: { "X-File-Name": encodeURIComponent(file.name) } });
+    const outcome = await api.importContacts(bytes, file.name);
     showReport(outcome);
     refreshContacts();
   } catch (e) {
@@ -415,9 +407,9 @@ function setUpImport() {
     input.value = "";
     if (file) importFile(file);
   });
-  listen("import-progress", (event) => {
+  api.onImportProgress(({ done, total }) => {
     const panel = document.getElementById("import-panel");
-    if (panel.dataset.state === "running") showProgress(panel.dataset.file, event.payload.done, event.payload.total);
+    if (panel.dataset.state === "running") showProgress(panel.dataset.file, done, total);
   });
 }
 
@@ -442,14 +434,14 @@ export function initContacts({ showError, showInfo }) {
   syncContacts.textContent = t("sync_contacts");
   syncContacts.addEventListener("click", () => {
     syncContacts.disabled = true;
-    invoke("sync_contacts")
+    api.syncContacts()
       .then((report) => { ui.showInfo(t("synced", { report })); refreshContacts(); })
       .catch(ui.showError)
       .finally(() => { syncContacts.disabled = false; });
   });
   setUpAutodialer();
-  listen("status", (event) => {
-    if (event.payload.state === "online") setUpAutodialer();
+  api.onStatus((status) => {
+    if (status.state === "online") setUpAutodialer();
     refreshContacts();
   });
   search("");

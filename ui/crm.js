@@ -2,10 +2,9 @@
 // notes below, "New CRM contact" and "Upload to CRM…" for the list's toolbar, "Edit in CRM" on
 // each row. Offered only when the account's provider can edit its CRM (`capabilities`); every
 // failure is said in words inside the dialog, and the form keeps what was typed.
-import { t, addTexts, formatWhen } from "./i18n.js";
-
-const { invoke } = window.__TAURI__.core;
-const { listen } = window.__TAURI__.event;
+import * as api from "./api.js";
+import { el } from "./dom.js";
+import { t, addTexts, formatWhen, translate } from "./i18n.js";
 
 addTexts({
   en: {
@@ -71,7 +70,7 @@ let provider = "";
 let waiting = [];
 
 async function loadCapabilities() {
-  const caps = await invoke("capabilities").catch(() => null);
+  const caps = await api.capabilities().catch(() => null);
   const before = offered;
   offered = caps ? caps.offers.crm_edit === true : null;
   provider = caps?.provider || "";
@@ -92,20 +91,13 @@ function refreshList() {
   import("./contacts.js").then((list) => list.refreshContacts?.()).catch(() => {});
 }
 
-listen("status", () => loadCapabilities());
+api.onStatus(() => loadCapabilities());
 loadCapabilities();
 
 // ---- Small helpers ------------------------------------------------------------------------
 
-function element(tag, className, text) {
-  const el = document.createElement(tag);
-  if (className) el.className = className;
-  if (text !== undefined) el.textContent = text;
-  return el;
-}
-
 function button(text, className, onClick, type = "button") {
-  const b = element("button", className, text);
+  const b = el("button", { class: className, text });
   b.type = type;
   if (onClick) b.addEventListener("click", onClick);
   return b;
@@ -154,13 +146,9 @@ let editor = null;
 // What the dialog edits: the directory contact (null for a new one) and its CRM id.
 let editing = { contactId: null, crmId: null, name: "" };
 
-function translate(root) {
-  for (const el of root.querySelectorAll("[data-t]")) el.textContent = t(el.dataset.t);
-}
-
 function editorDialog() {
   if (editor) return editor;
-  editor = element("dialog", "crm-dialog crm-editor");
+  editor = el("dialog", { class: "crm-dialog crm-editor" });
   editor.id = "crm-editor";
   editor.innerHTML = EDITOR_HTML;
   translate(editor);
@@ -178,8 +166,8 @@ function editorDialog() {
 }
 
 function addPhoneRow(value) {
-  const row = element("div", "crm-phone");
-  const input = element("input");
+  const row = el("div", { class: "crm-phone" });
+  const input = el("input");
   input.name = "phone";
   input.type = "tel";
   input.autocomplete = "off";
@@ -224,7 +212,7 @@ let employees = null;
 async function loadEmployees() {
   const select = field("responsible");
   try {
-    employees = await invoke("crm_employees");
+    employees = await api.crmEmployees();
     select.disabled = false;
     select.title = "";
   } catch (e) {
@@ -238,15 +226,15 @@ async function loadEmployees() {
 function fillResponsible() {
   const select = field("responsible");
   const wanted = select.dataset.value || "";
-  const options = [element("option", "", t("crm_nobody"))];
+  const options = [el("option", { text: t("crm_nobody") })];
   options[0].value = "";
   for (const e of employees || []) {
-    const option = element("option", "", e.name);
+    const option = el("option", { text: e.name });
     option.value = e.id;
     options.push(option);
   }
   if (wanted && !(employees || []).some((e) => e.id === wanted)) {
-    const option = element("option", "", `#${wanted}`);
+    const option = el("option", { text: `#${wanted}` });
     option.value = wanted;
     options.push(option);
   }
@@ -288,7 +276,7 @@ export async function openCrmEditor(contactId = null) {
   showMessage(message, t("crm_loading"), "info");
   setBusy(true);
   try {
-    const record = await invoke("crm_contact", { contactId });
+    const record = await api.crmContact(contactId);
     editing = { contactId, crmId: record.crm_id, name: record.draft.name };
     fill(record.draft);
     showMode();
@@ -314,8 +302,8 @@ async function save() {
   setBusy(true);
   try {
     const saved = editing.crmId
-      ? await invoke("crm_update", { contactId: editing.contactId, draft })
-      : await invoke("crm_create", { draft, link: editing.contactId });
+      ? await api.crmUpdate(editing.contactId, draft)
+      : await api.crmCreate(draft, editing.contactId);
     const created = !editing.crmId;
     editing = { contactId: saved.contact_id, crmId: saved.crm_id, name: draft.name };
     showMode();
@@ -342,7 +330,7 @@ async function deleteContact() {
   const message = editor.querySelector(".crm-message");
   setBusy(true);
   try {
-    await invoke("crm_delete", { contactId: editing.contactId });
+    await api.crmDelete(editing.contactId);
     editor.close();
     refreshList();
   } catch (e) {
@@ -359,9 +347,9 @@ async function loadNotes() {
   const list = editor.querySelector(".crm-note-list");
   const message = editor.querySelector(".crm-notes-message");
   try {
-    const notes = await invoke("crm_notes", { contactId: editing.contactId });
+    const notes = await api.crmNotes(editing.contactId);
     showMessage(message, "");
-    list.replaceChildren(...(notes.length ? notes.map(noteItem) : [element("li", "empty muted", t("crm_no_notes"))]));
+    list.replaceChildren(...(notes.length ? notes.map(noteItem) : [el("li", { class: "empty muted", text: t("crm_no_notes") })]));
   } catch (e) {
     showMessage(message, String(e), "error");
   }
@@ -372,26 +360,26 @@ function noteMeta(note) {
 }
 
 function noteItem(note) {
-  const li = element("li", "crm-note");
+  const li = el("li", { class: "crm-note" });
   li.dataset.noteId = note.id;
-  const text = element("div", "crm-note-text", note.text);
-  const meta = element("div", "crm-note-meta muted small", noteMeta(note));
-  const actions = element("span", "crm-note-actions");
+  const text = el("div", { class: "crm-note-text", text: note.text });
+  const meta = el("div", { class: "crm-note-meta muted small", text: noteMeta(note) });
+  const actions = el("span", { class: "crm-note-actions" });
   actions.append(
     button(t("crm_edit_note"), "link crm-note-edit", () => editNote(li, note)),
     button(t("crm_delete_note"), "link danger crm-note-delete", () => confirmNoteDelete(li, note)),
   );
-  const body = element("div", "grow");
+  const body = el("div", { class: "grow" });
   body.append(text, meta);
   li.append(body, actions);
   return li;
 }
 
 function editNote(li, note) {
-  const area = element("textarea", "crm-note-editing");
+  const area = el("textarea", { class: "crm-note-editing" });
   area.rows = 3;
   area.value = note.text;
-  const row = element("div", "crm-note-edit-buttons");
+  const row = el("div", { class: "crm-note-edit-buttons" });
   const message = editor.querySelector(".crm-notes-message");
   row.append(
     button(t("crm_cancel"), "crm-note-cancel", () => li.replaceWith(noteItem(note))),
@@ -400,7 +388,7 @@ function editNote(li, note) {
       if (!text) return;
       event.target.disabled = true;
       try {
-        await invoke("crm_update_note", { contactId: editing.contactId, noteId: note.id, text });
+        await api.crmUpdateNote(editing.contactId, note.id, text);
         showMessage(message, "");
         loadNotes();
       } catch (e) {
@@ -409,7 +397,7 @@ function editNote(li, note) {
       }
     }),
   );
-  const body = element("div", "grow");
+  const body = el("div", { class: "grow" });
   body.append(area, row);
   li.replaceChildren(body);
   area.focus();
@@ -419,10 +407,10 @@ function confirmNoteDelete(li, note) {
   const actions = li.querySelector(".crm-note-actions");
   const message = editor.querySelector(".crm-notes-message");
   actions.replaceChildren(
-    element("span", "small", t("crm_confirm_note")),
+    el("span", { class: "small", text: t("crm_confirm_note") }),
     button(t("crm_really_delete"), "danger crm-note-really-delete", async () => {
       try {
-        await invoke("crm_delete_note", { contactId: editing.contactId, noteId: note.id });
+        await api.crmDeleteNote(editing.contactId, note.id);
         showMessage(message, "");
         loadNotes();
       } catch (e) {
@@ -441,7 +429,7 @@ async function addNote() {
   if (!text) { area.focus(); return; }
   add.disabled = true;
   try {
-    await invoke("crm_add_note", { contactId: editing.contactId, text });
+    await api.crmAddNote(editing.contactId, text);
     area.value = "";
     showMessage(message, "");
     loadNotes();
@@ -471,7 +459,7 @@ const UPLOAD_HTML = `
 
 function uploadDialog() {
   if (uploader) return uploader;
-  uploader = element("dialog", "crm-dialog crm-uploader");
+  uploader = el("dialog", { class: "crm-dialog crm-uploader" });
   uploader.id = "crm-upload";
   uploader.innerHTML = UPLOAD_HTML;
   translate(uploader);
@@ -508,22 +496,22 @@ export async function openCrmUpload(preselected = null) {
   if (!dialog.open) dialog.showModal();
   let candidates = [];
   try {
-    candidates = await invoke("crm_upload_candidates");
+    candidates = await api.crmUploadCandidates();
     showMessage(message, candidates.length ? "" : t("crm_upload_none"), "info");
   } catch (e) {
     showMessage(message, String(e), "error");
   }
   const wanted = preselected ? new Set(preselected) : null;
   list.replaceChildren(...candidates.map((c) => {
-    const li = element("li");
-    const label = element("label");
-    const box = element("input");
+    const li = el("li");
+    const label = el("label");
+    const box = el("input");
     box.type = "checkbox";
     box.dataset.contactId = c.id;
     box.checked = wanted ? wanted.has(c.id) : true;
     box.addEventListener("change", showPicked);
     const sub = [c.company, c.numbers[0]?.display].filter(Boolean).join(" · ");
-    label.append(box, element("span", "title", c.name), element("span", "muted small", sub));
+    label.append(box, el("span", { class: "title", text: c.name }), el("span", { class: "muted small", text: sub }));
     li.append(label);
     return li;
   }));
@@ -541,12 +529,12 @@ async function upload() {
   go.disabled = true;
   showMessage(message, t("crm_uploading"), "info");
   try {
-    const outcome = await invoke("crm_upload", { contactIds: ids, merge: uploader.querySelector(".crm-merge").checked });
+    const outcome = await api.crmUpload(ids, uploader.querySelector(".crm-merge").checked);
     showMessage(message, "");
     const lines = [t("crm_upload_report", { succeeded: outcome.succeeded, failed: outcome.failed })];
     if (outcome.linked) lines.push(t("crm_upload_linked", { n: outcome.linked }));
     for (const skip of outcome.skipped) lines.push(t("crm_upload_skipped", { name: skip.name, reason: skip.reason }));
-    report.replaceChildren(...lines.map((line, i) => element("div", i === 0 ? "crm-report-summary" : "small", line)));
+    report.replaceChildren(...lines.map((line, i) => el("div", { class: i === 0 ? "crm-report-summary" : "small", text: line })));
     report.hidden = false;
     // Sent: ticked off and locked, so they cannot go twice.
     for (const id of ids) {

@@ -1,4 +1,8 @@
-// Texts in Russian and English; the language follows the OS locale (asked from the app).
+// The one way the windows translate: `t(key, vars)` for a text made in code, `translate(root)`
+// for markup that names its text (`data-t="key"`). Texts in Russian and English; each window's
+// module adds its own with `addTexts`; the language is the app's (asked once at load).
+import { uiLocale } from "./api.js";
+
 const TEXTS = {
   en: {
     ringing_in: "Incoming call", ringing_out: "Calling", ringing_internal: "Internal call",
@@ -63,7 +67,7 @@ export function addTexts(more) {
 
 export async function initLanguage() {
   try {
-    const locale = await window.__TAURI__.core.invoke("ui_locale");
+    const locale = await uiLocale();
     lang = String(locale).toLowerCase().startsWith("ru") ? "ru" : "en";
   } catch (_) {
     lang = navigator.language.startsWith("ru") ? "ru" : "en";
@@ -75,6 +79,11 @@ export async function initLanguage() {
 export function t(key, vars = {}) {
   const text = TEXTS[lang][key] ?? TEXTS.en[key] ?? key;
   return text.replace(/\{(\w+)\}/g, (_, name) => vars[name] ?? "");
+}
+
+/** Fills every `[data-t]` element under `root` with its text. */
+export function translate(root) {
+  for (const node of root.querySelectorAll("[data-t]")) node.textContent = t(node.dataset.t);
 }
 
 export function formatDuration(seconds) {

@@ -1,10 +1,9 @@
 // The main window: connection status, "me", Do-Not-Disturb and department toggles, the contact
 // column (contacts.js) and the call history with its filters.
+import * as api from "./api.js";
+import { el } from "./dom.js";
 import { initLanguage, t, formatWhen, formatDuration } from "./i18n.js";
 import { initContacts } from "./contacts.js";
-
-const { invoke } = window.__TAURI__.core;
-const { listen } = window.__TAURI__.event;
 
 const FILTERS = ["all", "incoming", "outgoing", "missed", "not_called_back", "not_reached"];
 let filter = "all";
@@ -17,31 +16,24 @@ function showAccount() {
   document.getElementById("account").textContent = (lastStatus.account || "") + me;
 }
 
-function element(tag, className, text) {
-  const el = document.createElement(tag);
-  if (className) el.className = className;
-  if (text !== undefined) el.textContent = text;
-  return el;
-}
-
 function callButton(number, label = t("call")) {
-  const button = element("button", "call", label);
+  const button = el("button", { class: "call", text: label });
   button.addEventListener("click", () =>
-    invoke("call_number", { number }).then(() => showInfo(t("calling_now"))).catch(showError));
+    api.callNumber(number).then(() => showInfo(t("calling_now"))).catch(showError));
   return button;
 }
 
 function item(title, sub, number) {
-  const li = element("li");
-  const text = element("div", "grow");
-  text.append(element("div", "title", title), element("div", "sub", sub));
+  const li = el("li");
+  const text = el("div", { class: "grow" });
+  text.append(el("div", { class: "title", text: title }), el("div", { class: "sub", text: sub }));
   li.append(text);
   if (number) li.append(callButton(number));
   return li;
 }
 
 function empty(text) {
-  return element("li", "empty", text);
+  return el("li", { class: "empty", text });
 }
 
 function showError(message) {
@@ -100,15 +92,15 @@ function showPresence(p) {
 function drawGroups(groups, list) {
   groups.replaceChildren();
   if (list.length) {
-    groups.append(element("span", "muted small", `${t("group_calls")}:`));
+    groups.append(el("span", { class: "muted small", text: `${t("group_calls")}:` }));
     for (const group of list) {
-      const label = element("label", "chip-toggle");
-      const box = element("input");
+      const label = el("label", { class: "chip-toggle" });
+      const box = el("input");
       box.type = "checkbox";
       box.checked = group.on;
       box.dataset.group = group.id;
       box.addEventListener("change", () =>
-        invoke("set_group_subscription", { group: group.id, on: box.checked })
+        api.setGroupSubscription(group.id, box.checked)
           .then(showPresence).catch((e) => { box.checked = !box.checked; showError(e); }));
       label.append(box, document.createTextNode(group.name));
       groups.append(label);
@@ -118,7 +110,7 @@ function drawGroups(groups, list) {
 
 // Actions the provider does not offer are shown disabled, with the reason.
 async function showCapabilities() {
-  const caps = await invoke("capabilities").catch(() => null);
+  const caps = await api.capabilities().catch(() => null);
   if (!caps) return;
   const sync = document.getElementById("sync-history");
   sync.disabled = !caps.offers.history;
@@ -134,10 +126,10 @@ async function loadEmployees() {
   const select = document.getElementById("me");
   let employees;
   try {
-    employees = await invoke("employees");
+    employees = await api.employees();
   } catch (e) {
     // The provider lists no employees: "me" stays as configured, and the picker says why.
-    const current = element("option", "", lastStatus.user || t("pick_me"));
+    const current = el("option", { text: lastStatus.user || t("pick_me") });
     select.replaceChildren(current);
     select.disabled = true;
     picker.title = String(e);
@@ -149,13 +141,13 @@ async function loadEmployees() {
   picker.title = "";
   const options = [];
   if (!employees.some((e) => e.me)) {
-    const none = element("option", "", t("pick_me"));
+    const none = el("option", { text: t("pick_me") });
     none.value = "";
     none.selected = true;
     options.push(none);
   }
   for (const e of employees) {
-    const option = element("option", "", e.ext && e.ext !== e.name ? `${e.name} (${e.ext})` : e.name);
+    const option = el("option", { text: e.ext && e.ext !== e.name ? `${e.name} (${e.ext})` : e.name });
     option.value = e.user;
     option.selected = e.me;
     options.push(option);
@@ -192,7 +184,7 @@ function historyItem(call) {
   if (call.outcome) li.querySelector(".sub").classList.add(`outcome-${call.outcome}`);
   li.dataset.callId = call.call_id;
   if (call.recording) {
-    const play = element("button", "play", "▶");
+    const play = el("button", { class: "play", text: "▶" });
     play.title = t("play_recording");
     play.addEventListener("click", async () => {
       let audio = li.querySelector("audio");
@@ -200,8 +192,8 @@ function historyItem(call) {
         play.disabled = true;
         try {
           // Fetched by the app: some PBXs want their session cookie for it.
-          const src = await invoke("recording_data", { provider: call.provider, callId: call.call_id });
-          audio = element("audio");
+          const src = await api.recordingData(call.provider, call.call_id);
+          audio = el("audio");
           audio.controls = true;
           audio.src = src;
           li.append(audio);
@@ -222,14 +214,14 @@ function historyItem(call) {
 
 async function refreshCalls() {
   const list = document.getElementById("calls");
-  const calls = await invoke("call_history", { filter }).catch(() => []);
+  const calls = await api.callHistory(filter).catch(() => []);
   list.replaceChildren(...(calls.length ? calls.map(historyItem) : [empty(t(filter === "all" ? "no_calls" : "no_calls_here"))]));
 }
 
 function drawFilters() {
   const box = document.getElementById("filters");
   box.replaceChildren(...FILTERS.map((name) => {
-    const chip = element("button", name === filter ? "chip active" : "chip", t(`f_${name}`));
+    const chip = el("button", { class: name === filter ? "chip active" : "chip", text: t(`f_${name}`) });
     chip.dataset.filter = name;
     chip.addEventListener("click", () => { filter = name; drawFilters(); refreshCalls(); });
     return chip;
@@ -244,7 +236,7 @@ const sync = document.getElementById("sync-history");
 sync.textContent = t("load_from_pbx");
 sync.addEventListener("click", () => {
   sync.disabled = true;
-  invoke("sync_history")
+  api.syncHistory()
     .then((n) => { showInfo(t("loaded_calls", { n })); refreshCalls(); })
     .catch(showError)
     .finally(() => { sync.disabled = false; });
@@ -252,26 +244,25 @@ sync.addEventListener("click", () => {
 document.getElementById("dnd").addEventListener("change", (event) => {
   const box = event.target;
   box.disabled = true;
-  invoke("set_dnd", { on: box.checked })
+  api.setDnd(box.checked)
     .then(showPresence)
     .catch((e) => { box.checked = !box.checked; box.disabled = false; showError(e); });
 });
 document.getElementById("me").addEventListener("change", (event) => {
-  if (event.target.value) invoke("set_me", { user: event.target.value }).catch(showError);
+  if (event.target.value) api.setMe(event.target.value).catch(showError);
 });
 const settingsButton = document.getElementById("open-settings");
 settingsButton.title = t("settings");
 settingsButton.setAttribute("aria-label", t("settings"));
-settingsButton.addEventListener("click", () => invoke("open_settings").catch(showError));
+settingsButton.addEventListener("click", () => api.openSettings().catch(showError));
 drawFilters();
 initContacts({ showError, showInfo });
-showStatus(await invoke("status"));
-showPresence(await invoke("presence"));
-await listen("status", (event) => showStatus(event.payload));
-await listen("presence", (event) => showPresence(event.payload));
-await listen("call-update", () => refreshCalls());
-await listen("dial", (event) => {
-  const { number, error } = event.payload;
+showStatus(await api.status());
+showPresence(await api.presence());
+await api.onStatus(showStatus);
+await api.onPresence(showPresence);
+await api.onCallUpdate(() => refreshCalls());
+await api.onDial(({ number, error }) => {
   if (error) showError(`${number}: ${error}`); else showInfo(t("calling_number", { number }));
 });
 refreshCalls();

@@ -1,9 +1,10 @@
 // The settings window and, on the first run (`#wizard`), the set-up wizard: provider →
 // connection (tested against the PBX) → "me" → relay → done. Keys go to the OS keyring only
-// (the app stores them); this page keeps a typed key just until it is saved.
+// (the app stores them); this page keeps a typed key just until it is saved. The providers, their
+// fields and the words for them come from the app (`providers`): this page lists none itself.
+import * as api from "./api.js";
+import { el } from "./dom.js";
 import { initLanguage, t, addTexts } from "./i18n.js";
-
-const { invoke } = window.__TAURI__.core;
 
 addTexts({
   en: {
@@ -15,34 +16,12 @@ addTexts({
     wz_me_lead: "Whose calls should pop up? Pick yourself.",
     wz_relay_lead: "Optional. Cloud PBXs that push their calls as webhooks need a relay with a public address; your administrator gives you its address and a token for this computer.",
     wz_done_lead: "All set. Callpop saves this and connects:",
-    p_vega: "Vega PBX", p_cloudpbx: "Cloud PBX (CRM API)", p_telediscount: "Telediscount", p_mcn: "MCN Telecom", p_asterisk: "Asterisk / FreePBX",
-    d_vega: "Calls by polling or webhooks, employees, history, CRM Teler.",
-    d_cloudpbx: "Calls through the relay, employees, DND and departments.",
-    d_telediscount: "Calls through the relay; history and click-to-call.",
-    d_mcn: "Missed calls by polling, live calls through the relay.",
-    d_asterisk: "Your own PBX over AMI or ARI: calls, endpoints, DND.",
-    f_domain: "Domain", f_base_url: "API address", f_login: "User", f_dial_context: "Dial context",
-    f_asterisk_interface: "Interface", f_dnd_via: "Do-not-disturb kept in", f_user: "Me",
-    f_telediscount_domain: "Account name", f_mcn_domain: "Account number", f_asterisk_domain: "PBX host",
-    f_cloudpbx_domain: "PBX domain",
-    h_vega_domain: "Your account's address at Vega, e.g. test4.pbx.vega.ua",
-    h_cloudpbx_domain: "The PBX's address, e.g. company.cloudpbx.ru",
-    h_telediscount_domain: "Any name for this account; the API is at my.telediscount.ru",
-    h_mcn_domain: "The personal account number, or ACCOUNT/VPBX_ID",
-    h_asterisk_domain: "Host name or IP address of the Asterisk server",
-    h_base_url: "Only when the API is not at the usual address (a proxy, a test server)",
-    h_asterisk_base_url: "AMI: tcp://HOST:5038 · ARI: http://HOST:8088 (optional)",
-    h_login: "The manager.conf (AMI) or ari.conf (ARI) user",
-    h_dial_context: "Where click-to-call dials from; FreePBX: from-internal (default: internal)",
-    i_ami: "AMI (manager interface)", i_ari: "ARI (REST interface)",
-    dnd_presence: "Presence state (default)", dnd_astdb: "AstDB DND/EXT (FreePBX)",
-    k_vega: "API key", k_cloudpbx: "CRM API key", k_telediscount: "CRM integration key", k_mcn: "API token", k_asterisk: "Password (secret)",
+    f_user: "Me",
     h_key: "Kept only in the OS keyring, never in a file.", key_keep: "Stored — leave empty to keep it",
     test_connection: "Test connection", testing: "Testing…",
     test_ok_list: "Connected. The PBX lists {n} employees.", test_ok: "Connected: the PBX accepted the key.",
     test_failed: "Cannot connect: {error}",
-    pick_me: "Choose yourself…", h_user: "Your extension or login at the PBX",
-    h_user_telediscount: "Your SIP account, e.g. SIP/0000000672", h_user_mcn: "Your extension, e.g. 101",
+    pick_me: "Choose yourself…",
     h_user_list: "Only your calls pop up; click-to-call rings your phone.",
     relay_url: "Relay address", relay_token: "Token for this computer", h_relay_url: "wss://relay.example.com/ws",
     token_keep: "Stored — leave empty to keep it",
@@ -58,11 +37,7 @@ addTexts({
     s_links: "Phone links", links_on: "Open tel: and callto: links with Callpop (it calls the number)",
     autostart_unavailable: "Not available here: {error}", config_file: "Config file: {path}",
     switched: "Switched. Connecting to {account}…",
-    c_required: "Fill this in.", c_no_spaces: "No spaces here.", c_host_only: "Only the host name, without a path.",
-    c_not_a_web_address: "Starts with https:// or http://.", c_not_a_tcp_address: "Looks like tcp://HOST:5038.",
-    c_choose_provider: "Choose a provider.", c_choose_one: "Choose one of the options.", c_key_required: "Enter the key.",
-    c_duplicate_account: "This account is set up already: edit that one.", c_not_a_websocket_address: "Starts with wss:// or ws://.",
-    c_relay_needs_account: "Set up an account first.", c_token_required: "Enter the token.", c_not_a_hotkey: "Keys joined by +, like CommandOrControl+Alt+C.",
+    c_token_required: "Enter the token.",
   },
   ru: {
     settings_title: "Настройки", wizard_title: "Настройка Callpop",
@@ -73,34 +48,12 @@ addTexts({
     wz_me_lead: "Чьи звонки показывать? Выберите себя.",
     wz_relay_lead: "Необязательно. Облачным АТС, которые присылают звонки вебхуками, нужен ретранслятор с публичным адресом; администратор даст его адрес и токен для этого компьютера.",
     wz_done_lead: "Всё готово. Callpop сохранит это и подключится:",
-    p_vega: "Vega PBX", p_cloudpbx: "Облачная АТС (CRM API)", p_telediscount: "Теледисконт", p_mcn: "МСН Телеком", p_asterisk: "Asterisk / FreePBX",
-    d_vega: "Звонки опросом или вебхуками, сотрудники, история, CRM Teler.",
-    d_cloudpbx: "Звонки через ретранслятор, сотрудники, «Не беспокоить» и отделы.",
-    d_telediscount: "Звонки через ретранслятор; история и звонок в один клик.",
-    d_mcn: "Пропущенные опросом, текущие звонки через ретранслятор.",
-    d_asterisk: "Своя АТС по AMI или ARI: звонки, абоненты, «Не беспокоить».",
-    f_domain: "Домен", f_base_url: "Адрес API", f_login: "Пользователь", f_dial_context: "Контекст набора",
-    f_asterisk_interface: "Интерфейс", f_dnd_via: "Где хранится «Не беспокоить»", f_user: "Я",
-    f_telediscount_domain: "Название аккаунта", f_mcn_domain: "Номер лицевого счёта", f_asterisk_domain: "Адрес АТС",
-    f_cloudpbx_domain: "Домен АТС",
-    h_vega_domain: "Адрес вашего аккаунта в Vega, например test4.pbx.vega.ua",
-    h_cloudpbx_domain: "Адрес АТС, например company.cloudpbx.ru",
-    h_telediscount_domain: "Любое название; API находится на my.telediscount.ru",
-    h_mcn_domain: "Номер лицевого счёта или СЧЁТ/VPBX_ID",
-    h_asterisk_domain: "Имя или IP-адрес сервера Asterisk",
-    h_base_url: "Только если API не по обычному адресу (прокси, тестовый сервер)",
-    h_asterisk_base_url: "AMI: tcp://HOST:5038 · ARI: http://HOST:8088 (необязательно)",
-    h_login: "Пользователь из manager.conf (AMI) или ari.conf (ARI)",
-    h_dial_context: "Откуда набирается звонок в один клик; FreePBX: from-internal (по умолчанию internal)",
-    i_ami: "AMI (интерфейс менеджера)", i_ari: "ARI (REST-интерфейс)",
-    dnd_presence: "Состояние присутствия (по умолчанию)", dnd_astdb: "AstDB DND/EXT (FreePBX)",
-    k_vega: "Ключ API", k_cloudpbx: "Ключ CRM API", k_telediscount: "Ключ интеграции с CRM", k_mcn: "Токен API", k_asterisk: "Пароль (secret)",
+    f_user: "Я",
     h_key: "Хранится только в связке ключей ОС, никогда в файле.", key_keep: "Сохранён — оставьте пустым, чтобы не менять",
     test_connection: "Проверить подключение", testing: "Проверяем…",
     test_ok_list: "Подключено. В АТС сотрудников: {n}.", test_ok: "Подключено: АТС приняла ключ.",
     test_failed: "Не удалось подключиться: {error}",
-    pick_me: "Выберите себя…", h_user: "Ваш внутренний номер или логин в АТС",
-    h_user_telediscount: "Ваш SIP-аккаунт, например SIP/0000000672", h_user_mcn: "Ваш внутренний номер, например 101",
+    pick_me: "Выберите себя…",
     h_user_list: "Показываются только ваши звонки; звонок в один клик звонит на ваш телефон.",
     relay_url: "Адрес ретранслятора", relay_token: "Токен этого компьютера", h_relay_url: "wss://relay.example.com/ws",
     token_keep: "Сохранён — оставьте пустым, чтобы не менять",
@@ -116,65 +69,23 @@ addTexts({
     s_links: "Телефонные ссылки", links_on: "Открывать ссылки tel: и callto: в Callpop (он позвонит на номер)",
     autostart_unavailable: "Здесь недоступно: {error}", config_file: "Файл настроек: {path}",
     switched: "Переключено. Подключаемся к {account}…",
-    c_required: "Заполните это поле.", c_no_spaces: "Без пробелов.", c_host_only: "Только имя хоста, без пути.",
-    c_not_a_web_address: "Начинается с https:// или http://.", c_not_a_tcp_address: "Вида tcp://HOST:5038.",
-    c_choose_provider: "Выберите АТС.", c_choose_one: "Выберите один из вариантов.", c_key_required: "Введите ключ.",
-    c_duplicate_account: "Такой аккаунт уже есть: измените его.", c_not_a_websocket_address: "Начинается с wss:// или ws://.",
-    c_relay_needs_account: "Сначала добавьте аккаунт.", c_token_required: "Введите токен.", c_not_a_hotkey: "Клавиши через +, например CommandOrControl+Alt+C.",
+    c_token_required: "Введите токен.",
   },
 });
 
-const PROVIDERS = ["vega", "cloudpbx", "telediscount", "mcn", "asterisk"];
-// The fields each provider needs (what `Account::connect` reads for it), in form order.
-const FIELDS = {
-  vega: ["domain", "base_url"],
-  cloudpbx: ["domain", "base_url"],
-  telediscount: ["domain", "base_url"],
-  mcn: ["domain", "base_url"],
-  asterisk: ["asterisk_interface", "domain", "base_url", "login", "dial_context", "dnd_via"],
-};
-const REQUIRED = new Set(["domain", "login"]);
-const CHOICES = { asterisk_interface: ["ami", "ari"], dnd_via: ["presence", "astdb"] };
-const CHOICE_TEXT = { asterisk_interface: (v) => t(`i_${v}`), dnd_via: (v) => t(`dnd_${v}`) };
-const PLACEHOLDERS = {
-  vega: { domain: "test4.pbx.vega.ua", base_url: "https://test4.pbx.vega.ua" },
-  cloudpbx: { domain: "company.cloudpbx.ru" },
-  telediscount: { domain: "my.telediscount.ru", base_url: "https://my.telediscount.ru" },
-  mcn: { domain: "12345", base_url: "https://api.mcn.ru/v2/rest" },
-  asterisk: { domain: "pbx.office.lan", base_url: "tcp://pbx.office.lan:5038", login: "callpop", dial_context: "from-internal" },
-};
+// The providers the app offers, their fields and the words for them (`providers`), in order.
+/** @type {import("./api.js").ProviderView[]} */
+let PROVIDERS = [];
 
-// `t(first)` when there is such a text, else `t(fallback)`.
-function tOr(first, fallback) {
-  const text = t(first);
-  return text === first ? t(fallback) : text;
+/** The provider `kind` as the app describes it; a stand-in for one this build does not know. */
+function providerOf(kind) {
+  return PROVIDERS.find((p) => p.kind === kind)
+    ?? { kind, label: kind, summary: "", key_label: "", user_hint: "", fields: [] };
 }
 
-// The text of the first of `keys` there is one for; null when none.
-function tFirst(...keys) {
-  for (const key of keys) {
-    const text = t(key);
-    if (text !== key) return text;
-  }
-  return null;
-}
-
-function el(tag, props = {}, ...children) {
-  const node = document.createElement(tag);
-  for (const [name, value] of Object.entries(props)) {
-    if (value === undefined || value === null || value === false) continue;
-    if (name === "class") node.className = value;
-    else if (name === "text") node.textContent = value;
-    else if (name.startsWith("on")) node.addEventListener(name.slice(2), value);
-    else if (name in node && typeof value !== "string") node[name] = value;
-    else node.setAttribute(name, value === true ? "" : value);
-  }
-  node.append(...children.flat(Infinity).filter((c) => c !== null && c !== undefined));
-  return node;
-}
-
+// What a failed command (or this page) says: a `CommandError`'s message is in the user's
+// language already.
 function problemText(problem) {
-  if (problem && problem.code) return tOr(`c_${problem.code}`, "c_required");
   return String(problem?.message ?? problem);
 }
 
@@ -210,27 +121,28 @@ function field(name, label, control, hint) {
 function connectionForm(provider, values, { keyStored = false, replaces = null, onChange, onProof }) {
   const root = el("div", { class: "form" });
   const controls = {};
-  for (const name of FIELDS[provider]) {
+  const described = providerOf(provider);
+  for (const spec of described.fields) {
+    const name = spec.name;
     let control;
-    if (CHOICES[name]) {
+    if (spec.choices) {
       control = el("select", { id: `f-${name}` },
-        CHOICES[name].map((v) => el("option", { value: v, text: CHOICE_TEXT[name](v) })));
-      control.value = values[name] || CHOICES[name][0];
+        spec.choices.map((choice) => el("option", { value: choice.value, text: choice.label })));
+      control.value = values[name] || spec.choices[0].value;
     } else {
       control = el("input", { id: `f-${name}`, type: "text", spellcheck: "false", autocomplete: "off",
-        placeholder: PLACEHOLDERS[provider]?.[name] || "" });
+        placeholder: spec.placeholder });
       control.value = values[name] || "";
     }
     control.addEventListener("input", onChange);
     controls[name] = control;
-    const label = tOr(`f_${provider}_${name}`, `f_${name}`) + (REQUIRED.has(name) ? " *" : "");
-    root.append(field(name, label, control, tFirst(`h_${provider}_${name}`, `h_${name}`)));
+    root.append(field(name, spec.label + (spec.required ? " *" : ""), control, spec.hint));
   }
   const key = el("input", { id: "f-key", type: "password", autocomplete: "off",
     placeholder: keyStored ? t("key_keep") : "" });
   key.value = values.key || "";
   key.addEventListener("input", onChange);
-  root.append(field("key", `${t(`k_${provider}`)}${keyStored ? "" : " *"}`, key, t("h_key")));
+  root.append(field("key", `${described.key_label}${keyStored ? "" : " *"}`, key, t("h_key")));
 
   const result = el("p", { id: "test-result", class: "test-result", hidden: true });
   const test = el("button", { id: "test-connection", type: "button", text: t("test_connection") });
@@ -245,7 +157,7 @@ function connectionForm(provider, values, { keyStored = false, replaces = null, 
     result.hidden = true;
     showProblemIn(root, null, () => {});
     try {
-      const proof = await invoke("test_connection", { draft: draft(), key: key.value || null, replaces });
+      const proof = await api.testConnection(draft(), key.value || null, replaces);
       result.hidden = false;
       result.className = "test-result ok";
       result.textContent = proof.employees ? t("test_ok_list", { n: proof.employees.length }) : t("test_ok");
@@ -278,7 +190,7 @@ function meField(provider, employees, current) {
   }
   control = el("input", { id: "f-user", type: "text", spellcheck: "false", autocomplete: "off" });
   control.value = current || "";
-  return { root: field("user", t("f_user"), control, tOr(`h_user_${provider}`, "h_user")), control };
+  return { root: field("user", t("f_user"), control, providerOf(provider).user_hint), control };
 }
 
 // ---------------------------------------------------------------- the first-run wizard
@@ -310,9 +222,9 @@ function drawWizard() {
 
   if (step === "provider") {
     const cards = PROVIDERS.map((p) => el("label", { class: "choice" },
-      el("input", { type: "radio", name: "provider", value: p, checked: wizard.provider === p,
-        onchange: () => { wizard.provider = p; wizard.proof = null; next.disabled = false; } }),
-      el("span", {}, el("strong", { text: t(`p_${p}`) }), el("span", { class: "hint", text: t(`d_${p}`) }))));
+      el("input", { type: "radio", name: "provider", value: p.kind, checked: wizard.provider === p.kind,
+        onchange: () => { wizard.provider = p.kind; wizard.proof = null; next.disabled = false; } }),
+      el("span", {}, el("strong", { text: p.label }), el("span", { class: "hint", text: p.summary }))));
     content.replaceChildren(lead, el("div", { class: "choices" }, cards));
     next.disabled = !wizard.provider;
   } else if (step === "connection") {
@@ -326,7 +238,7 @@ function drawWizard() {
       form.result.className = "test-result ok";
       form.result.textContent = wizard.proof.employees ? t("test_ok_list", { n: wizard.proof.employees.length }) : t("test_ok");
     }
-    content.replaceChildren(lead, el("h2", { text: t(`p_${wizard.provider}`) }), form.root);
+    content.replaceChildren(lead, el("h2", { text: providerOf(wizard.provider).label }), form.root);
   } else if (step === "me") {
     const me = meField(wizard.provider, wizard.proof?.employees, wizard.user);
     const update = () => { wizard.user = me.control.value.trim(); next.disabled = !wizard.user; };
@@ -350,9 +262,11 @@ function drawWizard() {
       field("relay_url", t("relay_url"), url, null), field("relay_token", t("relay_token"), token, t("h_key"))));
     update();
   } else {
+    const provider = providerOf(wizard.provider);
+    const domain = provider.fields.find((f) => f.name === "domain");
     const rows = [
-      [t("st_provider"), t(`p_${wizard.provider}`)],
-      [tOr(`f_${wizard.provider}_domain`, "f_domain"), wizard.values.domain || "—"],
+      [t("st_provider"), provider.label],
+      [domain?.label ?? "domain", wizard.values.domain || "—"],
       [t("f_user"), meName()],
       [t("st_relay"), wizard.relayUrl || "—"],
     ];
@@ -370,7 +284,7 @@ function meName() {
 async function wizardNext() {
   const step = STEPS[wizard.step];
   if (step === "relay" && wizard.relayUrl && !wizard.relayToken) {
-    showProblemIn(document.getElementById("content"), { field: "relay_token", code: "token_required" });
+    showProblemIn(document.getElementById("content"), { field: "relay_token", message: t("c_token_required") });
     return;
   }
   if (step !== "done") {
@@ -382,10 +296,10 @@ async function wizardNext() {
   next.disabled = true;
   try {
     const { key, ...draft } = wizard.values;
-    await invoke("save_account", { draft: { ...draft, user: wizard.user }, key, replaces: null, active: true });
+    await api.saveAccount({ ...draft, user: wizard.user }, key, null, true);
     if (wizard.relayUrl) {
       try {
-        await invoke("save_relay", { url: wizard.relayUrl, token: wizard.relayToken });
+        await api.saveRelay(wizard.relayUrl, wizard.relayToken);
       } catch (problem) {
         wizard.step = STEPS.indexOf("relay");
         drawWizard();
@@ -394,7 +308,7 @@ async function wizardNext() {
       }
     }
     wizard.values = {};
-    await invoke("close_settings", { openMain: true });
+    await api.closeSettings(true);
   } catch (problem) {
     showBanner(problem);
     next.disabled = false;
@@ -407,7 +321,7 @@ function startWizard() {
   document.getElementById("w-demo").textContent = t("try_demo");
   document.getElementById("w-demo-waits").textContent = t("demo_waits");
   document.getElementById("w-back").textContent = t("back");
-  document.getElementById("w-demo").addEventListener("click", () => invoke("close_settings", { openMain: true }));
+  document.getElementById("w-demo").addEventListener("click", () => api.closeSettings(true));
   document.getElementById("w-back").addEventListener("click", () => { wizard.step = Math.max(0, wizard.step - 1); drawWizard(); });
   document.getElementById("w-next").addEventListener("click", wizardNext);
   drawWizard();
@@ -449,17 +363,17 @@ function note(target, text, kind = "ok") {
 }
 
 function accountRow(row) {
-  const title = el("div", { class: "title" }, el("strong", { text: t(`p_${row.provider}`) }), ` ${row.domain}`);
+  const title = el("div", { class: "title" }, el("strong", { text: providerOf(row.provider).label }), ` ${row.domain}`);
   const sub = el("div", { class: "sub" },
     el("span", { text: row.user ? t("me_is", { user: row.user }) : t("me_unset") }), " · ",
     el("span", { class: row.key_stored ? "key ok" : "key missing", text: row.key_stored ? `✓ ${t("key_stored")}` : `⚠ ${t("key_missing")}` }));
   const actions = el("span", { class: "actions" });
   if (row.active) actions.append(el("span", { class: "badge active", text: t("active") }));
-  else actions.append(el("button", { class: "use", type: "button", text: t("use_this"), onclick: () => act("use_account", { id: row.id }, t("switched", { account: `${row.provider} ${row.domain}` })) }));
+  else actions.append(el("button", { class: "use", type: "button", text: t("use_this"), onclick: () => act(() => api.useAccount(row.id), t("switched", { account: `${row.provider} ${row.domain}` })) }));
   actions.append(el("button", { class: "edit", type: "button", text: t("edit"), onclick: () => openEditor(row) }));
   const remove = el("button", { class: "remove danger", type: "button", text: t("remove") });
   remove.addEventListener("click", () => {
-    if (remove.dataset.armed) { act("remove_account", { id: row.id }); return; }
+    if (remove.dataset.armed) { act(() => api.removeAccount(row.id)); return; }
     remove.dataset.armed = "1";
     remove.textContent = t("really_remove");
     setTimeout(() => { delete remove.dataset.armed; remove.textContent = t("remove"); }, 5000);
@@ -468,9 +382,10 @@ function accountRow(row) {
   return el("li", { "data-id": row.id, class: row.active ? "active" : "" }, el("div", { class: "grow" }, title, sub), actions);
 }
 
-async function act(command, args, message = "") {
+// Runs `change` (a command answering with the SettingsView) and redraws; `message` on success.
+async function act(change, message = "") {
   try {
-    current = await invoke(command, args);
+    current = await change();
     drawSettings();
     note(document.getElementById("accounts-note"), message);
   } catch (problem) {
@@ -483,11 +398,11 @@ function openEditor(row) {
   const holder = document.getElementById("account-editor");
   holder.hidden = false;
   document.getElementById("add-account").hidden = true;
-  let provider = row?.provider || "vega";
+  let provider = row?.provider || PROVIDERS[0]?.kind;
   let values = row ? { ...row } : {};
   let proof = null;
   const replaces = row?.id ?? null;
-  const providerSelect = el("select", { id: "f-provider" }, PROVIDERS.map((p) => el("option", { value: p, text: t(`p_${p}`) })));
+  const providerSelect = el("select", { id: "f-provider" }, PROVIDERS.map((p) => el("option", { value: p.kind, text: p.label })));
   providerSelect.value = provider;
   const formHolder = el("div");
   const meHolder = el("div", { class: "form" });
@@ -516,7 +431,7 @@ function openEditor(row) {
     save.disabled = true;
     const { key, ...draft } = form.values();
     try {
-      current = await invoke("save_account", { draft: { ...draft, user: me.control.value }, key: key || null, replaces, active: !row?.active && active.checked });
+      current = await api.saveAccount({ ...draft, user: me.control.value }, key || null, replaces, !row?.active && active.checked);
       holder.hidden = true;
       drawSettings();
       note(document.getElementById("accounts-note"), t("saved"));
@@ -550,7 +465,7 @@ function relaySection() {
   const save = el("button", { id: "save-relay", class: "primary", type: "button", text: t("save") });
   save.addEventListener("click", async () => {
     try {
-      current = await invoke("save_relay", { url: url.value, token: token.value || null });
+      current = await api.saveRelay(url.value, token.value || null);
       token.value = "";
       token.placeholder = current.relay?.token_stored ? t("token_keep") : "";
       showProblemIn(body, null, () => {});
@@ -567,7 +482,7 @@ function languageSection() {
   const chips = options.map(([code, text]) => el("label", { class: "chip" },
     el("input", { type: "radio", name: "language", value: code, checked: (current.language || "") === code,
       // The app redraws every window in the new language, this one too.
-      onchange: () => invoke("set_language", { language: code || null }).catch(showBanner) }),
+      onchange: () => api.setLanguage(code || null).catch(showBanner) }),
     t(text)));
   return section("language", t("s_language"), el("div", { class: "chips" }, chips));
 }
@@ -591,7 +506,7 @@ function desktopSection() {
   save.addEventListener("click", async () => {
     const key = hotkeyOn.checked ? (hotkey.value.trim() || null) : "";
     try {
-      current = await invoke("save_desktop", { missedCallNotifications: missed.checked, hotkey: key });
+      current = await api.saveDesktop(missed.checked, key);
       showProblemIn(body, null, () => {});
       // Saved, but the desktop may refuse the hotkey (taken, Wayland): the app says why.
       const refused = current.hotkey?.error;
@@ -604,8 +519,8 @@ function desktopSection() {
   return section("desktop", t("s_desktop"), body, message, el("div", { class: "row" }, save));
 }
 
-// A switch the app sets and answers for (`command` returns what is set now); `unavailable`:
-// why it cannot be read here.
+// A switch the app sets and answers for (`command(on)` resolves to what is set now);
+// `unavailable`: why it cannot be read here.
 function switchSection(id, title, label, { input, on, unavailable, command }) {
   const box = el("input", { id: input, type: "checkbox", checked: on === true, disabled: on === null || on === undefined });
   const message = el("p", { class: "note error", hidden: !unavailable,
@@ -613,7 +528,7 @@ function switchSection(id, title, label, { input, on, unavailable, command }) {
   box.addEventListener("change", async () => {
     box.disabled = true;
     try {
-      box.checked = await invoke(command, { on: box.checked });
+      box.checked = await command(box.checked);
       note(message, "");
     } catch (problem) {
       box.checked = !box.checked;
@@ -627,12 +542,12 @@ function switchSection(id, title, label, { input, on, unavailable, command }) {
 
 function autostartSection() {
   return switchSection("startup", t("s_autostart"), t("autostart_on"),
-    { input: "autostart", on: current.autostart, unavailable: current.autostart_error, command: "set_autostart" });
+    { input: "autostart", on: current.autostart, unavailable: current.autostart_error, command: api.setAutostart });
 }
 
 function linksSection() {
   return switchSection("links", t("s_links"), t("links_on"),
-    { input: "links-handler", on: current.links_handler, unavailable: current.links_handler_error, command: "set_links_handler" });
+    { input: "links-handler", on: current.links_handler, unavailable: current.links_handler_error, command: api.setLinksHandler });
 }
 
 function drawSettings() {
@@ -653,7 +568,7 @@ async function startSettings() {
   document.getElementById("heading").textContent = t("settings_title");
   document.getElementById("content").className = "settings";
   try {
-    current = await invoke("settings_view");
+    current = await api.settingsView();
     drawSettings();
   } catch (problem) {
     showBanner(problem);
@@ -661,4 +576,5 @@ async function startSettings() {
 }
 
 await initLanguage();
+PROVIDERS = await api.providers().catch((problem) => { showBanner(problem); return []; });
 if (location.hash === "#wizard") startWizard(); else startSettings();

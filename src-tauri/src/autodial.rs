@@ -13,6 +13,7 @@ use callpop_providers::autodialer::{
 use serde::{Deserialize, Serialize};
 use tauri::State;
 
+use crate::command_error::{CommandError, ErrorKind};
 use crate::locale::{self, Language};
 use crate::state::AppState;
 use crate::user_error::{self, fill, texts_now};
@@ -93,11 +94,16 @@ pub struct SendOutcome {
     pub skipped: usize,
 }
 
-fn ready(state: &AppState) -> Result<(Arc<AutodialerClient>, Option<String>), String> {
+fn ready(state: &AppState) -> Result<(Arc<AutodialerClient>, Option<String>), CommandError> {
     match state.autodialer.lock().expect("autodialer lock").clone() {
         Some(Autodialer::Ready { client, campaign }) => Ok((client, campaign)),
-        Some(Autodialer::Unavailable(reason)) => Err(reason),
-        None => Err(texts_now().still_starting.into()),
+        Some(Autodialer::Unavailable(reason)) => {
+            Err(CommandError::new(ErrorKind::Autodialer, reason))
+        }
+        None => Err(CommandError::new(
+            ErrorKind::NotReady,
+            texts_now().still_starting,
+        )),
     }
 }
 
@@ -110,25 +116,29 @@ pub fn autodialer_status(state: State<'_, AppState>) -> AutodialerStatus {
             reason: None,
             campaign,
         },
-        Err(reason) => AutodialerStatus {
+        Err(error) => AutodialerStatus {
             ready: false,
-            reason: Some(reason),
+            reason: Some(error.message),
             campaign: None,
         },
     }
 }
 
-fn options(request: &SendRequest) -> Result<DialOptions, String> {
+fn invalid(message: &str) -> CommandError {
+    CommandError::new(ErrorKind::Invalid, message)
+}
+
+fn options(request: &SendRequest) -> Result<DialOptions, CommandError> {
     let window = match (request.from.as_deref(), request.to.as_deref()) {
         (Some(from), Some(to)) if !from.is_empty() && !to.is_empty() => {
-            Some(DialWindow::parse(from, to).map_err(|e| user_error::describe_autodialer(&e))?)
+            Some(DialWindow::parse(from, to).map_err(|e| CommandError::autodialer(&e))?)
         }
         (None, None) | (Some(""), Some("")) | (Some(""), None) | (None, Some("")) => None,
-        _ => return Err(texts_now().window_needs_both_ends.into()),
+        _ => return Err(invalid(texts_now().window_needs_both_ends)),
     };
     let campaign = request.campaign.trim();
     if campaign.is_empty() {
-        return Err(texts_now().name_the_campaign.into());
+        return Err(invalid(texts_now().name_the_campaign));
     }
     Ok(DialOptions {
         scenario: campaign.to_owned(),
@@ -143,16 +153,16 @@ fn options(request: &SendRequest) -> Result<DialOptions, String> {
 pub async fn autodial_send(
     state: State<'_, AppState>,
     request: SendRequest,
-) -> Result<SendOutcome, String> {
+) -> Result<SendOutcome, CommandError> {
     let (client, _) = ready(&state)?;
-    let store = state.store().ok_or_else(user_error::directory_not_open)?;
+    let store = state.store().ok_or_else(CommandError::directory_not_open)?;
     let options = options(&request)?;
     let contacts = store
         .contacts_by_id(&request.contact_ids)
-        .map_err(|e| user_error::describe(&e))?;
+        .map_err(CommandError::from)?;
     let (records, skipped) = records_for_contacts(&contacts, "callpop-", &[]);
     if records.is_empty() {
-        return Err(texts_now().no_selected_contact_has_a_number.into());
+        return Err(invalid(texts_now().no_selected_contact_has_a_number));
     }
     if let Some(warning) = options.warning(records.len()) {
         if !request.confirmed {
@@ -166,7 +176,7 @@ pub async fn autodial_send(
     let report = client
         .make(&records, &options)
         .await
-        .map_err(|e| user_error::describe_autodialer(&e))?;
+        .map_err(|e| CommandError::autodialer(&e))?;
     Ok(SendOutcome {
         needs_confirmation: None,
         summary: report.summary(),
@@ -177,15 +187,22 @@ pub async fn autodial_send(
 
 /// One robot call to a contact now (`newcall`) with the default campaign.
 #[tauri::command]
-pub async fn autodial_call(state: State<'_, AppState>, contact_id: i64) -> Result<String, String> {
+pub async fn autodial_call(
+    state: State<'_, AppState>,
+    contact_id: i64,
+) -> Result<String, CommandError> {
     let (client, campaign) = ready(&state)?;
-    let campaign = campaign.ok_or(texts_now().default_campaign_needed)?;
-    let store = state.store().ok_or_else(user_error::directory_not_open)?;
+    let campaign = campaign.ok_or_else(|| {
+        CommandError::new(ErrorKind::Autodialer, texts_now().default_campaign_needed)
+    })?;
+    let store = state.store().ok_or_else(CommandError::directory_not_open)?;
     let contacts = store
         .contacts_by_id(&[contact_id])
-        .map_err(|e| user_error::describe(&e))?;
+        .map_err(CommandError::from)?;
     let (records, _) = records_for_contacts(&contacts, "callpop-", &[]);
-    let record = records.first().ok_or(texts_now().contact_has_no_number)?;
+    let record = records
+        .first()
+        .ok_or_else(|| invalid(texts_now().contact_has_no_number))?;
     let options = DialOptions {
         scenario: campaign,
         window: None,
@@ -194,7 +211,7 @@ pub async fn autodial_call(state: State<'_, AppState>, contact_id: i64) -> Resul
     let answer = client
         .new_call(record, &options)
         .await
-        .map_err(|e| user_error::describe_autodialer(&e))?;
+        .map_err(|e| CommandError::autodialer(&e))?;
     Ok(fill(texts_now().robot_job, &[("id", &answer.query_id)]))
 }
 

@@ -5,9 +5,10 @@ use callpop_providers::vega::crm::ContactNote;
 use callpop_providers::{Capabilities, ProviderError};
 use tauri::{AppHandle, State};
 
+use crate::command_error::{CommandError, ErrorKind};
 use crate::presence::{self, Presence};
 use crate::state::{AppState, Status};
-use crate::user_error::{self, fill, texts_now};
+use crate::user_error::{fill, texts_now};
 use crate::{card, runtime};
 
 /// Calls the history view looks through.
@@ -38,15 +39,22 @@ pub fn close_card(app: AppHandle, call_id: String) {
 /// itself; anything else (`file:`, `javascript:`, another app's scheme) is refused with a
 /// message.
 #[tauri::command]
-pub fn open_url(app: AppHandle, url: String) -> Result<(), String> {
+pub fn open_url(app: AppHandle, url: String) -> Result<(), CommandError> {
     match link_kind(&url) {
-        LinkKind::Web => open::that_detached(url.trim())
-            .map_err(|e| fill(texts_now().browser_failed, &[("error", &e)])),
+        LinkKind::Web => open::that_detached(url.trim()).map_err(|e| {
+            CommandError::new(
+                ErrorKind::Desktop,
+                fill(texts_now().browser_failed, &[("error", &e)]),
+            )
+        }),
         LinkKind::Phone(number) => {
             crate::links::dial_all(&app, vec![number]);
             Ok(())
         }
-        LinkKind::Refused => Err(fill(texts_now().not_a_web_link, &[("url", &url)])),
+        LinkKind::Refused => Err(CommandError::new(
+            ErrorKind::Invalid,
+            fill(texts_now().not_a_web_link, &[("url", &url)]),
+        )),
     }
 }
 
@@ -108,18 +116,18 @@ mod link_tests {
 
 /// Click-to-call: the PBX rings my phone, then the number.
 #[tauri::command]
-pub async fn call_number(state: State<'_, AppState>, number: String) -> Result<String, String> {
+pub async fn call_number(
+    state: State<'_, AppState>,
+    number: String,
+) -> Result<String, CommandError> {
     let account = state.account.lock().expect("account lock").clone();
-    let account = account.ok_or_else(user_error::not_connected)?;
+    let account = account.ok_or_else(CommandError::not_connected)?;
     let region = state
         .store()
         .map(|s| s.region().to_owned())
         .unwrap_or_else(|| "RU".into());
     let number = PhoneNumber::parse(&number, &region);
-    account
-        .make_call(&number)
-        .await
-        .map_err(|e| user_error::describe(&e))
+    account.make_call(&number).await.map_err(CommandError::from)
 }
 
 /// Connection status for the main window.
@@ -143,11 +151,11 @@ pub struct HistoryRow {
 pub fn call_history(
     state: State<'_, AppState>,
     filter: Option<CallFilter>,
-) -> Result<Vec<HistoryRow>, String> {
-    let store = state.store().ok_or_else(user_error::directory_not_open)?;
+) -> Result<Vec<HistoryRow>, CommandError> {
+    let store = state.store().ok_or_else(CommandError::directory_not_open)?;
     let calls = store
         .recent_calls(HISTORY_LIMIT)
-        .map_err(|e| user_error::describe(&e))?;
+        .map_err(CommandError::from)?;
     let calls = filter_calls(calls, filter.unwrap_or_default());
     let mut tags = std::collections::HashMap::new();
     for provider in calls
@@ -178,29 +186,26 @@ pub fn call_history(
 
 /// Ends a call in progress (the card's "Hang up").
 #[tauri::command]
-pub async fn hang_up(state: State<'_, AppState>, call_id: String) -> Result<(), String> {
+pub async fn hang_up(state: State<'_, AppState>, call_id: String) -> Result<(), CommandError> {
     let account = state.account.lock().expect("account lock").clone();
-    let account = account.ok_or_else(user_error::not_connected)?;
-    account
-        .hangup(&call_id)
-        .await
-        .map_err(|e| user_error::describe(&e))
+    let account = account.ok_or_else(CommandError::not_connected)?;
+    account.hangup(&call_id).await.map_err(CommandError::from)
 }
 
 /// Copies the PBX's own CRM contacts into the directory (only what changed since the last
 /// sync); answers with a one-line report.
 #[tauri::command]
-pub async fn sync_contacts(state: State<'_, AppState>) -> Result<String, String> {
+pub async fn sync_contacts(state: State<'_, AppState>) -> Result<String, CommandError> {
     let account = state.account.lock().expect("account lock").clone();
-    let account = account.ok_or_else(user_error::not_connected)?;
-    let store = state.store().ok_or_else(user_error::directory_not_open)?;
+    let account = account.ok_or_else(CommandError::not_connected)?;
+    let store = state.store().ok_or_else(CommandError::directory_not_open)?;
     let since = account
         .last_contacts_sync(&store)
-        .map_err(|e| user_error::describe(&e))?;
+        .map_err(CommandError::from)?;
     let report = account
         .sync_contacts(&store, since)
         .await
-        .map_err(|e| user_error::describe(&e))?;
+        .map_err(CommandError::from)?;
     Ok(fill(
         texts_now().sync_report,
         &[
@@ -214,19 +219,17 @@ pub async fn sync_contacts(state: State<'_, AppState>) -> Result<String, String>
 
 /// Copies the last week of the PBX's own call history into ours; returns how many calls.
 #[tauri::command]
-pub async fn sync_history(state: State<'_, AppState>) -> Result<usize, String> {
+pub async fn sync_history(state: State<'_, AppState>) -> Result<usize, CommandError> {
     let account = state.account.lock().expect("account lock").clone();
-    let account = account.ok_or_else(user_error::not_connected)?;
-    let store = state.store().ok_or_else(user_error::directory_not_open)?;
+    let account = account.ok_or_else(CommandError::not_connected)?;
+    let store = state.store().ok_or_else(CommandError::directory_not_open)?;
     let until = chrono::Utc::now();
     let since = until - chrono::Duration::days(PBX_HISTORY_DAYS);
     let calls = account
         .history(since, until, false)
         .await
-        .map_err(|e| user_error::describe(&e))?;
-    store
-        .import_history(&calls)
-        .map_err(|e| user_error::describe(&e))
+        .map_err(CommandError::from)?;
+    store.import_history(&calls).map_err(CommandError::from)
 }
 
 /// What the connected provider offers (the UI disables the rest and says why); `None` until
@@ -264,8 +267,8 @@ pub async fn refresh_presence(app: AppHandle) -> Presence {
 
 /// Turns Do-Not-Disturb on or off on the PBX; answers with what the PBX says afterwards.
 #[tauri::command]
-pub async fn set_dnd(app: AppHandle, on: bool) -> Result<Presence, String> {
-    presence::set_dnd(&app, on).await
+pub async fn set_dnd(app: AppHandle, on: bool) -> Result<Presence, CommandError> {
+    presence::set_dnd(&app, on).await.map_err(presence_error)
 }
 
 /// Receive a department's calls or not; answers with what the PBX says afterwards.
@@ -274,8 +277,15 @@ pub async fn set_group_subscription(
     app: AppHandle,
     group: String,
     on: bool,
-) -> Result<Presence, String> {
-    presence::set_group(&app, &group, on).await
+) -> Result<Presence, CommandError> {
+    presence::set_group(&app, &group, on)
+        .await
+        .map_err(presence_error)
+}
+
+/// A DND or department change the PBX (or no connection) refused, worded by `presence`.
+fn presence_error(message: String) -> CommandError {
+    CommandError::new(ErrorKind::Pbx, message)
 }
 
 /// An employee as the "me" picker lists them.
@@ -293,14 +303,11 @@ pub struct EmployeeRow {
 
 /// The PBX's employees, to pick "me" from.
 #[tauri::command]
-pub async fn employees(state: State<'_, AppState>) -> Result<Vec<EmployeeRow>, String> {
+pub async fn employees(state: State<'_, AppState>) -> Result<Vec<EmployeeRow>, CommandError> {
     let account = state.account.lock().expect("account lock").clone();
-    let account = account.ok_or_else(user_error::not_connected)?;
+    let account = account.ok_or_else(CommandError::not_connected)?;
     let me = account.config().user.clone();
-    let employees = account
-        .employees()
-        .await
-        .map_err(|e| user_error::describe(&e))?;
+    let employees = account.employees().await.map_err(CommandError::from)?;
     Ok(employees
         .into_iter()
         .map(|employee| {
@@ -317,21 +324,22 @@ pub async fn employees(state: State<'_, AppState>) -> Result<Vec<EmployeeRow>, S
 
 /// Makes `user` "me": saved in the config file, then the app reconnects as them.
 #[tauri::command]
-pub fn set_me(app: AppHandle, user: String) -> Result<(), String> {
+pub fn set_me(app: AppHandle, user: String) -> Result<(), CommandError> {
     let user = user.trim();
     if user.is_empty() {
-        return Err(texts_now().pick_employee.into());
+        return Err(CommandError::new(
+            ErrorKind::Invalid,
+            texts_now().pick_employee,
+        ));
     }
-    let path = Config::default_path().map_err(|e| user_error::describe(&e))?;
-    let mut config = Config::load_from(&path).map_err(|e| user_error::describe(&e))?;
+    let path = Config::default_path().map_err(CommandError::from)?;
+    let mut config = Config::load_from(&path).map_err(CommandError::from)?;
     let account = config
         .account
         .as_mut()
-        .ok_or(texts_now().demo_me_is_fixed)?;
+        .ok_or_else(|| CommandError::new(ErrorKind::Invalid, texts_now().demo_me_is_fixed))?;
     account.user = Some(user.to_owned());
-    config
-        .save_to(&path)
-        .map_err(|e| user_error::describe(&e))?;
+    config.save_to(&path).map_err(CommandError::from)?;
     runtime::restart(&app);
     Ok(())
 }
@@ -348,7 +356,7 @@ pub fn ui_locale() -> String {
 pub async fn card_notes(
     state: State<'_, AppState>,
     call_id: String,
-) -> Result<Vec<ContactNote>, String> {
+) -> Result<Vec<ContactNote>, CommandError> {
     const NOTES_SHOWN: usize = 3;
     let customer = state
         .cards
@@ -359,10 +367,7 @@ pub async fn card_notes(
     let (Some(customer), Some(store)) = (customer, state.store()) else {
         return Ok(Vec::new());
     };
-    let Some(contact) = store
-        .lookup(&customer)
-        .map_err(|e| user_error::describe(&e))?
-    else {
+    let Some(contact) = store.lookup(&customer).map_err(CommandError::from)? else {
         return Ok(Vec::new());
     };
     let account = state.account.lock().expect("account lock").clone();
@@ -372,7 +377,7 @@ pub async fn card_notes(
     match account.contact_notes(&store, contact.id, NOTES_SHOWN).await {
         Ok(notes) => Ok(notes),
         Err(ProviderError::Unsupported { .. }) => Ok(Vec::new()),
-        Err(e) => Err(user_error::describe(&e)),
+        Err(e) => Err(e.into()),
     }
 }
 
@@ -383,19 +388,19 @@ pub async fn recording_data(
     state: State<'_, AppState>,
     provider: String,
     call_id: String,
-) -> Result<String, String> {
+) -> Result<String, CommandError> {
     use base64::Engine as _;
-    let store = state.store().ok_or_else(user_error::directory_not_open)?;
+    let store = state.store().ok_or_else(CommandError::directory_not_open)?;
     let record = store
         .call(&provider, &call_id)
-        .map_err(|e| user_error::describe(&e))?
-        .ok_or(texts_now().call_not_in_history)?;
+        .map_err(CommandError::from)?
+        .ok_or_else(|| CommandError::new(ErrorKind::Directory, texts_now().call_not_in_history))?;
     let account = state.account.lock().expect("account lock").clone();
-    let account = account.ok_or_else(user_error::not_connected)?;
+    let account = account.ok_or_else(CommandError::not_connected)?;
     let recording = account
         .recording(&record)
         .await
-        .map_err(|e| user_error::describe(&e))?;
+        .map_err(CommandError::from)?;
     let data = base64::engine::general_purpose::STANDARD.encode(&recording.bytes);
     Ok(format!("data:{};base64,{data}", recording.content_type))
 }

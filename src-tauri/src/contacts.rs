@@ -15,8 +15,9 @@ use serde::Serialize;
 use tauri::ipc::{InvokeBody, Request};
 use tauri::{AppHandle, Emitter, State};
 
+use crate::command_error::{CommandError, ErrorKind};
 use crate::state::AppState;
-use crate::user_error::{self, fill, texts_now};
+use crate::user_error::{fill, texts_now};
 
 /// Contacts the plain search (`search_contacts`) answers at most.
 const SEARCH_LIMIT: usize = 50;
@@ -65,11 +66,11 @@ impl From<Contact> for ContactRow {
 pub fn search_contacts(
     state: State<'_, AppState>,
     query: String,
-) -> Result<Vec<ContactRow>, String> {
-    let store = state.store().ok_or_else(user_error::directory_not_open)?;
+) -> Result<Vec<ContactRow>, CommandError> {
+    let store = state.store().ok_or_else(CommandError::directory_not_open)?;
     let contacts = store
         .search(&query, SEARCH_LIMIT)
-        .map_err(|e| user_error::describe(&e))?;
+        .map_err(CommandError::from)?;
     Ok(contacts.into_iter().map(ContactRow::from).collect())
 }
 
@@ -110,15 +111,15 @@ pub async fn contacts_page(
     query: String,
     offset: usize,
     limit: usize,
-) -> Result<ContactsPage, String> {
-    let store = state.store().ok_or_else(user_error::directory_not_open)?;
+) -> Result<ContactsPage, CommandError> {
+    let store = state.store().ok_or_else(CommandError::directory_not_open)?;
     let results = results.for_store(&store);
     let limit = limit.min(PAGE_LIMIT);
     let page =
         tauri::async_runtime::spawn_blocking(move || results.page(&store, &query, offset, limit))
             .await
-            .map_err(|e| fill(texts_now().search_stopped, &[("error", &e)]))?
-            .map_err(|e| user_error::describe(&e))?;
+            .map_err(|e| directory(fill(texts_now().search_stopped, &[("error", &e)])))?
+            .map_err(CommandError::from)?;
     Ok(ContactsPage {
         total: page.total,
         rows: page.contacts.into_iter().map(ContactRow::from).collect(),
@@ -159,10 +160,10 @@ pub async fn import_contacts(
     app: AppHandle,
     state: State<'_, AppState>,
     request: Request<'_>,
-) -> Result<ImportOutcome, String> {
+) -> Result<ImportOutcome, CommandError> {
     let bytes = match request.body() {
         InvokeBody::Raw(bytes) => bytes.clone(),
-        InvokeBody::Json(_) => return Err(texts_now().file_did_not_arrive.into()),
+        InvokeBody::Json(_) => return Err(directory(texts_now().file_did_not_arrive)),
     };
     let file = request
         .headers()
@@ -175,19 +176,24 @@ pub async fn import_contacts(
         })
         .unwrap_or_else(|| texts_now().unnamed_file.into());
     if bytes.len() > MAX_IMPORT_BYTES {
-        return Err(fill(
+        return Err(directory(fill(
             texts_now().file_too_large,
             &[
                 ("file", &file),
                 ("size", &(bytes.len() / (1024 * 1024))),
                 ("limit", &(MAX_IMPORT_BYTES / (1024 * 1024))),
             ],
-        ));
+        )));
     }
-    let store = state.store().ok_or_else(user_error::directory_not_open)?;
+    let store = state.store().ok_or_else(CommandError::directory_not_open)?;
     tauri::async_runtime::spawn_blocking(move || import_file(&app, &store, file, &bytes))
         .await
-        .map_err(|e| fill(texts_now().import_stopped, &[("error", &e)]))?
+        .map_err(|e| directory(fill(texts_now().import_stopped, &[("error", &e)])))?
+}
+
+/// The directory or the imported file failed: `message` says how.
+fn directory(message: impl Into<String>) -> CommandError {
+    CommandError::new(ErrorKind::Directory, message)
 }
 
 /// Reads, then stores with progress events; errors name the file and say what to do.
@@ -196,7 +202,7 @@ fn import_file(
     store: &Store,
     file: String,
     bytes: &[u8],
-) -> Result<ImportOutcome, String> {
+) -> Result<ImportOutcome, CommandError> {
     let progress = |done, total| {
         let _ = app.emit("import-progress", ImportProgress { done, total });
     };
@@ -208,22 +214,29 @@ fn import_file(
         parse_csv(bytes, store.region())
     };
     let texts = texts_now();
-    let parsed = parsed.map_err(|e| match e {
-        StoreError::Import(reason) => fill(
-            texts.file_not_importable,
-            &[("file", &file), ("reason", &reason)],
-        ),
-        other => fill(
-            texts.file_not_importable,
-            &[
-                ("file", &file),
-                ("reason", &format!("cannot be read: {other}")),
-            ],
-        ),
+    let parsed = parsed.map_err(|e| {
+        directory(match e {
+            StoreError::Import(reason) => fill(
+                texts.file_not_importable,
+                &[("file", &file), ("reason", &reason)],
+            ),
+            other => fill(
+                texts.file_not_importable,
+                &[
+                    ("file", &file),
+                    ("reason", &format!("cannot be read: {other}")),
+                ],
+            ),
+        })
     })?;
     let counts = store
         .import_contacts(&parsed.contacts, progress)
-        .map_err(|e| fill(texts.import_not_stored, &[("file", &file), ("error", &e)]))?;
+        .map_err(|e| {
+            directory(fill(
+                texts.import_not_stored,
+                &[("file", &file), ("error", &e)],
+            ))
+        })?;
     tracing::info!(
         file,
         added = counts.added,

@@ -13,6 +13,7 @@
 mod autodial;
 mod autostart;
 mod card;
+mod command_error;
 mod commands;
 mod contacts;
 mod crm;
@@ -99,6 +100,7 @@ fn main() {
             commands::ui_locale,
             // settings and first run
             settings::settings_view,
+            settings::providers,
             settings::open_settings,
             settings::close_settings,
             settings::test_connection,

@@ -10,7 +10,9 @@
 mod config_file;
 mod connection_test;
 mod draft;
+mod field_problem;
 mod links_handler;
+mod provider_forms;
 
 use callpop_core::config::DesktopSettings;
 use callpop_core::secrets::{self, Secret, SecretError};
@@ -18,51 +20,17 @@ use callpop_core::{AccountConfig, Config, RelaySettings};
 use serde::Serialize;
 use tauri::{AppHandle, Manager, WebviewUrl, WebviewWindowBuilder};
 
+use crate::command_error::{CommandError, ErrorKind};
 use crate::locale::Language;
-use crate::user_error::{self, fill, texts_now};
+use crate::user_error::{fill, texts_now};
 use crate::{runtime, tray};
 pub use connection_test::ConnectionProof;
 pub use draft::AccountDraft;
+use field_problem::FieldProblem;
+pub use provider_forms::ProviderView;
 
 /// The settings window's label (`capabilities/default.json` lets it call the commands).
 pub const WINDOW_LABEL: &str = "settings";
-
-/// What went wrong, for the window to show: a problem with one field of the form (`field` and
-/// `code`, which the window words in its language), or a message from elsewhere (the PBX, the
-/// keyring, the file system).
-#[derive(Debug, Clone, Serialize)]
-pub struct Problem {
-    /// The form field at fault (`domain`, `key`...), if one is.
-    pub field: Option<&'static str>,
-    /// What is wrong with it (`required`, `not_a_web_address`...), for the window's texts.
-    pub code: Option<&'static str>,
-    /// The same in English words, or the message from elsewhere.
-    pub message: String,
-}
-
-impl Problem {
-    fn field(field: &'static str, code: &'static str) -> Problem {
-        Problem {
-            field: Some(field),
-            code: Some(code),
-            message: format!("{field}: {code}"),
-        }
-    }
-
-    fn message(message: impl Into<String>) -> Problem {
-        Problem {
-            field: None,
-            code: None,
-            message: message.into(),
-        }
-    }
-}
-
-impl From<SecretError> for Problem {
-    fn from(error: SecretError) -> Problem {
-        Problem::message(user_error::describe(&error))
-    }
-}
 
 /// Opens the settings window, or brings it forward when it is open; `wizard`: the first-run
 /// steps instead of the sections.
@@ -127,7 +95,7 @@ pub fn open_on_first_run(app: &AppHandle) {
             open_window(app, true);
         }
         Ok(_) => {}
-        Err(e) => tracing::warn!("{}", e.message),
+        Err(e) => tracing::warn!("{e}"),
     }
 }
 
@@ -181,7 +149,7 @@ pub struct SettingsView {
     pub config_path: String,
 }
 
-fn view(app: &AppHandle) -> Result<SettingsView, Problem> {
+fn view(app: &AppHandle) -> Result<SettingsView, CommandError> {
     let config = config_file::read()?;
     let active = config.account.as_ref().map(AccountConfig::keyring_user);
     let accounts = config
@@ -222,8 +190,15 @@ fn view(app: &AppHandle) -> Result<SettingsView, Problem> {
 
 /// What the settings window shows.
 #[tauri::command]
-pub async fn settings_view(app: AppHandle) -> Result<SettingsView, Problem> {
+pub async fn settings_view(app: AppHandle) -> Result<SettingsView, CommandError> {
     view(&app)
+}
+
+/// The providers the settings offer, in the window's language: the wizard's choices and each
+/// one's account form.
+#[tauri::command]
+pub fn providers() -> Vec<ProviderView> {
+    provider_forms::all(crate::locale::language())
 }
 
 /// Opens the settings window (from another window).
@@ -254,7 +229,7 @@ fn key_for(
     account: &AccountConfig,
     typed: Option<String>,
     previous: Option<&AccountConfig>,
-) -> Result<Secret, Problem> {
+) -> Result<Secret, CommandError> {
     if let Some(typed) = typed.map(|k| k.trim().to_owned()).filter(|k| !k.is_empty()) {
         return Ok(Secret::new(typed));
     }
@@ -265,7 +240,7 @@ fn key_for(
             Err(e) => return Err(e.into()),
         }
     }
-    Err(Problem::field("key", "key_required"))
+    Err(FieldProblem::KeyRequired.at("key"))
 }
 
 /// Connects with the form's account and key, saving nothing, and proves it with one real call
@@ -276,14 +251,12 @@ pub async fn test_connection(
     draft: AccountDraft,
     key: Option<String>,
     replaces: Option<String>,
-) -> Result<ConnectionProof, Problem> {
+) -> Result<ConnectionProof, CommandError> {
     let config = config_file::read()?;
     let previous = account_by_id(&config, replaces.as_deref());
     let account = draft.to_account(previous.as_ref())?;
     let key = key_for(&account, key, previous.as_ref())?;
-    connection_test::prove(&account, &key, config.region())
-        .await
-        .map_err(Problem::message)
+    connection_test::prove(&account, &key, config.region()).await
 }
 
 /// Saves the form's account: the key to the keyring, the rest to the config file. `replaces`:
@@ -296,11 +269,14 @@ pub async fn save_account(
     key: Option<String>,
     replaces: Option<String>,
     active: bool,
-) -> Result<SettingsView, Problem> {
+) -> Result<SettingsView, CommandError> {
     let config = config_file::read()?;
     let previous = account_by_id(&config, replaces.as_deref());
     if replaces.is_some() && previous.is_none() {
-        return Err(Problem::message(texts_now().edited_account_gone));
+        return Err(CommandError::new(
+            ErrorKind::ConfigFile,
+            texts_now().edited_account_gone,
+        ));
     }
     let account = draft.to_account(previous.as_ref())?;
     let key = key_for(&account, key, previous.as_ref())?;
@@ -310,10 +286,9 @@ pub async fn save_account(
         let was_active = config.account.clone();
         config
             .put_account(replaces.as_deref(), account.clone(), active)
-            .map_err(|e| Problem {
-                field: Some("domain"),
-                code: Some("duplicate_account"),
-                message: e.to_string(),
+            .map_err(|e| {
+                tracing::info!("{e}");
+                FieldProblem::DuplicateAccount.at("domain")
             })?;
         Ok((was_active, config.account.clone()))
     })?;
@@ -329,14 +304,14 @@ pub async fn save_account(
 
 /// Makes the account `id` the one the app works with, and restarts the session on it.
 #[tauri::command]
-pub async fn use_account(app: AppHandle, id: String) -> Result<SettingsView, Problem> {
+pub async fn use_account(app: AppHandle, id: String) -> Result<SettingsView, CommandError> {
     let changed = config_file::edit(|config| {
         let before = config.account.clone();
         if !config.use_account(&id) {
-            return Err(Problem::message(fill(
-                texts_now().account_gone,
-                &[("id", &id)],
-            )));
+            return Err(CommandError::new(
+                ErrorKind::ConfigFile,
+                fill(texts_now().account_gone, &[("id", &id)]),
+            ));
         }
         Ok(before != config.account)
     })?;
@@ -349,7 +324,7 @@ pub async fn use_account(app: AppHandle, id: String) -> Result<SettingsView, Pro
 /// Removes the account `id` and its key. When it was the active one, the next account takes
 /// over (none left: the demo).
 #[tauri::command]
-pub async fn remove_account(app: AppHandle, id: String) -> Result<SettingsView, Problem> {
+pub async fn remove_account(app: AppHandle, id: String) -> Result<SettingsView, CommandError> {
     let (removed, changed) = config_file::edit(|config| {
         let before = config.account.clone();
         let removed = config.remove_account(&id);
@@ -371,7 +346,7 @@ pub async fn save_relay(
     app: AppHandle,
     url: String,
     token: Option<String>,
-) -> Result<SettingsView, Problem> {
+) -> Result<SettingsView, CommandError> {
     let url = url.trim().trim_end_matches('/').to_owned();
     let config = config_file::read()?;
     let previous = config.relay.clone();
@@ -391,13 +366,16 @@ pub async fn save_relay(
             .is_some_and(|rest| !rest.is_empty())
     });
     if !scheme_ok || url.contains(char::is_whitespace) {
-        return Err(Problem::field("relay_url", "not_a_websocket_address"));
+        return Err(FieldProblem::NotAWebsocketAddress.at("relay_url"));
     }
     if config.account.is_none() {
-        return Err(Problem::field("relay_url", "relay_needs_account"));
+        return Err(FieldProblem::RelayNeedsAccount.at("relay_url"));
     }
     if config.lan_relay.is_some() {
-        return Err(Problem::message(texts_now().runs_its_own_relay));
+        return Err(CommandError::new(
+            ErrorKind::ConfigFile,
+            texts_now().runs_its_own_relay,
+        ));
     }
     let relay = RelaySettings { url };
     let typed = token.map(|t| t.trim().to_owned()).filter(|t| !t.is_empty());
@@ -415,7 +393,7 @@ pub async fn save_relay(
                     Err(e) => return Err(e.into()),
                 }
             }
-            stored.ok_or(Problem::field("relay_token", "token_required"))?
+            stored.ok_or_else(|| FieldProblem::TokenRequired.at("relay_token"))?
         }
     };
     secrets::store_relay_token(&relay, &token)?;
@@ -433,13 +411,13 @@ pub async fn save_relay(
 /// The app's language: `ru`, `en`, or none (the OS locale's). Every window and the tray are
 /// redrawn in it at once.
 #[tauri::command]
-pub async fn set_language(app: AppHandle, language: Option<String>) -> Result<(), Problem> {
+pub async fn set_language(app: AppHandle, language: Option<String>) -> Result<(), CommandError> {
     let language = language.filter(|code| !code.trim().is_empty());
     if language
         .as_deref()
         .is_some_and(|code| !matches!(code, "ru" | "en"))
     {
-        return Err(Problem::field("language", "choose_one"));
+        return Err(FieldProblem::ChooseOne.at("language"));
     }
     config_file::edit(|config| {
         config.language = language;
@@ -463,13 +441,13 @@ pub async fn save_desktop(
     app: AppHandle,
     missed_call_notifications: bool,
     hotkey: Option<String>,
-) -> Result<SettingsView, Problem> {
+) -> Result<SettingsView, CommandError> {
     let hotkey = hotkey.map(|h| h.trim().to_owned());
     if hotkey
         .as_deref()
         .is_some_and(|h| h.split('+').any(|part| part.trim().is_empty()) && !h.is_empty())
     {
-        return Err(Problem::field("hotkey", "not_a_hotkey"));
+        return Err(FieldProblem::NotAHotkey.at("hotkey"));
     }
     config_file::edit(|config| {
         config.desktop = Some(DesktopSettings {
@@ -485,22 +463,23 @@ pub async fn save_desktop(
 /// Starts Callpop at login or not (an XDG autostart entry on Linux); answers with what is
 /// set now.
 #[tauri::command]
-pub async fn set_autostart(app: AppHandle, on: bool) -> Result<bool, Problem> {
+pub async fn set_autostart(app: AppHandle, on: bool) -> Result<bool, CommandError> {
     let texts = texts_now();
-    crate::autostart::set(&app, on)
-        .map_err(|e| Problem::message(fill(texts.autostart_not_changed, &[("error", &e)])))?;
-    crate::autostart::is_enabled(&app)
-        .map_err(|e| Problem::message(fill(texts.autostart_unreadable, &[("error", &e)])))
+    let desktop = |text, error: String| {
+        CommandError::new(ErrorKind::Desktop, fill(text, &[("error", &error)]))
+    };
+    crate::autostart::set(&app, on).map_err(|e| desktop(texts.autostart_not_changed, e))?;
+    crate::autostart::is_enabled(&app).map_err(|e| desktop(texts.autostart_unreadable, e))
 }
 
 /// Makes Callpop the desktop's handler of `tel:` and `callto:` links, or not; answers with what
 /// is set now.
 #[tauri::command]
-pub async fn set_links_handler(app: AppHandle, on: bool) -> Result<bool, Problem> {
+pub async fn set_links_handler(app: AppHandle, on: bool) -> Result<bool, CommandError> {
     links_handler::set(&app, on).map_err(|e| {
-        Problem::message(fill(
-            texts_now().links_handler_not_changed,
-            &[("error", &e)],
-        ))
+        CommandError::new(
+            ErrorKind::Desktop,
+            fill(texts_now().links_handler_not_changed, &[("error", &e)]),
+        )
     })
 }

@@ -4,8 +4,9 @@
 //! [`Account`] is the one dispatch point: it starts the right provider for an
 //! [`AccountConfig`](callpop_core::AccountConfig) and hides which one it is from the app and the
 //! CLI. Each provider implements the [`capability`] traits its PBX offers in its own folder
-//! (`<name>/provider.rs`); a new provider is its folder plus one word in `providers!` below,
-//! which declares its module and registers it in [`registry`].
+//! (`<name>/provider.rs`), next to its settings form ([`descriptor`]); a new provider is its
+//! folder plus one word in `providers!` below, which declares its module and registers it in
+//! [`registry`].
 //!
 //! - [`vega`]: Vega PBX (REST polling, webhooks, CRM Teler);
 //! - [`cloudpbx`]: the CommuniGate-based cloud PBX's CRM API (`crm_api.wcgp`): commands to the
@@ -34,6 +35,7 @@ pub mod account;
 pub mod autodialer;
 pub mod capability;
 pub mod crm_edit;
+pub mod descriptor;
 mod http;
 pub mod pbx_error;
 pub mod problem;
@@ -56,7 +58,7 @@ macro_rules! providers {
     };
 }
 
-providers!(vega, cloudpbx, asterisk, telediscount, mcn);
+providers!(vega, cloudpbx, telediscount, mcn, asterisk);
 
 pub use account::{Account, Capabilities, ProviderError};
 pub use problem::{HasProblem, Problem};

@@ -8,7 +8,8 @@ use callpop_core::AccountConfig;
 use callpop_providers::Account;
 use serde::Serialize;
 
-use crate::user_error::{self, fill, texts_now};
+use crate::command_error::{CommandError, ErrorKind};
+use crate::user_error::{fill, texts_now};
 
 /// The longest a test may take, whatever the account's own timeout (a login plus one request).
 const TEST_TIMEOUT: Duration = Duration::from_secs(20);
@@ -40,10 +41,10 @@ pub async fn prove(
     account: &AccountConfig,
     key: &Secret,
     region: &str,
-) -> Result<ConnectionProof, String> {
+) -> Result<ConnectionProof, CommandError> {
     let connected = Account::connect(account, key, region).map_err(|e| {
         tracing::info!("connection test: {e}");
-        user_error::describe(&e)
+        CommandError::from(e)
     })?;
     let probe = async {
         if connected.capabilities().employees {
@@ -71,17 +72,20 @@ pub async fn prove(
     match tokio::time::timeout(TEST_TIMEOUT, probe).await {
         Ok(result) => result.map_err(|e: callpop_providers::ProviderError| {
             tracing::info!("connection test: {e}");
-            user_error::describe(&e)
+            CommandError::from(e)
         }),
-        Err(_) => Err(fill(
-            texts_now().test_timed_out,
-            &[
-                (
-                    "address",
-                    &account.base_url.as_deref().unwrap_or(&account.domain),
-                ),
-                ("seconds", &TEST_TIMEOUT.as_secs()),
-            ],
+        Err(_) => Err(CommandError::new(
+            ErrorKind::Pbx,
+            fill(
+                texts_now().test_timed_out,
+                &[
+                    (
+                        "address",
+                        &account.base_url.as_deref().unwrap_or(&account.domain),
+                    ),
+                    ("seconds", &TEST_TIMEOUT.as_secs()),
+                ],
+            ),
         )),
     }
 }

@@ -1,23 +1,20 @@
 //! The account form as the settings window sends it, turned into an [`AccountConfig`] with the
-//! checks each provider needs (what `Account::connect` reads for it, README's provider table).
+//! checks the provider's own form describes ([`callpop_providers::descriptor`]): a new provider
+//! brings its fields and their checks in its folder, and nothing here changes.
 
 use callpop_core::asterisk_options::{AsteriskInterface, DndStore};
 use callpop_core::AccountConfig;
+use callpop_providers::registry;
 use serde::Deserialize;
 
-use super::Problem;
-
-/// The providers the form offers, in the order it lists them.
-pub const PROVIDERS: [&str; 5] = ["vega", "cloudpbx", "telediscount", "mcn", "asterisk"];
-
-/// Telediscount's API has one address; its `domain` only names the account (and its key).
-const TELEDISCOUNT_DEFAULT_NAME: &str = "my.telediscount.ru";
+use super::field_problem::FieldProblem;
+use crate::command_error::CommandError;
 
 /// What the person typed into the account form. Fields a provider does not use are ignored.
 #[derive(Debug, Clone, Default, Deserialize)]
 #[serde(default)]
 pub struct AccountDraft {
-    /// `vega`, `cloudpbx`, `telediscount`, `mcn` or `asterisk`.
+    /// A provider of the registry: `vega`, `cloudpbx`, `telediscount`, `mcn`, `asterisk`.
     pub provider: String,
     /// The account's domain (Vega, cloud PBX), account number (MCN), host (Asterisk) or a name.
     pub domain: String,
@@ -43,93 +40,67 @@ fn filled(text: &str) -> Option<String> {
 impl AccountDraft {
     /// The account this draft describes, keeping `previous`'s timings when an account is
     /// edited; the first problem found names the field.
-    pub fn to_account(&self, previous: Option<&AccountConfig>) -> Result<AccountConfig, Problem> {
+    pub fn to_account(
+        &self,
+        previous: Option<&AccountConfig>,
+    ) -> Result<AccountConfig, CommandError> {
         let provider = self.provider.trim();
-        if !PROVIDERS.contains(&provider) {
-            return Err(Problem::field("provider", "choose_provider"));
-        }
-        let domain = self.domain(provider)?;
-        let mut account = AccountConfig::new(provider, &domain);
+        let kind =
+            registry::find(provider).ok_or_else(|| FieldProblem::ChooseProvider.at("provider"))?;
+        let values = kind.form.check(|name| self.typed(name).unwrap_or(""))?;
+        let mut account = AccountConfig::new(provider, "");
         if let Some(previous) = previous {
             account.poll_interval_ms = previous.poll_interval_ms;
             account.timeout_ms = previous.timeout_ms;
         }
         account.user = filled(&self.user);
-        account.base_url = self.base_url(provider)?;
-        if provider == "asterisk" {
-            account.login = Some(filled(&self.login).ok_or(Problem::field("login", "required"))?);
-            account.dial_context = filled(&self.dial_context);
-            if account
-                .dial_context
-                .as_deref()
-                .is_some_and(|c| c.contains(char::is_whitespace))
-            {
-                return Err(Problem::field("dial_context", "no_spaces"));
-            }
-            // The defaults are left unwritten, so the config file stays short.
-            account.asterisk_interface = match self.asterisk_interface.parse() {
-                Ok(AsteriskInterface::Ami) => None,
-                Ok(other) => Some(other),
-                Err(_) => return Err(Problem::field("asterisk_interface", "choose_one")),
-            };
-            account.dnd_via = match self.dnd_via.parse() {
-                Ok(DndStore::Presence) => None,
-                Ok(other) => Some(other),
-                Err(_) => return Err(Problem::field("dnd_via", "choose_one")),
-            };
+        for (name, value) in values {
+            set(&mut account, name, value);
         }
         Ok(account)
     }
 
-    fn domain(&self, provider: &str) -> Result<String, Problem> {
-        let text = self.domain.trim();
-        // People paste the address from the browser: keep the host.
-        let text = text
-            .strip_prefix("https://")
-            .or_else(|| text.strip_prefix("http://"))
-            .unwrap_or(text)
-            .trim_end_matches('/');
-        if text.is_empty() {
-            return match provider {
-                "telediscount" => Ok(TELEDISCOUNT_DEFAULT_NAME.into()),
-                _ => Err(Problem::field("domain", "required")),
-            };
-        }
-        if text.contains(char::is_whitespace) {
-            return Err(Problem::field("domain", "no_spaces"));
-        }
-        // MCN's may be `ACCOUNT/VPBX_ID`; everyone else's is a host name.
-        if provider != "mcn" && text.contains('/') {
-            return Err(Problem::field("domain", "host_only"));
-        }
-        Ok(text.to_owned())
+    /// What was typed into the field `name` of a provider's form; `None`: no such setting.
+    fn typed(&self, name: &str) -> Option<&str> {
+        Some(match name {
+            "domain" => &self.domain,
+            "base_url" => &self.base_url,
+            "login" => &self.login,
+            "dial_context" => &self.dial_context,
+            "asterisk_interface" => &self.asterisk_interface,
+            "dnd_via" => &self.dnd_via,
+            _ => return None,
+        })
     }
+}
 
-    fn base_url(&self, provider: &str) -> Result<Option<String>, Problem> {
-        let Some(url) = filled(&self.base_url) else {
-            return Ok(None);
-        };
-        let ami =
-            provider == "asterisk" && self.asterisk_interface.parse() != Ok(AsteriskInterface::Ari);
-        let schemes: &[&str] = if ami {
-            &["tcp://", "ami://"]
-        } else {
-            &["https://", "http://"]
-        };
-        let rest = schemes.iter().find_map(|scheme| url.strip_prefix(scheme));
-        match rest {
-            Some(rest) if !rest.is_empty() && !url.contains(char::is_whitespace) => {
-                Ok(Some(url.trim_end_matches('/').to_owned()))
-            }
-            _ if ami => Err(Problem::field("base_url", "not_a_tcp_address")),
-            _ => Err(Problem::field("base_url", "not_a_web_address")),
+/// Puts a form field's checked value into the account setting of the same name.
+fn set(account: &mut AccountConfig, name: &str, value: Option<String>) {
+    match name {
+        "domain" => account.domain = value.unwrap_or_default(),
+        "base_url" => account.base_url = value,
+        "login" => account.login = value,
+        "dial_context" => account.dial_context = value,
+        // The form offered only the choices; the defaults are left unwritten, so the config
+        // file stays short.
+        "asterisk_interface" => {
+            account.asterisk_interface = value
+                .and_then(|v| v.parse().ok())
+                .filter(|v| *v != AsteriskInterface::Ami)
         }
+        "dnd_via" => {
+            account.dnd_via = value
+                .and_then(|v| v.parse().ok())
+                .filter(|v| *v != DndStore::Presence)
+        }
+        other => tracing::warn!("the account form has no setting `{other}`"),
     }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use callpop_providers::descriptor::Fault;
 
     fn draft(provider: &str, domain: &str) -> AccountDraft {
         AccountDraft {
@@ -139,9 +110,8 @@ mod tests {
         }
     }
 
-    fn problem(draft: &AccountDraft) -> (Option<&'static str>, Option<&'static str>) {
-        let problem = draft.to_account(None).unwrap_err();
-        (problem.field, problem.code)
+    fn problem(draft: &AccountDraft) -> CommandError {
+        draft.to_account(None).unwrap_err()
     }
 
     #[test]
@@ -160,25 +130,25 @@ mod tests {
     fn each_missing_or_malformed_field_is_named() {
         assert_eq!(
             problem(&draft("", "x")),
-            (Some("provider"), Some("choose_provider"))
+            FieldProblem::ChooseProvider.at("provider")
         );
         assert_eq!(
             problem(&draft("vega", " ")),
-            (Some("domain"), Some("required"))
+            FieldProblem::Form(Fault::Required).at("domain")
         );
         assert_eq!(
             problem(&draft("cloudpbx", "pbx.example.com/sys")),
-            (Some("domain"), Some("host_only"))
+            FieldProblem::Form(Fault::HostOnly).at("domain")
         );
         let mut form = draft("vega", "a.pbx.vega.ua");
         form.base_url = "127.0.0.1:8089".into();
         assert_eq!(
             problem(&form),
-            (Some("base_url"), Some("not_a_web_address"))
+            FieldProblem::Form(Fault::NotAWebAddress).at("base_url")
         );
         assert_eq!(
             problem(&draft("asterisk", "pbx.local")),
-            (Some("login"), Some("required"))
+            FieldProblem::Form(Fault::Required).at("login")
         );
     }
 
@@ -197,7 +167,7 @@ mod tests {
         form.asterisk_interface = "ari".into();
         assert_eq!(
             problem(&form),
-            (Some("base_url"), Some("not_a_web_address"))
+            FieldProblem::Form(Fault::NotAWebAddress).at("base_url")
         );
         form.base_url = "http://pbx.local:8088".into();
         let account = form.to_account(None).unwrap();
@@ -209,7 +179,7 @@ mod tests {
         let account = draft("mcn", "12345/678").to_account(None).unwrap();
         assert_eq!(account.domain, "12345/678");
         let account = draft("telediscount", "").to_account(None).unwrap();
-        assert_eq!(account.domain, TELEDISCOUNT_DEFAULT_NAME);
+        assert_eq!(account.domain, "my.telediscount.ru");
     }
 
     #[test]
@@ -221,5 +191,20 @@ mod tests {
             .to_account(Some(&previous))
             .unwrap();
         assert_eq!((account.poll_interval_ms, account.timeout_ms), (200, 9000));
+    }
+
+    #[test]
+    fn every_providers_form_field_is_an_account_setting() {
+        let draft = AccountDraft::default();
+        for kind in registry::PROVIDERS {
+            for field in kind.form.fields {
+                assert!(
+                    draft.typed(field.name).is_some(),
+                    "{}: no account setting `{}`",
+                    kind.name,
+                    field.name
+                );
+            }
+        }
     }
 }

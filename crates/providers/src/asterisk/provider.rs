@@ -13,6 +13,9 @@ use tokio_util::sync::CancellationToken;
 use super::AsteriskClient;
 use crate::account::ProviderError;
 use crate::capability::{ClickToCall, Dnd, Employees, Hangup, Provider, Recordings};
+use crate::descriptor::{
+    AddressKind, Choice, FormField, ProviderForm, Rule, Words, EXTENSION_OR_LOGIN,
+};
 use crate::recording::{self, Recording};
 use crate::registry::ProviderKind;
 
@@ -28,6 +31,148 @@ pub(crate) struct AsteriskProvider {
 pub const KIND: ProviderKind = ProviderKind {
     name: super::PROVIDER,
     connect,
+    form: &FORM,
+};
+
+/// The settings form's Asterisk account: the interface (AMI or ARI) first, as it decides what
+/// the address looks like; the host, the manager or ARI user, where click-to-call dials from
+/// and where DND is kept.
+const FORM: ProviderForm = ProviderForm {
+    label: Words {
+        en: "Asterisk / FreePBX",
+        ru: "Asterisk / FreePBX",
+    },
+    summary: Words {
+        en: "Your own PBX over AMI or ARI: calls, endpoints, DND.",
+        ru: "Своя АТС по AMI или ARI: звонки, абоненты, «Не беспокоить».",
+    },
+    key_label: Words {
+        en: "Password (secret)",
+        ru: "Пароль (secret)",
+    },
+    user_hint: EXTENSION_OR_LOGIN,
+    fields: &[
+        FormField {
+            name: "asterisk_interface",
+            label: Words {
+                en: "Interface",
+                ru: "Интерфейс",
+            },
+            hint: None,
+            placeholder: "",
+            required: false,
+            if_empty: None,
+            rule: Rule::Choice(&[
+                Choice {
+                    value: "ami",
+                    label: Words {
+                        en: "AMI (manager interface)",
+                        ru: "AMI (интерфейс менеджера)",
+                    },
+                    address: Some(AddressKind::Tcp),
+                },
+                Choice {
+                    value: "ari",
+                    label: Words {
+                        en: "ARI (REST interface)",
+                        ru: "ARI (REST-интерфейс)",
+                    },
+                    address: Some(AddressKind::Web),
+                },
+            ]),
+        },
+        FormField {
+            name: "domain",
+            label: Words {
+                en: "PBX host",
+                ru: "Адрес АТС",
+            },
+            hint: Some(Words {
+                en: "Host name or IP address of the Asterisk server",
+                ru: "Имя или IP-адрес сервера Asterisk",
+            }),
+            placeholder: "pbx.office.lan",
+            required: true,
+            if_empty: None,
+            rule: Rule::Host,
+        },
+        FormField {
+            name: "base_url",
+            label: Words {
+                en: "API address",
+                ru: "Адрес API",
+            },
+            hint: Some(Words {
+                en: "AMI: tcp://HOST:5038 · ARI: http://HOST:8088 (optional)",
+                ru: "AMI: tcp://HOST:5038 · ARI: http://HOST:8088 (необязательно)",
+            }),
+            placeholder: "tcp://pbx.office.lan:5038",
+            required: false,
+            if_empty: None,
+            rule: Rule::AddressOfChoice {
+                choice: "asterisk_interface",
+            },
+        },
+        FormField {
+            name: "login",
+            label: Words {
+                en: "User",
+                ru: "Пользователь",
+            },
+            hint: Some(Words {
+                en: "The manager.conf (AMI) or ari.conf (ARI) user",
+                ru: "Пользователь из manager.conf (AMI) или ari.conf (ARI)",
+            }),
+            placeholder: "callpop",
+            required: true,
+            if_empty: None,
+            rule: Rule::Text,
+        },
+        FormField {
+            name: "dial_context",
+            label: Words {
+                en: "Dial context",
+                ru: "Контекст набора",
+            },
+            hint: Some(Words {
+                en: "Where click-to-call dials from; FreePBX: from-internal (default: internal)",
+                ru: "Откуда набирается звонок в один клик; FreePBX: from-internal (по умолчанию internal)",
+            }),
+            placeholder: "from-internal",
+            required: false,
+            if_empty: None,
+            rule: Rule::NoSpaces,
+        },
+        FormField {
+            name: "dnd_via",
+            label: Words {
+                en: "Do-not-disturb kept in",
+                ru: "Где хранится «Не беспокоить»",
+            },
+            hint: None,
+            placeholder: "",
+            required: false,
+            if_empty: None,
+            rule: Rule::Choice(&[
+                Choice {
+                    value: "presence",
+                    label: Words {
+                        en: "Presence state (default)",
+                        ru: "Состояние присутствия (по умолчанию)",
+                    },
+                    address: None,
+                },
+                Choice {
+                    value: "astdb",
+                    label: Words {
+                        en: "AstDB DND/EXT (FreePBX)",
+                        ru: "AstDB DND/EXT (FreePBX)",
+                    },
+                    address: None,
+                },
+            ]),
+        },
+    ],
 };
 
 /// The registry's entry point. AMI: `base_url` `tcp://HOST:PORT` (or `domain` = HOST), `login`

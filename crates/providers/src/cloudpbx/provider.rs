@@ -16,6 +16,7 @@ use crate::account::ProviderError;
 use crate::capability::{
     CallHistory, ClickToCall, Departments, Dnd, Employees, Provider, Recordings,
 };
+use crate::descriptor::{FormField, ProviderForm, Rule, Words, EXTENSION_OR_LOGIN};
 use crate::recording::{self, Recording};
 use crate::registry::ProviderKind;
 
@@ -30,6 +31,43 @@ pub(crate) struct CloudPbxProvider {
 pub const KIND: ProviderKind = ProviderKind {
     name: super::PROVIDER,
     connect,
+    form: &FORM,
+};
+
+/// The settings form's cloud PBX account: the PBX's domain (cloud-pbx.md 2), and the API's
+/// address when not the usual one.
+const FORM: ProviderForm = ProviderForm {
+    label: Words {
+        en: "Cloud PBX (CRM API)",
+        ru: "Облачная АТС (CRM API)",
+    },
+    summary: Words {
+        en: "Calls through the relay, employees, DND and departments.",
+        ru: "Звонки через ретранслятор, сотрудники, «Не беспокоить» и отделы.",
+    },
+    key_label: Words {
+        en: "CRM API key",
+        ru: "Ключ CRM API",
+    },
+    user_hint: EXTENSION_OR_LOGIN,
+    fields: &[
+        FormField {
+            name: "domain",
+            label: Words {
+                en: "PBX domain",
+                ru: "Домен АТС",
+            },
+            hint: Some(Words {
+                en: "The PBX's address, e.g. company.cloudpbx.ru",
+                ru: "Адрес АТС, например company.cloudpbx.ru",
+            }),
+            placeholder: "company.cloudpbx.ru",
+            required: true,
+            if_empty: None,
+            rule: Rule::Host,
+        },
+        FormField::api_address(""),
+    ],
 };
 
 /// The registry's entry point. cloud-pbx.md 2: `https://{domain}/sys/crm_api.wcgp`;

@@ -17,6 +17,7 @@ use super::{
 };
 use crate::account::ProviderError;
 use crate::capability::{CallHistory, ClickToCall, Provider, Recordings};
+use crate::descriptor::{FormField, ProviderForm, Rule, Words};
 use crate::recording::{self, Recording};
 use crate::registry::ProviderKind;
 
@@ -32,6 +33,46 @@ pub(crate) struct McnProvider {
 pub const KIND: ProviderKind = ProviderKind {
     name: super::PROVIDER,
     connect,
+    form: &FORM,
+};
+
+/// The settings form's MCN account: the personal account number (or `ACCOUNT/VPBX_ID`), and
+/// the API's address when not the usual one.
+const FORM: ProviderForm = ProviderForm {
+    label: Words {
+        en: "MCN Telecom",
+        ru: "МСН Телеком",
+    },
+    summary: Words {
+        en: "Missed calls by polling, live calls through the relay.",
+        ru: "Пропущенные опросом, текущие звонки через ретранслятор.",
+    },
+    key_label: Words {
+        en: "API token",
+        ru: "Токен API",
+    },
+    user_hint: Words {
+        en: "Your extension, e.g. 101",
+        ru: "Ваш внутренний номер, например 101",
+    },
+    fields: &[
+        FormField {
+            name: "domain",
+            label: Words {
+                en: "Account number",
+                ru: "Номер лицевого счёта",
+            },
+            hint: Some(Words {
+                en: "The personal account number, or ACCOUNT/VPBX_ID",
+                ru: "Номер лицевого счёта или СЧЁТ/VPBX_ID",
+            }),
+            placeholder: "12345",
+            required: true,
+            if_empty: None,
+            rule: Rule::HostOrPath,
+        },
+        FormField::api_address("https://api.mcn.ru/v2/rest"),
+    ],
 };
 
 /// The registry's entry point: `domain` is the personal account number (or

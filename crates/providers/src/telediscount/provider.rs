@@ -14,6 +14,7 @@ use tokio_util::sync::CancellationToken;
 use super::{TelediscountClient, TelediscountSettings};
 use crate::account::ProviderError;
 use crate::capability::{CallHistory, ClickToCall, Provider, Recordings};
+use crate::descriptor::{FormField, ProviderForm, Rule, Words};
 use crate::recording::{self, Recording};
 use crate::registry::ProviderKind;
 
@@ -28,6 +29,46 @@ pub(crate) struct TelediscountProvider {
 pub const KIND: ProviderKind = ProviderKind {
     name: super::PROVIDER,
     connect,
+    form: &FORM,
+};
+
+/// The settings form's Telediscount account. The API has one address, so the "domain" only
+/// names the account (and its key in the keyring); left empty, it is the API's host.
+const FORM: ProviderForm = ProviderForm {
+    label: Words {
+        en: "Telediscount",
+        ru: "Теледисконт",
+    },
+    summary: Words {
+        en: "Calls through the relay; history and click-to-call.",
+        ru: "Звонки через ретранслятор; история и звонок в один клик.",
+    },
+    key_label: Words {
+        en: "CRM integration key",
+        ru: "Ключ интеграции с CRM",
+    },
+    user_hint: Words {
+        en: "Your SIP account, e.g. SIP/0000000672",
+        ru: "Ваш SIP-аккаунт, например SIP/0000000672",
+    },
+    fields: &[
+        FormField {
+            name: "domain",
+            label: Words {
+                en: "Account name",
+                ru: "Название аккаунта",
+            },
+            hint: Some(Words {
+                en: "Any name for this account; the API is at my.telediscount.ru",
+                ru: "Любое название; API находится на my.telediscount.ru",
+            }),
+            placeholder: "my.telediscount.ru",
+            required: true,
+            if_empty: Some("my.telediscount.ru"),
+            rule: Rule::Host,
+        },
+        FormField::api_address("https://my.telediscount.ru"),
+    ],
 };
 
 /// The registry's entry point: `base_url` replaces https://my.telediscount.ru; `user` is the

@@ -17,6 +17,7 @@ use crate::capability::{
     CallHistory, ClickToCall, CrmSync, Employees, Hangup, Provider, Recordings,
 };
 use crate::crm_edit::CrmEdit;
+use crate::descriptor::{FormField, ProviderForm, Rule, Words, EXTENSION_OR_LOGIN};
 use crate::recording::Recording;
 use crate::registry::ProviderKind;
 
@@ -31,6 +32,42 @@ pub(crate) struct VegaProvider {
 pub const KIND: ProviderKind = ProviderKind {
     name: super::PROVIDER,
     connect,
+    form: &FORM,
+};
+
+/// The settings form's Vega account: its domain, and the API's address when not the usual one.
+const FORM: ProviderForm = ProviderForm {
+    label: Words {
+        en: "Vega PBX",
+        ru: "Vega PBX",
+    },
+    summary: Words {
+        en: "Calls by polling or webhooks, employees, history, CRM Teler.",
+        ru: "Звонки опросом или вебхуками, сотрудники, история, CRM Teler.",
+    },
+    key_label: Words {
+        en: "API key",
+        ru: "Ключ API",
+    },
+    user_hint: EXTENSION_OR_LOGIN,
+    fields: &[
+        FormField {
+            name: "domain",
+            label: Words {
+                en: "Domain",
+                ru: "Домен",
+            },
+            hint: Some(Words {
+                en: "Your account's address at Vega, e.g. test4.pbx.vega.ua",
+                ru: "Адрес вашего аккаунта в Vega, например test4.pbx.vega.ua",
+            }),
+            placeholder: "test4.pbx.vega.ua",
+            required: true,
+            if_empty: None,
+            rule: Rule::Host,
+        },
+        FormField::api_address("https://test4.pbx.vega.ua"),
+    ],
 };
 
 /// The registry's entry point: a client for `config`, not yet logged in.
