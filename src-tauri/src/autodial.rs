@@ -2,7 +2,7 @@
 //! report the Autodialer gives back) or one robot call to a contact. Off, and shown disabled with
 //! the reason, until `[autodialer]` is configured and its key is in the keyring.
 
-use std::sync::Arc;
+use std::sync::{Arc, Mutex};
 
 use callpop_core::secrets;
 use callpop_core::Config;
@@ -11,7 +11,7 @@ use callpop_providers::autodialer::{
     NoTimeWindowWarning,
 };
 use serde::{Deserialize, Serialize};
-use tauri::State;
+use tauri::{AppHandle, Manager, State};
 
 use crate::command_error::{CommandError, ErrorKind};
 use crate::locale::{self, Language};
@@ -50,6 +50,20 @@ impl Autodialer {
             Err(e) => Autodialer::Unavailable(user_error::describe_autodialer(&e)),
         }
     }
+}
+
+/// The Autodialer as the runtime last read it from the config; `None` while starting. The app
+/// manages one; kept here rather than in [`AppState`] so the shared state names no module that
+/// acts.
+#[derive(Default)]
+pub struct CurrentAutodialer(Mutex<Option<Autodialer>>);
+
+/// Keeps the Autodialer read from the config at a (re)start.
+pub fn set_current(app: &AppHandle, autodialer: Autodialer) {
+    *app.state::<CurrentAutodialer>()
+        .0
+        .lock()
+        .expect("autodialer lock") = Some(autodialer);
 }
 
 /// What the contact list shows of the Autodialer.
@@ -94,8 +108,10 @@ pub struct SendOutcome {
     pub skipped: usize,
 }
 
-fn ready(state: &AppState) -> Result<(Arc<AutodialerClient>, Option<String>), CommandError> {
-    match state.autodialer.lock().expect("autodialer lock").clone() {
+fn ready(
+    current: &CurrentAutodialer,
+) -> Result<(Arc<AutodialerClient>, Option<String>), CommandError> {
+    match current.0.lock().expect("autodialer lock").clone() {
         Some(Autodialer::Ready { client, campaign }) => Ok((client, campaign)),
         Some(Autodialer::Unavailable(reason)) => {
             Err(CommandError::new(ErrorKind::Autodialer, reason))
@@ -109,8 +125,8 @@ fn ready(state: &AppState) -> Result<(Arc<AutodialerClient>, Option<String>), Co
 
 /// Whether the Autodialer can be used, and its default campaign.
 #[tauri::command]
-pub fn autodialer_status(state: State<'_, AppState>) -> AutodialerStatus {
-    match ready(&state) {
+pub fn autodialer_status(current: State<'_, CurrentAutodialer>) -> AutodialerStatus {
+    match ready(&current) {
         Ok((_, campaign)) => AutodialerStatus {
             ready: true,
             reason: None,
@@ -152,9 +168,10 @@ fn options(request: &SendRequest) -> Result<DialOptions, CommandError> {
 #[tauri::command]
 pub async fn autodial_send(
     state: State<'_, AppState>,
+    current: State<'_, CurrentAutodialer>,
     request: SendRequest,
 ) -> Result<SendOutcome, CommandError> {
-    let (client, _) = ready(&state)?;
+    let (client, _) = ready(&current)?;
     let store = state.store().ok_or_else(CommandError::directory_not_open)?;
     let options = options(&request)?;
     let contacts = store
@@ -189,9 +206,10 @@ pub async fn autodial_send(
 #[tauri::command]
 pub async fn autodial_call(
     state: State<'_, AppState>,
+    current: State<'_, CurrentAutodialer>,
     contact_id: i64,
 ) -> Result<String, CommandError> {
-    let (client, campaign) = ready(&state)?;
+    let (client, campaign) = ready(&current)?;
     let campaign = campaign.ok_or_else(|| {
         CommandError::new(ErrorKind::Autodialer, texts_now().default_campaign_needed)
     })?;

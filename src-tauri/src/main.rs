@@ -1,17 +1,25 @@
 //! `callpop`, the desktop app: a tray icon and a caller card.
 //!
-//! How events flow to the window: [`runtime`] starts the configured provider (or, with nothing
-//! configured, the built-in [`demo`]: the Vega simulator plus a sample directory). The provider's
-//! `CallEvent`s go through `callpop_core::Pipeline` (tracker, directory look-up, history), and each
-//! change that concerns "me" reaches [`card`], which shows, updates and hides the always-on-top
-//! card window and broadcasts the `CallView` to the web UI (`ui/card.js`). The UI never sees a
-//! provider's dialect; it calls back only through [`commands`].
+//! How events flow to the window: [`runtime`] starts a `callpop_session::Session` for the
+//! configured account (or, with nothing configured, the built-in [`demo`]: the Vega simulator
+//! plus a sample directory). The session picks the event source, runs the `CallEvent`s through
+//! `callpop_core::Pipeline` (tracker, directory look-up, history) and says what happened; the
+//! runtime hands each of its events on: a change that concerns "me" to [`card`], which shows,
+//! updates and hides the always-on-top card window and broadcasts the `CallView` to the web UI
+//! (`ui/card.js`), a missed call to [`notify`], the status to [`tray`] and the main window. The UI
+//! never sees a provider's dialect; it calls back only through [`commands`].
+//!
+//! Modules depend one way: the shared [`state`] and the views ([`tray`], [`card`], [`notify`])
+//! below, what acts ([`presence`], [`links`]) above them, then [`runtime`], [`settings`],
+//! [`commands`] and [`tray_menu`] on top; a view reports a user's choice to a handler it is
+//! given rather than calling up.
 
 // No console window on Windows release builds.
 #![cfg_attr(not(debug_assertions), windows_subsystem = "windows")]
 
 mod autodial;
 mod autostart;
+mod availability;
 mod card;
 mod command_error;
 mod commands;
@@ -30,6 +38,7 @@ mod startup;
 mod state;
 mod toggle_intent;
 mod tray;
+mod tray_menu;
 mod user_error;
 #[cfg(windows)]
 mod win32;
@@ -72,6 +81,7 @@ fn main() {
         // "Start at login" in the settings.
         .plugin(tauri_plugin_autostart::Builder::new().build())
         .manage(state::AppState::default())
+        .manage(autodial::CurrentAutodialer::default())
         .manage(demo::DemoHold::default())
         .manage(contacts::ContactListResults::default())
         .manage(std::sync::Arc::new(presence::RefreshSignal::default()))
@@ -133,7 +143,7 @@ fn main() {
         ])
         .setup(|app| {
             card::create_window(app.handle())?;
-            tray::create(app.handle())?;
+            tray::create(app.handle(), tray_menu::react)?;
             tracing::info!("tray ready");
             runtime::spawn(app.handle().clone());
             settings::open_on_first_run(app.handle());

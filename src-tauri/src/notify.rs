@@ -88,9 +88,19 @@ fn texts(language: Language) -> Texts {
     }
 }
 
+/// What the user chose on a missed call's notification. Handed to the caller's reaction, so
+/// the notifications need not know how the app calls or opens its window.
+pub enum MissedCallChoice {
+    /// "Call back": this number (its key).
+    CallBack(String),
+    /// A click on the notification itself: the main window.
+    Open,
+}
+
 /// Shows a notification for `view` when it is a missed call not notified before (re-deliveries
-/// of the same ended call, from the PBX or a poller, are ignored) and the settings allow it.
-pub fn missed_call(app: &AppHandle, view: &CallView) {
+/// of the same ended call, from the PBX or a poller, are ignored) and the settings allow it;
+/// `react` does what the user then chooses.
+pub fn missed_call(app: &AppHandle, view: &CallView, react: fn(&AppHandle, MissedCallChoice)) {
     if view.state != CallState::Missed || view.direction == Direction::Out {
         return;
     }
@@ -138,10 +148,10 @@ pub fn missed_call(app: &AppHandle, view: &CallView) {
                 Some(CALL_BACK_ACTION) => {
                     if let Some(number) = &call_back {
                         tracing::info!("calling back {} from a notification", number.display());
-                        crate::links::dial_all(&app, vec![number.key()]);
+                        react(&app, MissedCallChoice::CallBack(number.key()));
                     }
                 }
-                Some(DEFAULT_ACTION) => crate::tray::open_main_window(&app),
+                Some(DEFAULT_ACTION) => react(&app, MissedCallChoice::Open),
                 _ => {}
             }
         });

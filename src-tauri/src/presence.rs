@@ -14,11 +14,11 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use callpop_providers::{Account, ProviderError};
-use serde::Serialize;
 use tauri::{AppHandle, Emitter, Manager};
 use tokio::sync::Notify;
 use tokio_util::sync::CancellationToken;
 
+pub use crate::availability::{GroupToggle, Presence};
 use crate::state::AppState;
 use crate::toggle_intent::{self, Toggle};
 use crate::{tray, user_error};
@@ -27,32 +27,6 @@ use crate::{tray, user_error};
 pub const PRESENCE_EVENT: &str = "presence";
 /// How often the state is read back from the PBX when nothing else asks for it.
 const REFRESH_EVERY: Duration = Duration::from_secs(180);
-
-/// One department's "receive its calls" toggle.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-pub struct GroupToggle {
-    /// The PBX's id of the department.
-    pub id: String,
-    /// Its name, for people.
-    pub name: String,
-    /// True when "me" receives its calls.
-    pub on: bool,
-}
-
-/// What the PBX last said about "me"'s availability.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
-pub struct Presence {
-    /// Do-Not-Disturb; `None` until the PBX answered (or when it cannot say).
-    pub dnd: Option<bool>,
-    /// Why DND cannot be used here (the provider does not offer it, no "me"...).
-    pub dnd_unavailable: Option<String>,
-    /// "Me"'s departments with their toggles.
-    pub groups: Vec<GroupToggle>,
-    /// Why department toggles cannot be used here.
-    pub groups_unavailable: Option<String>,
-    /// The last error talking to the PBX about presence, if the last attempt failed.
-    pub error: Option<String>,
-}
 
 /// Wakes the refresher early (after a reconnect, after a change).
 #[derive(Default)]
@@ -136,6 +110,16 @@ async fn change(app: &AppHandle, toggle: Toggle, target: Option<bool>) -> Result
     show(app);
     result.map_err(|e| user_error::describe(&e))?;
     Ok(current(app))
+}
+
+/// Forgets what the PBX said (the session starts over, maybe with another account); the tray
+/// shows nothing known until the next read.
+pub fn forget(app: &AppHandle) {
+    *app.state::<AppState>()
+        .presence
+        .lock()
+        .expect("presence lock") = Presence::default();
+    tray::show_presence(app, &current(app));
 }
 
 /// What the tray and the window show now: the PBX's last word, with the changes in flight.

@@ -1,30 +1,17 @@
-//! What the app knows right now, shared by the runtime, the tray and the commands.
+//! What the app knows right now, shared by the runtime, the tray and the commands. Below every
+//! module that reads it: it names no module that acts.
 
 use std::collections::BTreeMap;
 use std::sync::{Arc, Mutex};
 
 use callpop_core::{CallView, Store};
 use callpop_providers::Account;
-use serde::Serialize;
+pub use callpop_session::Status;
 use tauri::{AppHandle, WebviewUrl, WebviewWindow, WebviewWindowBuilder};
 use tokio::sync::Notify;
 
-use crate::presence::Presence;
-
-/// How the connection to the PBX is doing, as the tray and the main window show it.
-#[derive(Debug, Clone, Default, Serialize)]
-pub struct Status {
-    /// `starting`, `online` or `error`.
-    pub state: String,
-    /// True when running the built-in demo.
-    pub demo: bool,
-    /// Provider and domain, for people.
-    pub account: Option<String>,
-    /// "Me": the extension whose calls pop up.
-    pub user: Option<String>,
-    /// What went wrong, in words the user can act on.
-    pub error: Option<String>,
-}
+use crate::availability::Presence;
+use crate::toggle_intent::Intents;
 
 /// Shared state; every field is locked briefly and never across an await.
 #[derive(Default)]
@@ -40,9 +27,7 @@ pub struct AppState {
     /// DND and department subscriptions, as the PBX last said.
     pub presence: Mutex<Presence>,
     /// Changes to DND and the departments sent to the PBX and not answered yet.
-    pub intents: Mutex<crate::toggle_intent::Intents>,
-    /// The Autodialer, or why it cannot be used.
-    pub autodialer: Mutex<Option<crate::autodial::Autodialer>>,
+    pub intents: Mutex<Intents>,
     /// Numbers `tel:` / `callto:` links asked to call before the PBX was connected.
     pub pending_dials: Mutex<Vec<String>>,
     /// Wakes the runtime to start over with the config as it is now (after "me" changed).

@@ -2,16 +2,22 @@
 //! offers is in its menu (on Windows a left click also opens the main window): the connection
 //! status, Do-Not-Disturb, the departments whose calls "me" receives, Open and Quit.
 //!
-//! The menu is drawn from [`AppState`] each time the status or the presence changes: what the PBX
-//! last said, with the changes the user clicked that the PBX has not answered yet
+//! The menu is drawn each time the status or the presence changes, from what it was last given:
+//! what the PBX last said, with the changes the user clicked that the PBX has not answered yet
 //! ([`crate::toggle_intent`]), so a checkbox keeps the tick GTK gave it at the click.
+//!
+//! The tray only draws and reports: what a menu item does is the [`MenuChoice`] handler's, given
+//! at [`create`], so the tray depends on no module that acts (the settings, the calls, DND).
 
+use std::sync::Mutex;
+
+use callpop_session::ConnectionState;
 use tauri::image::Image;
 use tauri::menu::{CheckMenuItem, IsMenuItem, Menu, MenuItem, PredefinedMenuItem, Submenu};
 use tauri::tray::{MouseButton, MouseButtonState, TrayIconBuilder, TrayIconEvent};
 use tauri::{AppHandle, Manager, Wry};
 
-use crate::presence::{self, Presence};
+use crate::availability::Presence;
 use crate::state::{AppState, Status};
 use crate::toggle_intent::Toggle;
 
@@ -119,8 +125,27 @@ impl Picture {
     }
 }
 
-/// Creates the tray icon with its menu.
-pub fn create(app: &AppHandle) -> tauri::Result<()> {
+/// What the user picked in the tray's menu.
+pub enum MenuChoice {
+    /// "Open Callpop".
+    Open,
+    /// "Settings…".
+    Settings,
+    /// "Quit".
+    Quit,
+    /// A DND or department checkbox: flip what it showed.
+    Flip(Toggle),
+    /// A recent call: call this number back.
+    CallBack(String),
+}
+
+/// What the tray shows now: the last status and presence it was given.
+#[derive(Default)]
+struct Shown(Mutex<(Status, Presence)>);
+
+/// Creates the tray icon with its menu; `react` does what the user picks in it.
+pub fn create(app: &AppHandle, react: fn(&AppHandle, MenuChoice)) -> tauri::Result<()> {
+    app.manage(Shown::default());
     let menu = build_menu(app, &Status::default(), &Presence::default())?;
     TrayIconBuilder::with_id(TRAY_ID)
         .icon(Image::from_bytes(Picture::Offline.png(app))?)
@@ -139,38 +164,28 @@ pub fn create(app: &AppHandle) -> tauri::Result<()> {
                 open_main_window(tray.app_handle());
             }
         })
-        .on_menu_event(|app, event| on_menu(app, event.id.as_ref()))
+        .on_menu_event(move |app, event| {
+            if let Some(choice) = menu_choice(event.id.as_ref()) {
+                react(app, choice);
+            }
+        })
         .build(app)?;
     Ok(())
 }
 
-fn on_menu(app: &AppHandle, id: &str) {
+/// The choice a menu item's id stands for; `None` for items that do nothing (the status line).
+fn menu_choice(id: &str) -> Option<MenuChoice> {
     match id {
-        "open" => open_main_window(app),
-        "settings" => crate::settings::open_window(app, false),
-        "quit" => app.exit(0),
-        DND_ID => {
-            // Flips what the box showed, even while an earlier click is still on its way.
-            let app = app.clone();
-            tauri::async_runtime::spawn(async move {
-                if let Err(e) = presence::click(&app, Toggle::Dnd).await {
-                    tracing::warn!("cannot change Do-Not-Disturb: {e}");
-                }
-            });
-        }
+        "open" => Some(MenuChoice::Open),
+        "settings" => Some(MenuChoice::Settings),
+        "quit" => Some(MenuChoice::Quit),
+        DND_ID => Some(MenuChoice::Flip(Toggle::Dnd)),
         _ => {
             if let Some(number) = id.strip_prefix(CALL_BACK_PREFIX) {
-                crate::links::dial_all(app, vec![number.to_owned()]);
-                return;
+                return Some(MenuChoice::CallBack(number.to_owned()));
             }
-            if let Some(group) = id.strip_prefix(GROUP_PREFIX) {
-                let (app, toggle) = (app.clone(), Toggle::Group(group.to_owned()));
-                tauri::async_runtime::spawn(async move {
-                    if let Err(e) = presence::click(&app, toggle).await {
-                        tracing::warn!("cannot change the department subscription: {e}");
-                    }
-                });
-            }
+            id.strip_prefix(GROUP_PREFIX)
+                .map(|group| MenuChoice::Flip(Toggle::Group(group.to_owned())))
         }
     }
 }
@@ -262,15 +277,17 @@ fn build_menu(app: &AppHandle, status: &Status, presence: &Presence) -> tauri::R
 }
 
 fn status_label(t: &Texts, status: &Status) -> String {
-    match status.state.as_str() {
-        "online" if status.demo => format!("{} · {}", t.online, t.demo),
-        "online" => format!(
+    match status.state {
+        ConnectionState::Online if status.demo => format!("{} · {}", t.online, t.demo),
+        ConnectionState::Online => format!(
             "{} · {}",
             t.online,
             status.account.clone().unwrap_or_default()
         ),
-        "error" => format!("{}: {}", t.error, status.error.clone().unwrap_or_default()),
-        _ => t.starting.to_owned(),
+        ConnectionState::Error => {
+            format!("{}: {}", t.error, status.error.clone().unwrap_or_default())
+        }
+        ConnectionState::Starting => t.starting.to_owned(),
     }
 }
 
@@ -295,29 +312,42 @@ pub fn open_main_window(app: &AppHandle) {
 
 /// Reflects the connection status in the tray's icon, tooltip and menu.
 pub fn show_status(app: &AppHandle, status: &Status) {
-    let presence = presence::current(app);
+    let presence = match app.try_state::<Shown>() {
+        Some(shown) => {
+            let mut shown = shown.0.lock().expect("tray lock");
+            shown.0 = status.clone();
+            shown.1.clone()
+        }
+        None => Presence::default(),
+    };
     render(app, status, &presence);
 }
 
 /// Redraws the tray as things are now (after a call ended: the recent calls changed).
 pub fn refresh(app: &AppHandle) {
-    show_presence(app, &presence::current(app));
+    let Some(shown) = app.try_state::<Shown>() else {
+        return;
+    };
+    let (status, presence) = shown.0.lock().expect("tray lock").clone();
+    render(app, &status, &presence);
 }
 
 /// Reflects DND and the department toggles in the tray's icon and menu.
 pub fn show_presence(app: &AppHandle, presence: &Presence) {
-    let status = app
-        .state::<AppState>()
-        .status
-        .lock()
-        .expect("status lock")
-        .clone();
+    let status = match app.try_state::<Shown>() {
+        Some(shown) => {
+            let mut shown = shown.0.lock().expect("tray lock");
+            shown.1 = presence.clone();
+            shown.0.clone()
+        }
+        None => Status::default(),
+    };
     render(app, &status, presence);
 }
 
 fn render(app: &AppHandle, status: &Status, presence: &Presence) {
     let t = texts();
-    let online = status.state == "online";
+    let online = status.is_online();
     let icon = match (online, presence.dnd) {
         (true, Some(true)) => Picture::Dnd,
         (true, _) => Picture::Online,

@@ -3,12 +3,8 @@
 use std::io::Write;
 use std::process::ExitCode;
 
-use callpop_core::secrets;
-use callpop_core::{CallView, Pipeline};
-use callpop_providers::Account;
-use callpop_relay::RelayClient;
-use tokio::sync::mpsc;
-use tokio_util::sync::CancellationToken;
+use callpop_core::CallView;
+use callpop_session::{Connection, Plan, Session, SessionEvent};
 
 use crate::context::{self, AccountFlags};
 
@@ -22,57 +18,46 @@ pub struct Args {
 
 /// Watches until Ctrl-C.
 pub async fn run(flags: &AccountFlags, args: Args) -> anyhow::Result<ExitCode> {
-    let config = context::config(flags)?;
-    let mut pipeline = Pipeline::new(context::store(&config)?)
-        .with_crm_links(config.crm.clone())
-        .with_auto_contacts(config.auto_contacts.clone());
-    let (events_tx, mut events) = mpsc::channel(256);
-    let shutdown = CancellationToken::new();
+    let mut config = context::config(flags)?;
     // With a relay configured the events come from it (the PBX pushes webhooks there);
-    // otherwise the provider polls the PBX itself.
-    let _account = match &config.relay {
-        Some(relay) => {
-            let token = secrets::relay_token(relay)?;
-            tokio::spawn(RelayClient::new(&relay.url, token).run(events_tx, shutdown.clone()));
-            None
-        }
-        None => {
-            let account = context::account(&config)?;
-            let key = secrets::api_key(&account)?;
-            Some(
-                Account::start(&account, &key, config.region(), events_tx, shutdown.clone())
-                    .await?,
-            )
-        }
-    };
-    // History the PBX pushes as calls end (Asterisk's CDRs), saved next to the live cards.
-    let mut call_records = _account.as_ref().and_then(Account::take_call_records);
+    // otherwise the provider polls the PBX itself. The desktop's own LAN relay is the app's:
+    // a second one here would take its port.
+    config.lan_relay = None;
+    if config.relay.is_some() {
+        // The relay brings the events; the CLI takes no action that needs the account's key.
+        config.account = None;
+    } else {
+        context::account(&config)?;
+    }
+    let mut plan = Plan::from_config(&config, || context::store(&config))?;
+    // Every call of the account, not only "me"'s: a terminal watches the whole PBX.
+    plan.only_calls_of = None;
+    let mut session = Session::start(plan);
     let mut out = std::io::stdout().lock();
     loop {
-        tokio::select! {
+        let event = tokio::select! {
             _ = tokio::signal::ctrl_c() => break,
-            record = async { call_records.as_mut()?.recv().await }, if call_records.is_some() => {
-                match record {
-                    Some(record) => {
-                        if let Err(e) = pipeline.store().import_history(std::slice::from_ref(&record)) {
-                            tracing::warn!("could not save the PBX's record of call {}: {e}", record.call_id);
-                        }
-                    }
-                    None => call_records = None,
-                }
-            }
-            event = events.recv() => {
-                let Some(event) = event else { break };
-                if let Some(view) = pipeline.handle(&event) {
-                    let line = if args.json { serde_json::to_string(&view)? } else { text_line(&view) };
-                    writeln!(out, "{line}")?;
-                    // Each event is a line another program is waiting for.
-                    out.flush()?;
-                }
-            }
-        }
+            event = session.next() => match event {
+                Some(event) => event,
+                None => break,
+            },
+        };
+        let view = match event {
+            SessionEvent::Card(view) | SessionEvent::CallEnded(view) => view,
+            // A PBX that cannot be reached at start is an error to report, not to wait out.
+            SessionEvent::Connection(Connection::PbxUnreachable(e)) => return Err(e.into()),
+            SessionEvent::Failed(e) => return Err(e),
+            _ => continue,
+        };
+        let line = if args.json {
+            serde_json::to_string(&view)?
+        } else {
+            text_line(&view)
+        };
+        writeln!(out, "{line}")?;
+        // Each event is a line another program is waiting for.
+        out.flush()?;
     }
-    shutdown.cancel();
     Ok(ExitCode::SUCCESS)
 }
 
