@@ -7,9 +7,10 @@ use std::sync::{Arc, Mutex};
 use callpop_core::secrets;
 use callpop_core::Config;
 use callpop_providers::autodialer::{
-    records_for_contacts, AutodialerClient, AutodialerClientSettings, DialOptions, DialWindow,
+    self, records_for_contacts, AutodialerClientSettings, DialOptions, DialWindow,
     NoTimeWindowWarning,
 };
+use callpop_providers::capability::{Provider, RobotCalls};
 use serde::{Deserialize, Serialize};
 use tauri::{AppHandle, Manager, State};
 
@@ -23,8 +24,8 @@ use crate::user_error::{self, fill, texts_now};
 pub enum Autodialer {
     /// Configured, with its default campaign.
     Ready {
-        /// The client.
-        client: Arc<AutodialerClient>,
+        /// The Autodialer behind the provider seam: its robot calls are all the app uses.
+        robot: Arc<dyn Provider>,
         /// The scenario used when the user names none.
         campaign: Option<String>,
     },
@@ -42,9 +43,9 @@ impl Autodialer {
             Ok(key) => key,
             Err(e) => return Autodialer::Unavailable(user_error::describe(&e)),
         };
-        match AutodialerClient::new(&AutodialerClientSettings::from(settings), &key) {
-            Ok(client) => Autodialer::Ready {
-                client: Arc::new(client),
+        match autodialer::connect(&AutodialerClientSettings::from(settings), &key) {
+            Ok(robot) => Autodialer::Ready {
+                robot: Arc::from(robot),
                 campaign: settings.campaign.clone(),
             },
             Err(e) => Autodialer::Unavailable(user_error::describe_autodialer(&e)),
@@ -108,11 +109,9 @@ pub struct SendOutcome {
     pub skipped: usize,
 }
 
-fn ready(
-    current: &CurrentAutodialer,
-) -> Result<(Arc<AutodialerClient>, Option<String>), CommandError> {
+fn ready(current: &CurrentAutodialer) -> Result<(Arc<dyn Provider>, Option<String>), CommandError> {
     match current.0.lock().expect("autodialer lock").clone() {
-        Some(Autodialer::Ready { client, campaign }) => Ok((client, campaign)),
+        Some(Autodialer::Ready { robot, campaign }) => Ok((robot, campaign)),
         Some(Autodialer::Unavailable(reason)) => {
             Err(CommandError::new(ErrorKind::Autodialer, reason))
         }
@@ -171,7 +170,7 @@ pub async fn autodial_send(
     current: State<'_, CurrentAutodialer>,
     request: SendRequest,
 ) -> Result<SendOutcome, CommandError> {
-    let (client, _) = ready(&current)?;
+    let (robot, _) = ready(&current)?;
     let store = state.store().ok_or_else(CommandError::directory_not_open)?;
     let options = options(&request)?;
     let contacts = store
@@ -190,8 +189,8 @@ pub async fn autodial_send(
             });
         }
     }
-    let report = client
-        .make(&records, &options)
+    let report = robot_calls(&*robot)?
+        .send_to_campaign(&records, &options)
         .await
         .map_err(|e| CommandError::autodialer(&e))?;
     Ok(SendOutcome {
@@ -209,7 +208,7 @@ pub async fn autodial_call(
     current: State<'_, CurrentAutodialer>,
     contact_id: i64,
 ) -> Result<String, CommandError> {
-    let (client, campaign) = ready(&current)?;
+    let (robot, campaign) = ready(&current)?;
     let campaign = campaign.ok_or_else(|| {
         CommandError::new(ErrorKind::Autodialer, texts_now().default_campaign_needed)
     })?;
@@ -226,11 +225,18 @@ pub async fn autodial_call(
         window: None,
         max_attempts: None,
     };
-    let answer = client
-        .new_call(record, &options)
+    let answer = robot_calls(&*robot)?
+        .robot_call(record, &options)
         .await
         .map_err(|e| CommandError::autodialer(&e))?;
     Ok(fill(texts_now().robot_job, &[("id", &answer.query_id)]))
+}
+
+/// The robot calls `robot` offers (the Autodialer always does).
+fn robot_calls(robot: &dyn Provider) -> Result<&dyn RobotCalls, CommandError> {
+    robot.robot_calls().ok_or_else(|| {
+        CommandError::new(ErrorKind::Autodialer, texts_now().autodialer_not_configured)
+    })
 }
 
 /// The "no time window" warning in `language`.

@@ -8,7 +8,6 @@ use std::fmt::Display;
 use callpop_core::config::ConfigError;
 use callpop_core::secrets::SecretError;
 use callpop_core::StoreError;
-use callpop_providers::autodialer::AutodialerError;
 use callpop_providers::recording::RecordingError;
 use callpop_providers::{HasProblem, Problem, ProviderError};
 use serde::Serialize;
@@ -80,7 +79,7 @@ impl CommandError {
     }
 
     /// An Autodialer `error`, its headline naming the Autodialer.
-    pub fn autodialer(error: &AutodialerError) -> CommandError {
+    pub fn autodialer<E: HasProblem + Display>(error: &E) -> CommandError {
         CommandError::new(
             ErrorKind::Autodialer,
             user_error::describe_autodialer(error),

@@ -44,12 +44,15 @@ pub fn describe_in<E: HasProblem + Display + ?Sized>(language: Language, error: 
 }
 
 /// An Autodialer `error` as the user reads it now: its headlines name the Autodialer.
-pub fn describe_autodialer(error: &AutodialerError) -> String {
+pub fn describe_autodialer<E: HasProblem + Display + ?Sized>(error: &E) -> String {
     describe_autodialer_in(locale::language(), error)
 }
 
 /// An Autodialer `error` as the user reads it in `language`.
-pub fn describe_autodialer_in(language: Language, error: &AutodialerError) -> String {
+pub fn describe_autodialer_in<E: HasProblem + Display + ?Sized>(
+    language: Language,
+    error: &E,
+) -> String {
     worded(
         language,
         Some(error.problem()),
