@@ -38,6 +38,7 @@ pub mod crm_edit;
 pub mod descriptor;
 mod http;
 pub mod pbx_error;
+mod poll_loop;
 pub mod problem;
 mod recent_keys;
 pub mod recording;

@@ -7,7 +7,7 @@
 use std::collections::HashSet;
 use std::time::Duration;
 
-use callpop_core::backoff::Backoff;
+use async_trait::async_trait;
 use callpop_core::{CallEvent, CallState, Direction, PhoneNumber};
 use chrono::{DateTime, Utc};
 use tokio::sync::mpsc;
@@ -17,6 +17,7 @@ use super::client::McnClient;
 use super::error::McnError;
 use super::wire::{moscow_date, McnCall};
 use super::PROVIDER;
+use crate::poll_loop::{self, Poll};
 
 /// The shortest interval accepted: `call_log` returns whole days, so polling it fast only
 /// loads MCN's server.
@@ -94,37 +95,21 @@ impl MissedCallsPoller {
         }
     }
 
-    /// Polls until `shutdown` is cancelled or `events`' receiver is dropped. A failed poll is
-    /// logged and retried after a wait that doubles with each failure, up to [`MAX_BACKOFF`].
-    pub async fn run(mut self, events: mpsc::Sender<CallEvent>, shutdown: CancellationToken) {
-        let mut backoff = Backoff::new(self.interval, MAX_BACKOFF);
-        loop {
-            let result = tokio::select! {
-                _ = shutdown.cancelled() => return,
-                _ = events.closed() => return,
-                result = self.poll_once(Utc::now()) => result,
-            };
-            let wait = match result {
-                Ok(new) => {
-                    backoff.reset();
-                    for event in new {
-                        if events.send(event).await.is_err() {
-                            return;
-                        }
-                    }
-                    self.interval
-                }
-                Err(error) => {
-                    let wait = backoff.next_wait();
-                    tracing::warn!(%error, retry_in_s = wait.as_secs(), "polling MCN's call_log failed");
-                    wait
-                }
-            };
-            tokio::select! {
-                _ = shutdown.cancelled() => return,
-                _ = events.closed() => return,
-                _ = tokio::time::sleep(wait) => {}
-            }
-        }
+    /// Polls until `shutdown` is cancelled or `events`' receiver is dropped (the shared
+    /// [`poll_loop`](crate::poll_loop): backoff up to [`MAX_BACKOFF`] while MCN fails).
+    pub async fn run(self, events: mpsc::Sender<CallEvent>, shutdown: CancellationToken) {
+        let interval = self.interval;
+        poll_loop::run(self, interval, MAX_BACKOFF, events, shutdown).await;
+    }
+}
+
+#[async_trait]
+impl Poll for MissedCallsPoller {
+    fn what(&self) -> &'static str {
+        "MCN's call_log"
+    }
+
+    async fn poll(&mut self) -> Result<Vec<CallEvent>, Box<dyn std::error::Error + Send + Sync>> {
+        Ok(self.poll_once(Utc::now()).await?)
     }
 }

@@ -3,13 +3,14 @@
 
 use std::time::Duration;
 
-use callpop_core::backoff::Backoff;
+use async_trait::async_trait;
 use callpop_core::CallEvent;
 use tokio::sync::mpsc;
 use tokio_util::sync::CancellationToken;
 
 use super::client::VegaClient;
 use super::diff::SnapshotDiff;
+use crate::poll_loop::{self, Poll};
 
 /// The longest wait between two attempts while Vega keeps failing.
 pub const DEFAULT_MAX_BACKOFF: Duration = Duration::from_secs(30);
@@ -50,48 +51,24 @@ impl ActiveCallsPoller {
         self
     }
 
-    /// Polls until `shutdown` is cancelled or `events`' receiver is dropped. A failed poll is
-    /// logged and retried after a wait that doubles with each failure, up to the cap, and goes
-    /// back to `interval` after a success. Nothing is lost meanwhile: the next good snapshot is
-    /// compared with the last good one.
-    pub async fn run(mut self, events: mpsc::Sender<CallEvent>, shutdown: CancellationToken) {
-        let mut backoff = Backoff::new(self.interval, self.max_backoff);
-        loop {
-            let result = tokio::select! {
-                _ = shutdown.cancelled() => return,
-                _ = events.closed() => return,
-                result = self.client.active_calls() => result,
-            };
-            let wait = match result {
-                Ok(snapshot) => {
-                    if backoff.failures() > 0 {
-                        tracing::info!(failures = backoff.failures(), "Vega answers again");
-                    }
-                    backoff.reset();
-                    for event in self.diff.apply(&snapshot, chrono::Utc::now()) {
-                        tokio::select! {
-                            _ = shutdown.cancelled() => return,
-                            sent = events.send(event) => {
-                                if sent.is_err() {
-                                    return;
-                                }
-                            }
-                        }
-                    }
-                    self.interval
-                }
-                Err(error) => {
-                    let wait = backoff.next_wait();
-                    tracing::warn!(%error, retry_in_ms = wait.as_millis() as u64, "polling Vega's active calls failed");
-                    wait
-                }
-            };
-            tokio::select! {
-                _ = shutdown.cancelled() => return,
-                _ = events.closed() => return,
-                _ = tokio::time::sleep(wait) => {}
-            }
-        }
+    /// Polls until `shutdown` is cancelled or `events`' receiver is dropped (the shared
+    /// [`poll_loop`](crate::poll_loop): backoff up to the cap while Vega fails). Nothing is lost
+    /// meanwhile: the next good snapshot is compared with the last good one.
+    pub async fn run(self, events: mpsc::Sender<CallEvent>, shutdown: CancellationToken) {
+        let (interval, max_backoff) = (self.interval, self.max_backoff);
+        poll_loop::run(self, interval, max_backoff, events, shutdown).await;
+    }
+}
+
+#[async_trait]
+impl Poll for ActiveCallsPoller {
+    fn what(&self) -> &'static str {
+        "Vega's active calls"
+    }
+
+    async fn poll(&mut self) -> Result<Vec<CallEvent>, Box<dyn std::error::Error + Send + Sync>> {
+        let snapshot = self.client.active_calls().await?;
+        Ok(self.diff.apply(&snapshot, chrono::Utc::now()))
     }
 }
 
