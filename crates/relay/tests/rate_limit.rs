@@ -2,9 +2,8 @@
 //! address is unaffected, the limit refills, the other routes are not limited, and the
 //! rejection is logged without the Vega secret or the cloud PBX token.
 
-use std::io::Write;
 use std::net::{IpAddr, Ipv4Addr, SocketAddr};
-use std::sync::{Arc, Mutex, OnceLock};
+use std::sync::Arc;
 use std::time::Duration;
 
 use callpop_core::Store;
@@ -13,6 +12,11 @@ use serde_json::Value;
 use tokio::net::TcpListener;
 use tokio_util::sync::CancellationToken;
 
+mod common;
+
+/// What this binary's tests read from the logs.
+const LOGGED: &str = "callpop_relay=debug,callpop_providers=debug";
+
 const SECRET: &str = "7a6b5c4d3e2f1a0b9c8d7e6f5a4b3c2d";
 const CRM_TOKEN: &str = "rate-limit-crm-token-31f9";
 /// One request a second after a burst of three: the 4th quick request from an address is over.
@@ -20,38 +24,8 @@ const BURST: usize = 3;
 /// Guards every network wait so a broken relay fails instead of hanging; not a speed bound.
 const WAIT: Duration = Duration::from_secs(20);
 
-/// Everything the relay logs in this test binary.
-fn captured_logs() -> &'static Arc<Mutex<Vec<u8>>> {
-    static LOGS: OnceLock<Arc<Mutex<Vec<u8>>>> = OnceLock::new();
-    LOGS.get_or_init(|| {
-        let logs = Arc::new(Mutex::new(Vec::new()));
-        let sink = Arc::clone(&logs);
-        let subscriber = tracing_subscriber::fmt()
-            // The relay's own logs (the HTTP client's are not the relay's to keep clean).
-            .with_env_filter("callpop_relay=debug,callpop_providers=debug")
-            .with_ansi(false)
-            .with_writer(move || LogSink(Arc::clone(&sink)))
-            .finish();
-        tracing::subscriber::set_global_default(subscriber).unwrap();
-        logs
-    })
-}
-
-struct LogSink(Arc<Mutex<Vec<u8>>>);
-
-impl Write for LogSink {
-    fn write(&mut self, bytes: &[u8]) -> std::io::Result<usize> {
-        self.0.lock().unwrap().extend_from_slice(bytes);
-        Ok(bytes.len())
-    }
-
-    fn flush(&mut self) -> std::io::Result<()> {
-        Ok(())
-    }
-}
-
 async fn start() -> (SocketAddr, CancellationToken) {
-    captured_logs();
+    common::captured_logs(LOGGED);
     let text = format!(
         "listen = \"127.0.0.1:0\"\n\
          [vega]\nallowed_ips = [\"127.0.0.0/8\"]\nsecret_path = \"{SECRET}\"\n\
@@ -169,7 +143,7 @@ async fn a_rejection_is_logged_without_the_secret_path_or_the_token() {
             break;
         }
     }
-    let logs = String::from_utf8_lossy(&captured_logs().lock().unwrap()).into_owned();
+    let logs = String::from_utf8_lossy(&common::captured_logs(LOGGED).lock().unwrap()).into_owned();
     assert!(
         logs.contains("too many requests") && logs.contains("127.0.0.4"),
         "{logs}"

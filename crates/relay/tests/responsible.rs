@@ -5,10 +5,9 @@
 //! and neither names anybody for an unknown or ambiguous text. The relay's employee list follows
 //! the PBX's while it runs: a manager who joins is named without a restart.
 
-use std::io::Write;
 use std::net::SocketAddr;
 use std::sync::atomic::{AtomicUsize, Ordering};
-use std::sync::{Arc, Mutex, OnceLock};
+use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use callpop_core::{Employee, NewContact, PhoneNumber, Store};
@@ -16,6 +15,11 @@ use callpop_relay::{EmployeeList, EmployeeRefresh, EmployeeSource, Relay, RelayC
 use serde_json::{json, Value};
 use tokio::net::TcpListener;
 use tokio_util::sync::CancellationToken;
+
+mod common;
+
+/// What this binary's tests read from the logs.
+const LOGGED: &str = "callpop_core=warn,callpop_relay=info,callpop_providers=warn";
 
 const SECRET: &str = "5e1d7c3b9a8f4e2d6c0b1a9f8e7d6c5b";
 const CRM_TOKEN: &str = "responsible-crm-token-8c2e";
@@ -116,7 +120,7 @@ struct Running {
 /// A relay serving Vega's and the cloud PBX's look-ups from [`directory`], its employee list
 /// read from `source` (and nothing else: it starts empty).
 async fn start(source: EmployeeSource) -> Running {
-    captured_logs();
+    common::captured_logs(LOGGED);
     let text = format!(
         "listen = \"127.0.0.1:0\"\nregion = \"RU\"\n\
          [vega]\nallowed_ips = [\"127.0.0.1\"]\nsecret_path = \"{SECRET}\"\n\
@@ -286,7 +290,7 @@ async fn an_unknown_or_ambiguous_responsible_is_logged_once_not_on_every_call() 
         relay.vega(AMBIGUOUS.0).await;
         relay.cloudpbx(AMBIGUOUS.0).await;
     }
-    let logs = String::from_utf8(captured_logs().lock().unwrap().clone()).unwrap();
+    let logs = String::from_utf8(common::captured_logs(LOGGED).lock().unwrap().clone()).unwrap();
     let lines = |text: &str| logs.lines().filter(|line| line.contains(text)).count();
     assert_eq!(lines(UNKNOWN.1), 1, "{logs}");
     assert_eq!(lines(AMBIGUOUS.1), 1, "{logs}");
@@ -344,34 +348,4 @@ async fn refresh_now_rereads_the_list_before_the_interval() {
     relay.refresh.refresh_now();
     relay.wait_until_named(ROMASHKA.0, "daria").await;
     assert_eq!(pbx.fetches.load(Ordering::SeqCst), 2);
-}
-
-/// Everything logged in this test binary (the warnings come from blocking threads, so the
-/// subscriber is the global one).
-fn captured_logs() -> &'static Arc<Mutex<Vec<u8>>> {
-    static LOGS: OnceLock<Arc<Mutex<Vec<u8>>>> = OnceLock::new();
-    LOGS.get_or_init(|| {
-        let logs = Arc::new(Mutex::new(Vec::new()));
-        let sink = Arc::clone(&logs);
-        let subscriber = tracing_subscriber::fmt()
-            .with_env_filter("callpop_core=warn,callpop_relay=info,callpop_providers=warn")
-            .with_ansi(false)
-            .with_writer(move || LogSink(Arc::clone(&sink)))
-            .finish();
-        tracing::subscriber::set_global_default(subscriber).unwrap();
-        logs
-    })
-}
-
-struct LogSink(Arc<Mutex<Vec<u8>>>);
-
-impl Write for LogSink {
-    fn write(&mut self, bytes: &[u8]) -> std::io::Result<usize> {
-        self.0.lock().unwrap().extend_from_slice(bytes);
-        Ok(bytes.len())
-    }
-
-    fn flush(&mut self) -> std::io::Result<()> {
-        Ok(())
-    }
 }
