@@ -408,16 +408,7 @@ fn a_maintenance_page_answering_click_to_call_is_an_error_not_a_call() {
     assert!(stderr.contains("HTML page"), "{stderr}");
 
     let out = run(cli(home.path())
-        .args([
-            "--provider",
-            "mcn",
-            "--base-url",
-            &base_url,
-            "--domain",
-            "12345/678",
-            "--user",
-            "101",
-        ])
+        .args(mcn_account(&base_url))
         .args(["call", "+79101234567"])
         .env("CALLPOP_API_KEY", KEY));
     let (stdout, stderr) = (text(&out.stdout), text(&out.stderr));
@@ -434,16 +425,7 @@ fn a_click_to_call_accepted_without_a_call_id_says_so() {
         r#"{"code":200,"object":{"status":"ok"}}"#.into(),
     );
     let out = run(cli(home.path())
-        .args([
-            "--provider",
-            "mcn",
-            "--base-url",
-            &base_url,
-            "--domain",
-            "12345/678",
-            "--user",
-            "101",
-        ])
+        .args(mcn_account(&base_url))
         .args(["call", "+79101234567"])
         .env("CALLPOP_API_KEY", KEY));
     let stdout = text(&out.stdout);
@@ -508,16 +490,7 @@ async fn an_mcn_recording_is_saved_to_a_file_from_the_history() {
     let sim = mcn::start("127.0.0.1:0", config).await.unwrap();
     let home = tempfile::tempdir().unwrap();
     let base_url = sim.base_url();
-    let account = [
-        "--provider",
-        "mcn",
-        "--base-url",
-        &base_url,
-        "--domain",
-        "12345/678",
-        "--user",
-        "101",
-    ];
+    let account = mcn_account(&base_url);
 
     // Not fetched into the local history yet: says how to get it there.
     let out = run(cli(home.path())
@@ -573,4 +546,18 @@ fn relay_new_secret_prints_a_fresh_url_safe_secret_each_time() {
     assert_eq!(first.len(), 64, "{first}");
     assert!(first.chars().all(|c| c.is_ascii_hexdigit()), "{first}");
     assert_ne!(first, secret(home.path()));
+}
+
+/// The flags of an MCN account (virtual PBX 678 of account 12345, extension 101) at `base_url`.
+fn mcn_account(base_url: &str) -> [&str; 8] {
+    [
+        "--provider",
+        "mcn",
+        "--base-url",
+        base_url,
+        "--domain",
+        "12345/678",
+        "--user",
+        "101",
+    ]
 }
