@@ -132,7 +132,11 @@ pub fn init_logging() {
             .init();
         return;
     }
-    tracing_subscriber::fmt().with_env_filter(filter()).init();
+    use std::io::IsTerminal as _;
+    tracing_subscriber::fmt()
+        .with_env_filter(filter())
+        .with_ansi(std::io::stdout().is_terminal())
+        .init();
 }
 
 /// On Windows, a panic (a bug) ends the program without a word, since there is no console: say

@@ -148,3 +148,46 @@ async fn a_desktop_watching_through_the_relay_sees_the_calls_vega_posts() {
         "the PBX's name, no directory entry"
     );
 }
+
+/// The relay run as a service logs to a file or journald: plain text, no colour codes.
+#[test]
+fn a_relay_logging_to_a_file_writes_no_colour_codes() {
+    let home = tempfile::tempdir().unwrap();
+    let relay_toml = home.path().join("relay.toml");
+    // A client key that cannot match what Vega sends: the relay warns about it at start.
+    std::fs::write(
+        &relay_toml,
+        format!(
+            "listen = \"127.0.0.1:{}\"\n[vega]\nallowed_ips = [\"127.0.0.1\"]\n\
+             secret_path = \"{SECRET}\"\n[[clients]]\nname = \"olena\"\next = \"andy\"\n\
+             token_sha256 = \"{}\"\n",
+            free_port(),
+            "0".repeat(64)
+        ),
+    )
+    .unwrap();
+    let mut relay = Running(
+        cli(home.path())
+            .args(["relay", "--config"])
+            .arg(&relay_toml)
+            .stdout(Stdio::null())
+            .stderr(Stdio::piped())
+            .spawn()
+            .unwrap(),
+    );
+    let stderr = relay.0.stderr.take().unwrap();
+    let (line_tx, line) = mpsc::channel();
+    std::thread::spawn(move || {
+        for text in BufReader::new(stderr).lines().map_while(Result::ok) {
+            if text.contains("olena") {
+                let _ = line_tx.send(text);
+                break;
+            }
+        }
+    });
+    let warning = line
+        .recv_timeout(Duration::from_secs(30))
+        .expect("the relay warns about the client at start");
+    assert!(warning.contains("WARN"), "{warning}");
+    assert!(!warning.contains('\u{1b}'), "colour codes in {warning:?}");
+}

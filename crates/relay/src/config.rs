@@ -333,12 +333,12 @@ impl RelayConfig {
             let digits = !ext.is_empty() && ext.chars().all(|c| c.is_ascii_digit());
             if digits && by_login && !by_number && !by_anything {
                 warnings.push(format!(
-                    "client {:?}: ext = {ext:?} looks like an extension, but the cloud PBX names                      employees by login (its webhooks' `user`, e.g. \"andy\"): write the login,                      or this desktop gets no calls",
+                    "client {:?}: ext = {ext:?} looks like an extension, but the cloud PBX names employees by login (its webhooks' `user`, e.g. \"andy\"): write the login, or this desktop gets no calls",
                     client.name
                 ));
             } else if !digits && by_number && !by_login && !by_anything {
                 warnings.push(format!(
-                    "client {:?}: ext = {ext:?} is not an extension, but Vega and MCN name                      employees by extension (e.g. \"001\"): write the extension, or this desktop                      gets no calls",
+                    "client {:?}: ext = {ext:?} is not an extension, but Vega and MCN name employees by extension (e.g. \"001\"): write the extension, or this desktop gets no calls",
                     client.name
                 ));
             }
@@ -600,6 +600,12 @@ mod tests {
         let ext_wanted = warnings(text(&vega, "andy", "ext"));
         assert_eq!(ext_wanted.len(), 1, "{ext_wanted:?}");
         assert!(ext_wanted[0].contains("extension"), "{ext_wanted:?}");
+        for warning in login_wanted.iter().chain(&ext_wanted) {
+            assert!(
+                !warning.contains("  "),
+                "one sentence, no runs of spaces: {warning:?}"
+            );
+        }
         assert!(warnings(text(&vega, "001", "employee")).is_empty());
         // The new key name reads into the same field.
         let config = RelayConfig::from_toml_str(&text(&vega, "001", "employee")).unwrap();
