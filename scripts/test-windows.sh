@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Runs Callpop's non-GUI test suites (core, providers, relay, sim, CLI, and the app's own unit
+# Runs Callpop's non-GUI test suites (core, providers, relay, sim, session, CLI, and the app's own unit
 # tests: its Run key, its AppUserModelID, its messages) built for 64-bit Windows
 # (x86_64-pc-windows-gnu) under Wine, then the OS keyring round trip against Wine's Credential
 # Manager (crates/core/tests/os_keyring.rs, #[ignore]d in plain runs: it needs an OS keyring).
@@ -17,7 +17,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 export PATH="$HOME/.cargo/bin:$PATH"
 target=x86_64-pc-windows-gnu
-crates=(callpop-core callpop-providers callpop-relay callpop-sim callpop-cli callpop)
+crates=(callpop-core callpop-providers callpop-relay callpop-sim callpop-session callpop-cli callpop)
 
 scripts/apt-install.sh test-windows gcc-mingw-w64-x86-64 binutils-mingw-w64-x86-64 wine64 jq
 rustup target list --installed | grep -qx "$target" || rustup target add "$target"

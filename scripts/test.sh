@@ -41,7 +41,7 @@ xvfb-run --auto-servernum --server-args="-screen 0 1366x768x24" dbus-run-session
   exec cargo test --workspace -- --include-ignored
 '
 
-# The non-GUI suites (core, providers, relay, sim, CLI, the keyring) built for Windows and run
+# The non-GUI suites (core, providers, relay, sim, session, CLI, the keyring) built for Windows and run
 # under Wine.
 windows_start=$(date +%s)
 scripts/test-windows.sh
