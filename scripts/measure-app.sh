@@ -26,7 +26,6 @@ xvfb-run -a -s "-screen 0 1366x768x24" dbus-run-session -- bash -c '
   export CALLPOP_CONFIG="$home/config.toml" CALLPOP_DATA_DIR="$home/data" RUST_LOG=info NO_COLOR=1
   # Starts the app and waits for "tray ready"; leaves $pid and the milliseconds it took in $took.
   launch() {
-    : >"$home/log"
     local start ready
     start=$(date +%s%N)
     "$app" >"$home/log" 2>&1 &
