@@ -142,9 +142,13 @@ fn main() {
             hotkey::hotkey_status,
         ])
         .setup(|app| {
-            card::create_window(app.handle())?;
+            // The tray first: it is what shows the app has started (launch → tray ready halved,
+            // issue #17); the card's window (a web view and its processes) follows before any
+            // call can arrive (`runtime` below).
             tray::create(app.handle(), tray_menu::react)?;
             tracing::info!("tray ready");
+            card::create_window(app.handle())?;
+            tracing::info!("card ready");
             runtime::spawn(app.handle().clone());
             settings::open_on_first_run(app.handle());
             hotkey::apply(app.handle());

@@ -14,13 +14,16 @@
 //! imported. Rows of nothing but empty cells are ignored silently: spreadsheets leave them behind.
 
 use std::fmt;
+use std::io::{Cursor, Read, Seek};
 
 use encoding_rs::{Encoding, WINDOWS_1251};
 use serde::Serialize;
 
-use crate::directory::{insert_contact, NewContact};
+use crate::csv_records::{Fields, Next, Records, RECORD_LIMIT};
+use crate::directory::NewContact;
 use crate::phone::PhoneNumber;
 use crate::store::{Store, StoreError};
+use crate::text_stream::text_reader;
 
 /// A row that was not imported, and why.
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -43,8 +46,25 @@ impl fmt::Display for SkippedRow {
 pub struct ImportReport {
     /// Contacts added.
     pub imported: usize,
-    /// Rows left out, each with its line number.
+    /// Rows left out, each with its line number: the first [`MAX_REPORTED_SKIPS`] of them.
     pub skipped: Vec<SkippedRow>,
+    /// Rows left out beyond those listed in `skipped` (a file of a million broken rows is told
+    /// by its first ones, in the same memory as a good file).
+    pub more_skipped: usize,
+}
+
+/// Skipped rows an import report lists one by one.
+pub const MAX_REPORTED_SKIPS: usize = 1000;
+
+impl ImportReport {
+    /// Notes a row left out.
+    pub(crate) fn skip(&mut self, row: SkippedRow) {
+        if self.skipped.len() < MAX_REPORTED_SKIPS {
+            self.skipped.push(row);
+        } else {
+            self.more_skipped += 1;
+        }
+    }
 }
 
 /// What the import says when it finds no phone column.
@@ -61,84 +81,176 @@ pub struct ParsedContacts {
     pub skipped: Vec<SkippedRow>,
 }
 
+/// One row (or card) of a contact file.
+#[derive(Debug, Clone, PartialEq)]
+pub enum FileRow {
+    /// A contact to store.
+    Contact(NewContact),
+    /// A row left out, and why.
+    Skipped(SkippedRow),
+}
+
 impl Store {
     /// Imports contacts from CSV bytes (comma or semicolon, UTF-8 with or without BOM, or
     /// Windows-1251; headers in Russian or English, any case). Good rows are kept even when others
     /// are broken.
     pub fn import_csv(&self, bytes: &[u8]) -> Result<ImportReport, StoreError> {
-        // Everything is parsed before the store is locked: number parsing is the slow part, and
-        // the caller card must not wait for it.
-        let parsed = parse_csv(bytes, &self.region)?;
-        self.add_parsed(parsed)
+        self.import_csv_file(Cursor::new(bytes))
     }
 
-    /// Adds the contacts a file gave, and reports them with the rows it left out.
-    pub(crate) fn add_parsed(&self, parsed: ParsedContacts) -> Result<ImportReport, StoreError> {
-        // One transaction: fast (one sync for the whole file) and all-or-nothing should SQLite
-        // itself fail half way.
-        let mut conn = self.lock();
-        let tx = conn.transaction()?;
-        for contact in &parsed.contacts {
-            insert_contact(&tx, contact)?;
-        }
-        tx.commit()?;
-        Ok(ImportReport {
-            imported: parsed.contacts.len(),
-            skipped: parsed.skipped,
-        })
+    /// [`import_csv`](Self::import_csv) from a file, read a piece at a time: a million-row file
+    /// takes the memory of a small one.
+    pub fn import_csv_file(
+        &self,
+        file: impl Read + Seek + Send,
+    ) -> Result<ImportReport, StoreError> {
+        self.add_rows(read_csv(file, &self.region)?)
     }
 }
 
 /// Reads CSV bytes (see [`Store::import_csv`]) into contacts and skipped rows, writing nothing.
 /// `Err` when the file cannot be a contact list at all (empty, no header, no phone column).
 pub fn parse_csv(bytes: &[u8], region: &str) -> Result<ParsedContacts, StoreError> {
-    let mut text = decode(bytes);
-    if !text.contains('\n') {
-        // Old Mac files end lines with CR alone; line numbers count LF.
-        text = text.replace('\r', "\n");
+    let mut parsed = ParsedContacts::default();
+    for row in read_csv(Cursor::new(bytes), region)? {
+        match row? {
+            FileRow::Contact(contact) => parsed.contacts.push(contact),
+            FileRow::Skipped(skipped) => parsed.skipped.push(skipped),
+        }
     }
-    let (text, first_line, delimiter) = split_preamble(&text);
-    if text.trim().is_empty() {
+    Ok(parsed)
+}
+
+/// The rows of a CSV file (see [`Store::import_csv`]), read as they are asked for. `Err` at once
+/// when the file cannot be a contact list at all (empty, no header, no phone column).
+pub fn read_csv<R: Read + Seek>(
+    file: R,
+    region: &str,
+) -> Result<CsvContacts<impl Read>, StoreError> {
+    let mut text = text_reader(file).map_err(read_error)?;
+    let (preread, complete) = read_header_lines(&mut text).map_err(read_error)?;
+    let (skip, first_line, delimiter) = split_preamble(&preread);
+    let rest = &preread[skip..];
+    if complete && String::from_utf8_lossy(rest).trim().is_empty() {
         return Err(StoreError::Import(
             "the file is empty: expected a header line such as name;phone".into(),
         ));
     }
-    let mut rows = read_rows(text, delimiter, first_line).into_iter();
-    let header = match rows.next() {
-        Some(Ok(header)) => header,
-        Some(Err(bad)) => {
+    let mut records = Records::new(text, delimiter, first_line, rest.to_vec());
+    let header: Vec<String> = match records.next_record().map_err(read_error)? {
+        Next::Record(_) => records.fields().iter().map(str::to_owned).collect(),
+        Next::Broken(bad) => {
             return Err(StoreError::Import(format!(
                 "no header: line {} is not a CSV header ({})",
                 bad.line, bad.reason
             )))
         }
-        None => return Err(StoreError::Import("no header line".into())),
+        Next::End => return Err(StoreError::Import("no header line".into())),
     };
-    let columns = Columns::from_header(&header.fields);
+    let columns = Columns::from_header(&header);
     if columns.phones.is_empty() {
-        let found: Vec<&str> = header.fields.iter().map(|h| h.trim()).collect();
+        let found: Vec<&str> = header.iter().map(|h| h.trim()).collect();
         return Err(StoreError::Import(format!(
             "{NO_PHONE_COLUMN}; the first line has: {}",
             shorten(&found.join(", "))
         )));
     }
-    let mut parsed = ParsedContacts::default();
-    for row in rows {
-        let outcome = row.and_then(|row| {
-            columns
-                .contact(&row.fields, region)
-                .map_err(|reason| SkippedRow {
-                    line: row.line,
-                    reason,
-                })
-        });
-        match outcome {
-            Ok(Some(contact)) => parsed.contacts.push(contact),
-            Ok(None) => {}
-            Err(skipped) => parsed.skipped.push(skipped),
+    Ok(CsvContacts {
+        records,
+        columns,
+        region: region.to_owned(),
+    })
+}
+
+/// The rows of a CSV file after its header, from [`read_csv`].
+pub struct CsvContacts<R> {
+    records: Records<R>,
+    columns: Columns,
+    region: String,
+}
+
+impl<R: Read> Iterator for CsvContacts<R> {
+    type Item = Result<FileRow, StoreError>;
+
+    /// The next contact or skipped row; rows of nothing but empty cells are passed over.
+    fn next(&mut self) -> Option<Self::Item> {
+        loop {
+            let next = match self.records.next_record() {
+                Ok(next) => next,
+                Err(e) => return Some(Err(read_error(e))),
+            };
+            let line = match next {
+                Next::End => return None,
+                Next::Broken(row) => return Some(Ok(FileRow::Skipped(row))),
+                Next::Record(line) => line,
+            };
+            match self.columns.contact(&self.records.fields(), &self.region) {
+                Ok(Some(contact)) => return Some(Ok(FileRow::Contact(contact))),
+                Ok(None) => {}
+                Err(reason) => return Some(Ok(FileRow::Skipped(SkippedRow { line, reason }))),
+            }
         }
     }
-    Ok(parsed)
+}
+
+/// The file stopped being readable half way.
+fn read_error(source: std::io::Error) -> StoreError {
+    StoreError::Io {
+        path: "the imported file".into(),
+        source,
+    }
+}
+
+/// The text up to the end of the first line that is not blank (where the header is), and whether
+/// that is the whole file.
+fn read_header_lines(text: &mut impl Read) -> std::io::Result<(Vec<u8>, bool)> {
+    let mut preread = Vec::new();
+    let mut piece = [0; 4096];
+    loop {
+        let read = match text.read(&mut piece) {
+            Ok(read) => read,
+            Err(e) if e.kind() == std::io::ErrorKind::Interrupted => continue,
+            Err(e) => return Err(e),
+        };
+        if read == 0 {
+            return Ok((preread, true));
+        }
+        preread.extend_from_slice(&piece[..read]);
+        let has_header = lines(&preread)
+            .take_while(|(_, complete)| *complete)
+            .any(|(line, _)| !String::from_utf8_lossy(line).trim().is_empty());
+        if has_header || preread.len() > RECORD_LIMIT {
+            return Ok((preread, false));
+        }
+    }
+}
+
+/// The lines of `text` (`\n`, `\r\n` or a lone `\r` ending each), each with whether its end was
+/// seen.
+fn lines(text: &[u8]) -> impl Iterator<Item = (&[u8], bool)> {
+    let mut rest = text;
+    std::iter::from_fn(move || {
+        if rest.is_empty() {
+            return None;
+        }
+        match rest.iter().position(|&b| b == b'\n' || b == b'\r') {
+            Some(at) => {
+                let line = &rest[..at];
+                let after = if rest[at] == b'\r' && rest.get(at + 1) == Some(&b'\n') {
+                    at + 2
+                } else {
+                    at + 1
+                };
+                rest = &rest[after..];
+                Some((line, true))
+            }
+            None => {
+                let line = rest;
+                rest = &[];
+                Some((line, false))
+            }
+        }
+    })
 }
 
 /// The bytes as text: a BOM decides; else UTF-8 if valid; else Windows-1251, the encoding Russian
@@ -159,24 +271,35 @@ pub(crate) fn decode(bytes: &[u8]) -> String {
     }
 }
 
-/// Drops Excel's `sep=;` line if there is one; returns the rest, the line number it starts on and
-/// the delimiter.
-fn split_preamble(text: &str) -> (&str, u64, u8) {
-    let first = text.lines().next().unwrap_or_default().trim();
-    if let Some(prefix) = first.get(..4).filter(|p| p.eq_ignore_ascii_case("sep=")) {
-        if let [byte] = &first.as_bytes()[prefix.len()..] {
-            let rest = text.find('\n').map_or("", |i| &text[i + 1..]);
-            return (rest, 2, *byte);
+/// Where the records start after Excel's `sep=;` line if there is one (an offset in `text`), the
+/// line number they start on and the delimiter.
+fn split_preamble(text: &[u8]) -> (usize, u64, u8) {
+    if let Some((first, _)) = lines(text).next() {
+        let first = String::from_utf8_lossy(first);
+        let first = first.trim();
+        if let Some(prefix) = first.get(..4).filter(|p| p.eq_ignore_ascii_case("sep=")) {
+            if let [byte] = &first.as_bytes()[prefix.len()..] {
+                return (after_first_line(text), 2, *byte);
+            }
         }
     }
-    (text, 1, detect_delimiter(text))
+    (0, 1, detect_delimiter(text))
+}
+
+/// The offset of the second line of `text` (its length when it has one line).
+fn after_first_line(text: &[u8]) -> usize {
+    match text.iter().position(|&b| b == b'\n' || b == b'\r') {
+        Some(at) if text[at] == b'\r' && text.get(at + 1) == Some(&b'\n') => at + 2,
+        Some(at) => at + 1,
+        None => text.len(),
+    }
 }
 
 /// The delimiter the header line uses most, counting outside quotes; `;` wins a tie (Russian
 /// Excel), then tab.
-fn detect_delimiter(text: &str) -> u8 {
-    let header = text
-        .lines()
+fn detect_delimiter(text: &[u8]) -> u8 {
+    let header = lines(text)
+        .map(|(line, _)| String::from_utf8_lossy(line))
         .find(|l| !l.trim().is_empty())
         .unwrap_or_default();
     let mut counts = [0usize; 3];
@@ -197,107 +320,6 @@ fn detect_delimiter(text: &str) -> u8 {
     } else {
         candidates[best]
     }
-}
-
-/// One CSV record and the line it starts on.
-struct Row {
-    line: u64,
-    fields: Vec<String>,
-}
-
-/// Counts lines up to a byte offset, moving only forward, so numbering a whole file is linear.
-struct LineCounter<'a> {
-    text: &'a str,
-    byte: usize,
-    line: u64,
-}
-
-impl LineCounter<'_> {
-    fn line_at(&mut self, byte: usize) -> u64 {
-        let byte = byte.min(self.text.len());
-        if byte > self.byte {
-            self.line += self.text.as_bytes()[self.byte..byte]
-                .iter()
-                .filter(|&&b| b == b'\n')
-                .count() as u64;
-            self.byte = byte;
-        }
-        self.line
-    }
-}
-
-/// Every record of the file, or why it could not be read. Line numbers are counted here rather
-/// than taken from the csv crate, whose count drifts over blank lines and quoted line breaks.
-///
-/// A quote left open makes the csv crate read on to the next quote, possibly the end of the file.
-/// A record that runs over several lines with an odd number of quotes is such a case: its first
-/// line is reported and reading starts again on the line after it, so what follows survives.
-fn read_rows(text: &str, delimiter: u8, first_line: u64) -> Vec<Result<Row, SkippedRow>> {
-    let mut rows = Vec::new();
-    let mut offset = 0;
-    let mut offset_line = first_line;
-    'segments: while offset < text.len() {
-        let segment = &text[offset..];
-        let mut reader = csv::ReaderBuilder::new()
-            .delimiter(delimiter)
-            .has_headers(false)
-            .flexible(true)
-            .from_reader(segment.as_bytes());
-        let mut lines = LineCounter {
-            text: segment,
-            byte: 0,
-            line: offset_line,
-        };
-        let mut record = csv::StringRecord::new();
-        loop {
-            let before = reader.position().byte() as usize;
-            match reader.read_record(&mut record) {
-                Ok(false) => break 'segments,
-                Ok(true) => {
-                    let end = (reader.position().byte() as usize).min(segment.len());
-                    let start = record.position().map_or(before, |p| p.byte() as usize);
-                    // The csv crate counts skipped blank lines as part of the record after them.
-                    let start = start
-                        + segment.as_bytes()[start.min(end)..end]
-                            .iter()
-                            .take_while(|&&b| b == b'\n' || b == b'\r')
-                            .count();
-                    let line = lines.line_at(start);
-                    let raw = segment.get(start..end).unwrap_or_default();
-                    let quotes = raw.bytes().filter(|&b| b == b'"').count();
-                    if quotes % 2 == 1 && raw.trim_end().contains('\n') {
-                        rows.push(Err(SkippedRow {
-                            line,
-                            reason: "malformed CSV: a quote is never closed".into(),
-                        }));
-                        let next_line = segment
-                            .get(start..)
-                            .and_then(|rest| rest.find('\n'))
-                            .map_or(segment.len(), |i| start + i + 1);
-                        offset += next_line;
-                        offset_line = line + 1;
-                        continue 'segments;
-                    }
-                    rows.push(Ok(Row {
-                        line,
-                        fields: record.iter().map(str::to_owned).collect(),
-                    }));
-                }
-                Err(error) => {
-                    let at = error.position().map_or(before, |p| p.byte() as usize);
-                    rows.push(Err(SkippedRow {
-                        line: lines.line_at(at),
-                        reason: format!("malformed CSV: {error}"),
-                    }));
-                    if reader.position().byte() as usize <= before {
-                        // No progress: stop rather than report the same error forever.
-                        break 'segments;
-                    }
-                }
-            }
-        }
-    }
-    rows
 }
 
 /// What a column holds.
@@ -427,13 +449,14 @@ impl Columns {
 
     /// The contact a row describes; `Ok(None)` for a row of empty cells; `Err` with the reason
     /// the row cannot be imported.
-    fn contact(&self, fields: &[String], region: &str) -> Result<Option<NewContact>, String> {
+    fn contact(&self, fields: &Fields, region: &str) -> Result<Option<NewContact>, String> {
         let cell = |i: &usize| fields.get(*i).map(|c| c.trim()).filter(|c| !c.is_empty());
         let first = |columns: &[usize]| columns.iter().find_map(cell).map(str::to_owned);
         if fields.iter().all(|f| f.trim().is_empty()) {
             return Ok(None);
         }
-        if fields.len() > self.width && fields[self.width..].iter().any(|f| !f.trim().is_empty()) {
+        if fields.len() > self.width && fields.iter().skip(self.width).any(|f| !f.trim().is_empty())
+        {
             return Err(format!(
                 "malformed CSV: {} fields, but the header has {}",
                 fields.len(),
@@ -483,8 +506,11 @@ impl Columns {
 /// The numbers in one cell: `+7 495 777-66-55, 8 (910) 123-45-67`, one per line, `... или ...`.
 fn split_numbers(cell: &str) -> Vec<&str> {
     let mut pieces = vec![cell];
-    for word in [" или ", " ИЛИ ", " Или ", " or ", " OR "] {
-        pieces = pieces.into_iter().flat_map(|p| p.split(word)).collect();
+    // Most cells are a number and nothing else: no word to split on.
+    if cell.chars().any(char::is_alphabetic) {
+        for word in [" или ", " ИЛИ ", " Или ", " or ", " OR "] {
+            pieces = pieces.into_iter().flat_map(|p| p.split(word)).collect();
+        }
     }
     pieces
         .into_iter()
@@ -567,7 +593,8 @@ mod tests {
             report,
             ImportReport {
                 imported: 2,
-                skipped: vec![]
+                skipped: vec![],
+                more_skipped: 0
             }
         );
 
@@ -633,7 +660,8 @@ mod tests {
             report,
             ImportReport {
                 imported: 2,
-                skipped: vec![]
+                skipped: vec![],
+                more_skipped: 0
             }
         );
         let john = store.lookup(&ru("89101234567")).unwrap().unwrap();
@@ -787,11 +815,11 @@ mod tests {
 
     #[test]
     fn delimiter_is_taken_from_the_header_line() {
-        assert_eq!(detect_delimiter("a;b;c\n1,2,3,4,5"), b';');
-        assert_eq!(detect_delimiter("a,b,c\n"), b',');
-        assert_eq!(detect_delimiter("a\tb\tc,d\n"), b'\t');
-        assert_eq!(detect_delimiter("\"a;b\",c\n"), b',');
-        assert_eq!(detect_delimiter("phone\n"), b',');
+        assert_eq!(detect_delimiter(b"a;b;c\n1,2,3,4,5"), b';');
+        assert_eq!(detect_delimiter(b"a,b,c\n"), b',');
+        assert_eq!(detect_delimiter(b"a\tb\tc,d\n"), b'\t');
+        assert_eq!(detect_delimiter(b"\"a;b\",c\n"), b',');
+        assert_eq!(detect_delimiter(b"phone\n"), b',');
     }
 
     #[test]

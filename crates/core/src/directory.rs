@@ -332,32 +332,85 @@ fn number_search_sql(ranges: usize) -> String {
 /// Inserts a contact and its numbers with the caller's transaction (one per import, or one per
 /// [`Store::add_contact`]).
 pub(crate) fn insert_contact(conn: &Connection, contact: &NewContact) -> Result<i64, StoreError> {
-    let name = contact.name.trim();
-    let company = clean(&contact.company);
-    conn.prepare_cached(
-        "INSERT INTO contacts (name, company, responsible, url, notes, name_lc, company_lc)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
-    )?
-    .execute(params![
-        name,
-        company,
-        clean(&contact.responsible),
-        clean(&contact.url),
-        clean(&contact.notes),
-        fold(name),
-        fold(company.unwrap_or_default()),
-    ])?;
-    let id = conn.last_insert_rowid();
-    let mut insert_phone = conn.prepare_cached(
-        "INSERT OR IGNORE INTO contact_phones (contact_id, phone_key, digits) VALUES (?1, ?2, ?3)",
-    )?;
-    for phone in &contact.phones {
-        let key = phone.key();
-        if !key.is_empty() {
-            insert_phone.execute(params![id, key, phone.digits()])?;
-        }
+    ContactInserts::new(conn)?.insert(contact)
+}
+
+/// The statements that add contacts, prepared once for a whole import rather than looked up in
+/// the statement cache per row.
+pub(crate) struct ContactInserts<'conn> {
+    contact: rusqlite::CachedStatement<'conn>,
+    phone: rusqlite::CachedStatement<'conn>,
+}
+
+impl<'conn> ContactInserts<'conn> {
+    pub(crate) fn new(conn: &'conn Connection) -> Result<Self, StoreError> {
+        Ok(ContactInserts {
+            contact: conn.prepare_cached(
+                "INSERT INTO contacts (name, company, responsible, url, notes, name_lc, company_lc)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+            )?,
+            phone: conn.prepare_cached(
+                "INSERT OR IGNORE INTO contact_phones (contact_id, phone_key, digits) \
+                 VALUES (?1, ?2, ?3)",
+            )?,
+        })
     }
-    Ok(id)
+
+    /// Adds `contact` (see [`Store::add_contact`] for what is cleaned); returns its id.
+    pub(crate) fn insert(&mut self, contact: &NewContact) -> Result<i64, StoreError> {
+        let name = contact.name.trim();
+        let company = clean(&contact.company);
+        let row = ContactRow {
+            name,
+            company,
+            responsible: clean(&contact.responsible),
+            url: clean(&contact.url),
+            notes: clean(&contact.notes),
+            name_lc: &fold(name),
+            company_lc: &fold(company.unwrap_or_default()),
+        };
+        let keys: Vec<(String, String)> = contact
+            .phones
+            .iter()
+            .map(|phone| (phone.key(), phone.digits()))
+            .collect();
+        self.insert_row(&row, keys.iter().map(|(k, d)| (k.as_str(), d.as_str())))
+    }
+
+    /// Adds a contact whose columns are worked out already, with its numbers as `(key, digits)`;
+    /// an empty key is skipped.
+    pub(crate) fn insert_row<'a>(
+        &mut self,
+        row: &ContactRow<'_>,
+        phones: impl Iterator<Item = (&'a str, &'a str)>,
+    ) -> Result<i64, StoreError> {
+        let id = self.contact.insert(params![
+            row.name,
+            row.company,
+            row.responsible,
+            row.url,
+            row.notes,
+            row.name_lc,
+            row.company_lc,
+        ])?;
+        for (key, digits) in phones {
+            if !key.is_empty() {
+                self.phone.execute(params![id, key, digits])?;
+            }
+        }
+        Ok(id)
+    }
+}
+
+/// The columns of a contact's row, cleaned (trimmed, empty text absent) and folded for search.
+pub(crate) struct ContactRow<'a> {
+    pub name: &'a str,
+    pub company: Option<&'a str>,
+    pub responsible: Option<&'a str>,
+    pub url: Option<&'a str>,
+    pub notes: Option<&'a str>,
+    pub name_lc: &'a str,
+    pub company_lc: &'a str,
 }
 
 fn load_contact(conn: &Connection, id: i64) -> Result<Option<Contact>, StoreError> {
@@ -391,7 +444,7 @@ fn load_contact(conn: &Connection, id: i64) -> Result<Option<Contact>, StoreErro
 }
 
 /// Trimmed text, or `None` when nothing is left.
-fn clean(text: &Option<String>) -> Option<&str> {
+pub(crate) fn clean(text: &Option<String>) -> Option<&str> {
     text.as_deref().map(str::trim).filter(|t| !t.is_empty())
 }
 
@@ -399,6 +452,22 @@ fn clean(text: &Option<String>) -> Option<&str> {
 /// `е`, since Russian writers use the two interchangeably.
 pub(crate) fn fold(text: &str) -> String {
     text.to_lowercase().replace('ё', "е")
+}
+
+/// [`fold`], appended to `out` (an import folds a million names into one buffer).
+pub(crate) fn fold_into(text: &str, out: &mut String) {
+    if text.contains('Σ') {
+        // A final sigma depends on the word around it: the whole-text rule knows that.
+        out.push_str(&fold(text));
+        return;
+    }
+    for c in text.chars() {
+        if c.is_ascii() {
+            out.push(c.to_ascii_lowercase());
+        } else {
+            out.extend(c.to_lowercase().map(|l| if l == 'ё' { 'е' } else { l }));
+        }
+    }
 }
 
 /// True when the query is a number being typed: at least one digit, and otherwise only what
@@ -694,6 +763,22 @@ fn merged(current: &Contact, new: &NewContact) -> NewContact {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn folding_into_a_buffer_folds_as_fold_does() {
+        for text in [
+            "Иван ЁЛКИН",
+            "ΟΔΟΣ Σοφία",
+            "İstanbul ǅ",
+            "ẞtraße",
+            "",
+            "ABC-123",
+        ] {
+            let mut out = String::from("x");
+            fold_into(text, &mut out);
+            assert_eq!(out, format!("x{}", fold(text)), "{text}");
+        }
+    }
 
     fn ru(s: &str) -> PhoneNumber {
         PhoneNumber::parse(s, "RU")

@@ -18,16 +18,19 @@ pub mod call_legs;
 pub mod config;
 pub mod contact_source;
 pub mod csv_import;
+mod csv_records;
 pub mod dial_link;
 pub mod directory;
 pub mod employee;
 pub mod event;
+mod file_import;
 pub mod history;
 pub mod outcome;
 pub mod phone;
 pub mod pipeline;
 pub mod secrets;
 pub mod store;
+mod text_stream;
 pub mod tracker;
 pub mod utm;
 pub mod vcard_import;
@@ -37,7 +40,7 @@ pub use call_filter::{filter_calls, CallFilter};
 pub use config::{
     AccountConfig, AutodialerSettings, Config, CrmLinks, LanRelaySettings, RelaySettings,
 };
-pub use csv_import::{parse_csv, ParsedContacts};
+pub use csv_import::{parse_csv, read_csv, CsvContacts, FileRow, ImportReport, ParsedContacts};
 pub use directory::{Contact, ImportCounts, NewContact, SearchPage, SearchResults, Upsert};
 pub use employee::{find_employee, Employee};
 pub use event::{CallEvent, CallState, ContactInfo, Direction};
