@@ -282,6 +282,36 @@ async fn main_window_shows_the_connection_finds_contacts_and_calls_them() -> any
             toggle.as_str().unwrap_or_default().contains("[autodialer]"),
             "the reason says how to configure it: {toggle}"
         );
+        // The page's CSP lets the audio player play what `recording_data` gives (a `data:` URL)
+        // and nothing from the network: a script slipped into the page could not make the
+        // WebView fetch (and leak through) a URL of its choosing as media. WebKitGTK fires no
+        // `securitypolicyviolation` for media, so the test listens where a fetch would land.
+        let listener = std::net::TcpListener::bind("127.0.0.1:0")?;
+        listener.set_nonblocking(true)?;
+        let remote = format!("http://{}/recording.wav", listener.local_addr()?);
+        let players = client
+            .execute_async(
+                "const [remoteUrl, done] = arguments;
+                 const recording = new Audio();
+                 recording.src = 'data:audio/wav;base64,UklGRiQAAABXQVZFZm10IBAAAAABAAEAQB8AAEAfAAABAAgAZGF0YQAAAAA=';
+                 recording.load();
+                 const remote = new Audio();
+                 remote.src = remoteUrl;
+                 remote.load();
+                 setTimeout(() => done({ recording: recording.error?.code ?? null }), 1500);",
+                vec![serde_json::json!(remote)],
+            )
+            .await?;
+        assert_eq!(
+            players["recording"],
+            serde_json::Value::Null,
+            "a data: recording loads: {players}"
+        );
+        match listener.accept() {
+            Err(e) if e.kind() == std::io::ErrorKind::WouldBlock => {}
+            other => anyhow::bail!("the page fetched remote media {remote}: {other:?}"),
+        }
+
         // WebKit paints a window shown at start-up a moment after its DOM is ready; the picture,
         // not the assertions, needs the wait.
         tokio::time::sleep(Duration::from_secs(2)).await;
