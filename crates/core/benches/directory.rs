@@ -102,6 +102,32 @@ fn main() {
     println!("look-up  hit  {}", summary(&mut hits, "µs"));
     println!("look-up  miss {}", summary(&mut misses, "µs"));
 
+    // The list opening after the import (the whole list, which SQLite answers while the store
+    // builds its in-memory search index in the background), then the first search, which waits
+    // for that build: both timed on their own, with the memory the index takes, and left out
+    // of the per-keystroke figures below.
+    let rss_before = memory_kib("VmRSS");
+    let started = Instant::now();
+    SearchResults::default()
+        .page(&store, "", 0, PAGE)
+        .expect("a page");
+    println!(
+        "search   the whole list's first page after the import: {:.1} ms",
+        started.elapsed().as_secs_f64() * 1000.0
+    );
+    let started = Instant::now();
+    SearchResults::default()
+        .page(&store, "я", 0, PAGE)
+        .expect("a page");
+    println!(
+        "search   the first search, index built: {:.2} s, RSS {} → {} MB (peak since the \
+         import's start {} MB)",
+        started.elapsed().as_secs_f64(),
+        rss_before / 1024,
+        memory_kib("VmRSS") / 1024,
+        memory_kib("VmHWM") / 1024
+    );
+
     // Search as you type: each prefix of each query is a new query, its first page.
     let typed = [
         "смирнов",
@@ -117,6 +143,7 @@ fn main() {
     ];
     let verbose = args.iter().any(|a| a == "--verbose");
     let mut latencies = Vec::new();
+    let mut by_kind: std::collections::BTreeMap<&str, Vec<f64>> = Default::default();
     let mut worst = (0.0, String::new());
     for round in 0..3 {
         for query in typed {
@@ -136,6 +163,10 @@ fn main() {
                     worst = (took, format!("{prefix:?} ({} found)", page.total));
                 }
                 latencies.push(took);
+                by_kind
+                    .entry(kind(&prefix, page.total))
+                    .or_default()
+                    .push(took);
                 if verbose && round == 0 {
                     println!("  {took:8.1} ms  {:>7} found  {prefix:?}", page.total);
                 }
@@ -143,7 +174,43 @@ fn main() {
         }
     }
     println!("search   first page {}", summary(&mut latencies, "ms"));
+    for (kind, latencies) in &mut by_kind {
+        println!("         {kind:<17} {}", summary(latencies, "ms"));
+    }
     println!("         slowest: {} in {:.1} ms", worst.1, worst.0);
+
+    // A page in the middle of each whole query's matches, asked afresh (no cached pass): what
+    // scrolling far down a list costs when the list's results were forgotten.
+    let mut deep = Vec::new();
+    for query in typed {
+        let total = SearchResults::default()
+            .page(&store, query, 0, 0)
+            .expect("a page")
+            .total;
+        let started = Instant::now();
+        let page = SearchResults::default()
+            .page(&store, query, total / 2, PAGE)
+            .expect("a page");
+        deep.push(started.elapsed().as_secs_f64() * 1000.0);
+        assert_eq!(page.contacts.len(), PAGE.min(total - total / 2));
+    }
+    println!("search   middle page {}", summary(&mut deep, "ms"));
+}
+
+/// What a search figure is filed under: number prefixes, text by its length, text that finds
+/// nothing.
+fn kind(query: &str, found: usize) -> &'static str {
+    if query.chars().any(|c| c.is_ascii_digit()) {
+        "number"
+    } else if found == 0 {
+        "text, none found"
+    } else {
+        match query.chars().count() {
+            1 => "text, 1 letter",
+            2 => "text, 2 letters",
+            _ => "text, 3+ letters",
+        }
+    }
 }
 
 /// A small deterministic generator (PCG-style LCG), so the file is the same everywhere.

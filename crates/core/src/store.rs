@@ -35,6 +35,9 @@ pub enum StoreError {
 pub struct Store {
     pub(crate) conn: Mutex<rusqlite::Connection>,
     pub(crate) region: String,
+    /// The contact list's search index, built at the first search and again once the
+    /// directory changed (see `directory::SearchIndex`).
+    pub(crate) search_index: std::sync::Arc<crate::directory::IndexSlot>,
 }
 
 /// How long a writer waits for another process (the CLI next to the app) to finish its write.
@@ -120,6 +123,19 @@ pub(crate) const MIGRATIONS: &[&str] = &[
     // `Outcome`), and the extensions a call rang when its legs were merged (comma-separated).
     "ALTER TABLE calls ADD COLUMN outcome TEXT;
     ALTER TABLE calls ADD COLUMN rang TEXT;",
+    // Version 7: a count of the directory's rewrites and removals, for the contact list's
+    // in-memory search index (`directory::SearchIndex`) to tell it is stale. Inserts are not
+    // counted (a million-row import would pay a trigger per row): the largest ids say those.
+    "CREATE TABLE directory_version (n INTEGER NOT NULL);
+    INSERT INTO directory_version (n) VALUES (0);
+    CREATE TRIGGER contacts_changed AFTER UPDATE ON contacts
+        BEGIN UPDATE directory_version SET n = n + 1; END;
+    CREATE TRIGGER contacts_removed AFTER DELETE ON contacts
+        BEGIN UPDATE directory_version SET n = n + 1; END;
+    CREATE TRIGGER contact_phones_changed AFTER UPDATE ON contact_phones
+        BEGIN UPDATE directory_version SET n = n + 1; END;
+    CREATE TRIGGER contact_phones_removed AFTER DELETE ON contact_phones
+        BEGIN UPDATE directory_version SET n = n + 1; END;",
 ];
 
 impl Store {
@@ -171,6 +187,7 @@ impl Store {
         Store {
             conn: Mutex::new(conn),
             region: region.to_owned(),
+            search_index: Default::default(),
         }
     }
 
@@ -237,6 +254,7 @@ mod tests {
                 "contact_phones",
                 "contact_sources",
                 "contacts",
+                "directory_version",
                 "sync_state"
             ]
         );
@@ -338,6 +356,56 @@ mod tests {
     }
 
     #[test]
+    fn a_version_6_file_gets_the_directory_version_and_is_searched() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("callpop.sqlite");
+        {
+            // The file as it was before the in-memory search index.
+            let conn = Connection::open(&path).unwrap();
+            for step in &MIGRATIONS[..6] {
+                conn.execute_batch(step).unwrap();
+            }
+            conn.pragma_update(None, "user_version", 6).unwrap();
+            conn.execute_batch(
+                "INSERT INTO contacts (name, name_lc) VALUES ('Иван', 'иван'), ('Анна', 'анна');
+                 INSERT INTO contact_phones (contact_id, phone_key, digits)
+                 VALUES (1, '+79101234567', '79101234567')",
+            )
+            .unwrap();
+        }
+        let store = Store::open(&path, "RU").unwrap();
+        assert_eq!(store.schema_version().unwrap(), 7);
+        let page = store.search_page("иван", 0, 10).unwrap();
+        assert_eq!((page.total, page.contacts[0].name.as_str()), (1, "Иван"));
+        assert_eq!(store.search_page("8 910", 0, 10).unwrap().total, 1);
+        // The triggers count rewrites and removals, so the index sees them.
+        let version = |store: &Store| -> i64 {
+            store
+                .lock()
+                .query_row("SELECT n FROM directory_version", [], |row| row.get(0))
+                .unwrap()
+        };
+        assert_eq!(version(&store), 0);
+        store
+            .lock()
+            .execute(
+                "UPDATE contacts SET name = 'Ян', name_lc = 'ян' WHERE id = 1",
+                [],
+            )
+            .unwrap();
+        assert_eq!(version(&store), 1);
+        assert_eq!(store.search_page("иван", 0, 10).unwrap().total, 0);
+        assert!(store.delete_contact(1).unwrap());
+        assert_eq!(
+            version(&store),
+            3,
+            "the contact and, by cascade, its number"
+        );
+        assert_eq!(store.search_page("8 910", 0, 10).unwrap().total, 0);
+        assert_eq!(store.search_page("", 0, 10).unwrap().total, 1);
+    }
+
+    #[test]
     fn a_file_from_a_newer_version_still_opens() {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("callpop.sqlite");
@@ -384,6 +452,7 @@ mod tests {
                 "contact_phones",
                 "contact_sources",
                 "contacts",
+                "directory_version",
                 "sync_state"
             ]
         );
