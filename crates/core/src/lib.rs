@@ -28,6 +28,7 @@ pub mod history;
 pub mod outcome;
 pub mod phone;
 pub mod pipeline;
+mod search_index;
 pub mod secrets;
 pub mod store;
 mod text_stream;

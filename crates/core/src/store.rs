@@ -37,7 +37,7 @@ pub struct Store {
     pub(crate) region: String,
     /// The contact list's search index, built at the first search and again once the
     /// directory changed (see `directory::SearchIndex`).
-    pub(crate) search_index: std::sync::Arc<crate::directory::IndexSlot>,
+    pub(crate) search_index: std::sync::Arc<crate::search_index::IndexSlot>,
 }
 
 /// How long a writer waits for another process (the CLI next to the app) to finish its write.
