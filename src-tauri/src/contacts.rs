@@ -13,7 +13,7 @@ use callpop_core::{
 };
 use serde::Serialize;
 use tauri::ipc::{InvokeBody, Request};
-use tauri::{AppHandle, Emitter, State};
+use tauri::{AppHandle, Emitter, Manager, State};
 
 use crate::command_error::{CommandError, ErrorKind};
 use crate::state::AppState;
@@ -90,6 +90,19 @@ impl ContactListResults {
                 results
             }
         }
+    }
+}
+
+/// The main window (and its contact list) is gone: what the list kept for searching goes too,
+/// the found ids and the directory's search index (120 MB at a million contacts); the tray app
+/// keeps only what a caller card needs.
+pub fn contact_list_closed(app: &AppHandle) {
+    if let Some(results) = app.try_state::<ContactListResults>() {
+        *results.0.lock().unwrap_or_else(|p| p.into_inner()) = None;
+    }
+    if let Some(store) = app.state::<AppState>().store() {
+        // Off the main thread: an index being built holds its slot for a second or two.
+        tauri::async_runtime::spawn_blocking(move || store.release_search_index());
     }
 }
 

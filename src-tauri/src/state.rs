@@ -45,10 +45,17 @@ impl AppState {
 /// tray, a start from the menu): an app that waits in the tray all day keeps no WebKit process
 /// for it. Closing it destroys it, and its memory goes too; opening makes it anew.
 pub fn create_main_window(app: &AppHandle) -> tauri::Result<WebviewWindow> {
-    WebviewWindowBuilder::new(app, "main", WebviewUrl::App("index.html".into()))
+    let window = WebviewWindowBuilder::new(app, "main", WebviewUrl::App("index.html".into()))
         .title("Callpop")
         .inner_size(720.0, 520.0)
         .min_inner_size(420.0, 320.0)
         .visible(false)
-        .build()
+        .build()?;
+    let handle = app.clone();
+    window.on_window_event(move |event| {
+        if matches!(event, tauri::WindowEvent::Destroyed) {
+            crate::contacts::contact_list_closed(&handle);
+        }
+    });
+    Ok(window)
 }
