@@ -10,23 +10,19 @@
 //! the scroll position). Under `cargo test --all-targets` (no `--bench`) it does nothing: a
 //! measurement, not a test.
 
+mod common;
+use common::{bench_args, summary, value_of};
+
 use std::time::Instant;
 
 use callpop_core::{NewContact, PhoneNumber, SearchResults, Store};
 
 const PAGE: usize = 60;
 
-fn value_of(args: &[String], name: &str) -> Option<usize> {
-    let at = args.iter().position(|a| a == name)?;
-    args.get(at + 1)?.parse().ok()
-}
-
 fn main() {
-    let args: Vec<String> = std::env::args().skip(1).collect();
-    if !args.iter().any(|a| a == "--bench") {
-        println!("contacts_page: a benchmark; run it with `cargo bench -p callpop-core --bench contacts_page`");
+    let Some(args) = bench_args("contacts_page") else {
         return;
-    }
+    };
     let contacts = value_of(&args, "--contacts").unwrap_or(100_000);
     let pages = value_of(&args, "--pages").unwrap_or(300).max(1);
 
@@ -114,21 +110,13 @@ fn main() {
         }
         println!(
             "{shape:<16} {query:<22} total={total:<6} first page {}",
-            summary(&mut first)
+            summary(&mut first, "ms")
         );
-        println!("{:<39} {:<12} scrolling  {}", "", "", summary(&mut scroll));
+        println!(
+            "{:<39} {:<12} scrolling  {}",
+            "",
+            "",
+            summary(&mut scroll, "ms")
+        );
     }
-}
-
-/// `n=… p50=… p99=… max=…` of latencies in milliseconds.
-fn summary(latencies: &mut [f64]) -> String {
-    latencies.sort_by(f64::total_cmp);
-    let at = |q: f64| latencies[((latencies.len() - 1) as f64 * q).round() as usize];
-    format!(
-        "n={:<4} p50={:.2} ms  p99={:.2} ms  max={:.2} ms",
-        latencies.len(),
-        at(0.5),
-        at(0.99),
-        latencies[latencies.len() - 1]
-    )
 }

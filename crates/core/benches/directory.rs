@@ -14,6 +14,9 @@
 //! typed a letter or digit at a time. Under `cargo test --all-targets` (no `--bench`) it does
 //! nothing: a measurement, not a test.
 
+mod common;
+use common::{bench_args, summary, value_of};
+
 use std::fs::File;
 use std::io::{BufWriter, Write};
 use std::time::Instant;
@@ -23,19 +26,10 @@ use callpop_core::{PhoneNumber, SearchResults, Store};
 /// Rows of the contact list's first page.
 const PAGE: usize = 60;
 
-fn value_of(args: &[String], name: &str) -> Option<usize> {
-    let at = args.iter().position(|a| a == name)?;
-    args.get(at + 1)?.parse().ok()
-}
-
 fn main() {
-    let args: Vec<String> = std::env::args().skip(1).collect();
-    if !args.iter().any(|a| a == "--bench") {
-        println!(
-            "directory: a benchmark; run it with `cargo bench -p callpop-core --bench directory`"
-        );
+    let Some(args) = bench_args("directory") else {
         return;
-    }
+    };
     let contacts = value_of(&args, "--contacts").unwrap_or(1_000_000);
     let lookups = value_of(&args, "--lookups").unwrap_or(100_000);
 
@@ -318,17 +312,4 @@ fn memory_kib(field: &str) -> u64 {
                 .and_then(|l| l.split_whitespace().nth(1)?.parse().ok())
         })
         .unwrap_or(0)
-}
-
-/// `n=… p50=… p99=… max=…`.
-fn summary(latencies: &mut [f64], unit: &str) -> String {
-    latencies.sort_by(f64::total_cmp);
-    let at = |q: f64| latencies[((latencies.len() - 1) as f64 * q).round() as usize];
-    format!(
-        "n={:<6} p50={:.2} {unit}  p99={:.2} {unit}  max={:.2} {unit}",
-        latencies.len(),
-        at(0.5),
-        at(0.99),
-        latencies[latencies.len() - 1]
-    )
 }
