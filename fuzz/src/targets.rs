@@ -638,7 +638,7 @@ pub fn relay_resume(data: &[u8]) {
                 let Some(mut subscription) = hub.subscribe("desk", last_seq) else {
                     panic!("the configured client is unknown");
                 };
-                let head = hub.head("desk").expect("head");
+                let head = hub.head();
                 let mut reads = 0;
                 while let Some(delivery) = subscription.try_next() {
                     reads += 1;

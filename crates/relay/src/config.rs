@@ -53,6 +53,11 @@ pub struct RelayConfig {
     /// How long a pinged client has to answer before it is dropped, in seconds.
     #[serde(default = "default_pong_timeout")]
     pub pong_timeout_secs: u64,
+    /// The SQLite file the relay writes every event to before answering the webhook, so a
+    /// restart forgets nothing (see `journal`). Absent: events live in memory only (the CLI and
+    /// the app fill it in with a file in their data directory).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub events_file: Option<PathBuf>,
     /// HTTPS: the certificate and key files; absent, the relay speaks plain HTTP (behind a
     /// TLS-terminating proxy that keeps the peer address, or on a LAN).
     #[serde(default)]
@@ -82,6 +87,7 @@ impl fmt::Debug for RelayConfig {
             .field("request_timeout_secs", &self.request_timeout_secs)
             .field("ping_interval_secs", &self.ping_interval_secs)
             .field("pong_timeout_secs", &self.pong_timeout_secs)
+            .field("events_file", &self.events_file)
             .field("tls", &self.tls)
             .field("rate_limit", &self.rate_limit)
             .field("clients", &self.clients)
@@ -242,6 +248,20 @@ pub fn issue_client_token(
     (token, entry)
 }
 
+/// The client whose token is `token`. Every entry is compared, in constant time, so the time
+/// taken says nothing about which entry (or how much of a hash) matched.
+pub(crate) fn find_client<'a>(clients: &'a [ClientEntry], token: &str) -> Option<&'a ClientEntry> {
+    let presented = TokenHash::of(token.trim());
+    let mut found = None;
+    for client in clients {
+        let equal: bool = presented.0.ct_eq(&client.token_sha256.0).into();
+        if equal && found.is_none() {
+            found = Some(client);
+        }
+    }
+    found
+}
+
 /// A settings file the relay cannot work with. Every message says what to change.
 #[derive(Debug, thiserror::Error)]
 pub enum ConfigError {
@@ -273,6 +293,9 @@ pub enum ConfigError {
     /// Two clients share a name, a name is empty, or a number is zero.
     #[error("the relay config: {0}")]
     Invalid(String),
+    /// The events file (`events_file`) cannot be opened.
+    #[error(transparent)]
+    Events(#[from] crate::journal::JournalError),
     /// The `[tls]` certificate or key cannot be used.
     #[error("the relay config's [tls] section: {path}: {problem}")]
     Tls {
@@ -394,15 +417,7 @@ impl RelayConfig {
     /// The client whose token this is, if any. Every entry is compared, in constant time, so
     /// the time taken says nothing about which one (or whether any) matched.
     pub fn client_for_token(&self, token: &str) -> Option<&ClientEntry> {
-        let presented = TokenHash::of(token.trim());
-        let mut found = None;
-        for client in &self.clients {
-            let equal: bool = presented.0.ct_eq(&client.token_sha256.0).into();
-            if equal && found.is_none() {
-                found = Some(client);
-            }
-        }
-        found
+        find_client(&self.clients, token)
     }
 
     /// [`request_timeout_secs`](Self::request_timeout_secs) as a duration.

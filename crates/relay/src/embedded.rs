@@ -3,6 +3,7 @@
 //! itself). Other desktops in the office may still connect to it over `/ws` as usual.
 
 use std::net::SocketAddr;
+use std::path::Path;
 use std::sync::Arc;
 
 use callpop_core::{CallEvent, Store};
@@ -17,6 +18,9 @@ use crate::server::Relay;
 
 /// The hub client name of the desktop that embeds the relay, when it names none of its own.
 pub const THIS_DESKTOP: &str = "this-desktop";
+
+/// How often the embedded relay re-reads its clients from its config file.
+const CLIENTS_REREAD: std::time::Duration = std::time::Duration::from_secs(2);
 
 /// Why the embedded relay did not start.
 #[derive(Debug, thiserror::Error)]
@@ -41,9 +45,11 @@ pub enum EmbeddedError {
 /// `[[clients]]` entry; `None`: every event, as a desktop that sees the whole office) into
 /// `events` until `shutdown`. The look-ups name responsible managers from the employees
 /// `employees` lists, re-read at its interval (`None`: nobody is named). Returns the address it
-/// listens on.
+/// listens on. With `config_file`, the client list is re-read from it while the relay runs, so
+/// desktops added to the office (or removed) need no restart.
 pub async fn start_embedded(
     mut config: RelayConfig,
+    config_file: Option<&Path>,
     store: Arc<Store>,
     employees: Option<EmployeeSource>,
     client: Option<&str>,
@@ -86,6 +92,9 @@ pub async fn start_embedded(
     // Only once it listens: a relay that failed to start leaves no task behind.
     if let Some(source) = employees {
         relay.keep_employees_fresh(source, shutdown.clone());
+    }
+    if let Some(path) = config_file {
+        relay.watch_clients(path.to_owned(), CLIENTS_REREAD, shutdown.clone());
     }
     let serving = shutdown.clone();
     tokio::spawn(async move {

@@ -1,23 +1,30 @@
-//! The hub: one ordered, numbered log of events per client, which WebSocket sessions read from.
+//! The hub: one numbered stream of events, and for each client a bounded log of the ones that
+//! concern it, which WebSocket sessions read from.
 //!
 //! Routing: a client with an extension gets the events whose `employee` is that extension; a
 //! client without one (a supervisor's screen, a CRM bridge) gets every event. An event with no
 //! employee goes only to the latter: nobody's phone rang.
 //!
-//! Numbering: each client's events carry consecutive sequence numbers. The first number of a hub
-//! comes from the clock (milliseconds since 1970 × 1000), so a restarted relay numbers above
-//! whatever the previous one issued: a desktop resuming from an old number then gets a `gap`
-//! instead of silently skipping new events that reuse its numbers. (× 1000 leaves room for a
-//! thousand events per millisecond of downtime-free uptime; numbers stay below 2^53, JavaScript's
+//! Numbering: every event gets one number, the same in every client's log, so a client's
+//! numbers rise but skip the events meant for others. One number for all is what lets a
+//! journal (a file here, a Redis stream in a cluster) number events once and every instance,
+//! and every restart, mean the same by it. Without a journal the first number comes from the
+//! clock (milliseconds since 1970 × 1000), so a restarted relay numbers above whatever the
+//! previous one issued: a desktop resuming from an old number then gets a `gap` instead of
+//! silently skipping new events that reuse its numbers. (× 1000 leaves room for a thousand
+//! events per millisecond of downtime-free uptime; numbers stay below 2^53, JavaScript's
 //! exact-integer limit, until about the year 2255.)
 //!
-//! Buffering: each log keeps the newest `capacity` events; a resume from before that gets a
-//! [`Delivery::Gap`] first, then what is left. Nothing is written to disk: a restart loses the
-//! buffers (see the crate README).
+//! Buffering: each log keeps the newest `capacity` events and remembers the newest number it
+//! let go (its *floor*); a resume from below the floor gets a [`Delivery::Gap`] first, then
+//! what is left. With a [`Journal`] every event is written to its file before the webhook is
+//! answered, and a hub opened on the file refills the logs from it: a restart loses nothing.
 //!
-//! The publish side is the [`PublishEvents`] trait, so that several relay instances behind a load
-//! balancer can put a broker (Redis pub/sub, NATS) between the webhook handlers and the hubs:
-//! the handler publishes to the broker, and each instance's subscriber feeds its own hub.
+//! Clients can be added and removed while the hub runs ([`EventHub::set_clients`]); a removed
+//! client's sessions end.
+//!
+//! The publish side is the [`PublishEvents`] trait, so that several relay instances behind a
+//! load balancer can put a broker between the webhook handlers and the hubs.
 
 use std::collections::{HashMap, VecDeque};
 use std::sync::{Arc, Mutex, MutexGuard};
@@ -26,20 +33,33 @@ use callpop_core::CallEvent;
 use tokio::sync::watch;
 use tokio_util::sync::CancellationToken;
 
-use crate::config::ClientEntry;
+use crate::config::{find_client, ClientEntry};
+use crate::journal::{Journal, JournalError};
+
+/// The journal keeps this many events per client, up to [`MAX_JOURNALED`].
+const MAX_JOURNALED: usize = 200_000;
 
 /// Where the webhook handlers hand the events they produce. [`EventHub`] is the single-instance
 /// implementation; a broker-backed one replaces it when several relays share the work.
 pub trait PublishEvents: Send + Sync {
-    /// Hands over `events`, in order.
-    fn publish(&self, events: Vec<CallEvent>);
+    /// Hands over `events`, in order. An error means none of them was taken: the webhook must
+    /// not be answered as accepted.
+    fn publish(&self, events: Vec<CallEvent>) -> Result<(), PublishError>;
+}
+
+/// Events that could not be taken (the journal's disk, the broker).
+#[derive(Debug, thiserror::Error)]
+pub enum PublishError {
+    /// The journal file could not be written.
+    #[error(transparent)]
+    Journal(#[from] JournalError),
 }
 
 /// What a subscriber receives next.
 #[derive(Debug, Clone, PartialEq)]
 pub enum Delivery {
-    /// Events `from..=to` cannot be delivered (they left the buffer, or the relay restarted).
-    /// The next event, if any, is `to + 1`.
+    /// Events `from..=to` cannot be delivered (they left the buffer, or the relay restarted
+    /// without them). The next event, if any, is numbered above `to`.
     Gap {
         /// The first missing number.
         from: u64,
@@ -48,7 +68,7 @@ pub enum Delivery {
     },
     /// The next event for this client.
     Event {
-        /// Its number in this client's log.
+        /// Its number.
         seq: u64,
         /// The event.
         event: Arc<CallEvent>,
@@ -58,9 +78,10 @@ pub enum Delivery {
     },
 }
 
-/// One published event, shared by the logs of every client it concerns.
+/// One numbered event, shared by the logs of every client it concerns.
 #[derive(Debug)]
 struct Published {
+    seq: u64,
     event: Arc<CallEvent>,
     json: Arc<str>,
 }
@@ -68,18 +89,29 @@ struct Published {
 /// One client's log.
 #[derive(Debug)]
 struct ClientLog {
+    entry: ClientEntry,
+    /// `entry.ext`, trimmed.
     ext: Option<String>,
-    events: VecDeque<(u64, Arc<Published>)>,
-    /// The number the next event gets.
-    next_seq: u64,
-    /// The newest number issued, for sessions waiting for more.
+    events: VecDeque<Arc<Published>>,
+    /// Every event numbered up to this one may be missing from the log: it left the buffer,
+    /// or came before the hub (or this client) started.
+    floor: u64,
+    /// The newest number in the log, for sessions waiting for more.
     head: watch::Sender<u64>,
+    /// Cancelled when the client is removed: its sessions end.
+    removed: CancellationToken,
 }
 
 impl ClientLog {
-    /// The first number still deliverable: the oldest buffered, or the next to come.
-    fn first_available(&self) -> u64 {
-        self.events.front().map_or(self.next_seq, |(seq, _)| *seq)
+    fn new(entry: &ClientEntry, floor: u64) -> ClientLog {
+        ClientLog {
+            entry: entry.clone(),
+            ext: entry.ext.as_ref().map(|ext| ext.trim().to_owned()),
+            events: VecDeque::new(),
+            floor,
+            head: watch::Sender::new(floor),
+            removed: CancellationToken::new(),
+        }
     }
 
     fn wants(&self, event: &CallEvent) -> bool {
@@ -89,28 +121,44 @@ impl ClientLog {
             (Some(_), None) => false,
         }
     }
+
+    fn push(&mut self, published: &Arc<Published>, capacity: usize) {
+        self.events.push_back(Arc::clone(published));
+        while self.events.len() > capacity {
+            if let Some(dropped) = self.events.pop_front() {
+                self.floor = self.floor.max(dropped.seq);
+            }
+        }
+        // No receiver is fine: nobody is connected right now.
+        self.head.send_replace(published.seq);
+    }
 }
 
 #[derive(Debug)]
 struct HubState {
     clients: HashMap<String, ClientLog>,
+    /// The clients' entries, for authentication.
+    entries: Vec<ClientEntry>,
+    /// The newest number issued (or, before any, the one before the first).
+    head: u64,
 }
 
 #[derive(Debug)]
 struct Shared {
     state: Mutex<HubState>,
+    /// Held while numbering and writing events: they reach the logs in number order, and the
+    /// journal's disk write does not hold up sessions reading the logs.
+    publishing: Mutex<Option<Journal>>,
     capacity: usize,
     shutdown: CancellationToken,
 }
 
-impl Shared {
-    fn lock(&self) -> MutexGuard<'_, HubState> {
-        // A panic while holding the lock cannot leave a log half-updated in a way that matters
-        // more than losing every client: keep serving.
-        self.state
-            .lock()
-            .unwrap_or_else(|poisoned| poisoned.into_inner())
-    }
+/// Locks `mutex`, going on after a panic elsewhere: a panic while holding the lock cannot leave
+/// a log half-updated in a way that matters more than losing every client.
+fn lock<T>(mutex: &Mutex<T>) -> MutexGuard<'_, T> {
+    mutex
+        .lock()
+        .unwrap_or_else(|poisoned| poisoned.into_inner())
 }
 
 /// The relay's shared state: every client's log. Cheap to clone (one `Arc`); sessions stop when
@@ -118,7 +166,7 @@ impl Shared {
 #[derive(Debug, Clone)]
 pub struct EventHub {
     shared: Arc<Shared>,
-    /// Only the handles made by [`new`](Self::new) and its clones hold this; subscriptions do
+    /// Only the handles made by the constructors and their clones hold this; subscriptions do
     /// not, so dropping every hub handle cancels the sessions.
     _owner: Arc<DropGuard>,
 }
@@ -132,33 +180,75 @@ impl Drop for DropGuard {
     }
 }
 
+/// The first number of a hub without history: the clock, so it is above any earlier relay's.
+fn first_seq_from_clock() -> u64 {
+    let millis = u64::try_from(chrono::Utc::now().timestamp_millis()).unwrap_or(0);
+    millis.saturating_mul(1000) + 1
+}
+
 impl EventHub {
-    /// A hub for `clients`, keeping the newest `capacity` events of each (at least one).
+    /// A hub for `clients` that keeps events in memory only, the newest `capacity` of each
+    /// client (at least one).
     pub fn new(clients: &[ClientEntry], capacity: usize) -> EventHub {
-        let millis = u64::try_from(chrono::Utc::now().timestamp_millis()).unwrap_or(0);
-        Self::with_first_seq(clients, capacity, millis.saturating_mul(1000) + 1)
+        Self::with_first_seq(clients, capacity, first_seq_from_clock())
     }
 
-    /// [`new`](Self::new) with the first sequence number given (tests; a broker-backed hub that
-    /// takes numbers from the broker).
+    /// [`new`](Self::new) with the first sequence number given (tests).
     pub fn with_first_seq(clients: &[ClientEntry], capacity: usize, first_seq: u64) -> EventHub {
-        let first_seq = first_seq.max(1);
-        let clients = clients
+        Self::build(clients, capacity, first_seq.max(1) - 1, None)
+    }
+
+    /// A hub whose events are written to the SQLite file at `path` before they are delivered,
+    /// and which starts with the logs refilled from it: a desktop resuming after a restart
+    /// gets what it missed.
+    pub fn open(
+        clients: &[ClientEntry],
+        capacity: usize,
+        path: &std::path::Path,
+    ) -> Result<EventHub, JournalError> {
+        let capacity = capacity.max(1);
+        let keep = capacity
+            .saturating_mul(clients.len().max(1))
+            .min(MAX_JOURNALED);
+        let journal = Journal::open(path, keep.max(capacity))?;
+        let tail = journal.tail(keep)?;
+        let before_first = match (tail.first(), journal.head()?) {
+            (Some(first), _) => first.seq - 1,
+            (None, Some(head)) => head,
+            (None, None) => first_seq_from_clock() - 1,
+        };
+        let hub = Self::build(clients, capacity, before_first, Some(journal));
+        hub.insert(
+            tail.into_iter()
+                .map(|entry| published(entry.seq, entry.event)),
+        );
+        tracing::info!(
+            events = hub.lock().head.saturating_sub(before_first),
+            "relay events restored from {}",
+            path.display()
+        );
+        Ok(hub)
+    }
+
+    fn build(
+        clients: &[ClientEntry],
+        capacity: usize,
+        head: u64,
+        journal: Option<Journal>,
+    ) -> EventHub {
+        let logs = clients
             .iter()
-            .map(|client| {
-                let log = ClientLog {
-                    ext: client.ext.as_ref().map(|ext| ext.trim().to_owned()),
-                    events: VecDeque::new(),
-                    next_seq: first_seq,
-                    head: watch::Sender::new(first_seq - 1),
-                };
-                (client.name.clone(), log)
-            })
+            .map(|entry| (entry.name.clone(), ClientLog::new(entry, head)))
             .collect();
         let shutdown = CancellationToken::new();
         EventHub {
             shared: Arc::new(Shared {
-                state: Mutex::new(HubState { clients }),
+                state: Mutex::new(HubState {
+                    clients: logs,
+                    entries: clients.to_vec(),
+                    head,
+                }),
+                publishing: Mutex::new(journal),
                 capacity: capacity.max(1),
                 shutdown: shutdown.clone(),
             }),
@@ -166,54 +256,123 @@ impl EventHub {
         }
     }
 
-    /// Appends `event` to the log of every client it concerns.
-    pub fn publish_one(&self, event: CallEvent) {
-        let json = match serde_json::to_string(&event) {
-            Ok(json) => Arc::from(json),
-            Err(error) => {
-                // CallEvent is plain data: cannot happen, but an event is not worth a panic.
-                tracing::error!("event {} not published: {error}", event.call_id);
-                return;
+    fn lock(&self) -> MutexGuard<'_, HubState> {
+        lock(&self.shared.state)
+    }
+
+    /// Numbers `events`, writes them to the journal if the hub has one, and appends each to
+    /// the log of every client it concerns.
+    fn publish_all(&self, events: Vec<CallEvent>) -> Result<(), PublishError> {
+        let encoded: Vec<(CallEvent, String)> = events
+            .into_iter()
+            .filter_map(|event| match serde_json::to_string(&event) {
+                Ok(json) => Some((event, json)),
+                Err(error) => {
+                    // CallEvent is plain data: cannot happen, but an event is not worth a panic.
+                    tracing::error!("event {} not published: {error}", event.call_id);
+                    None
+                }
+            })
+            .collect();
+        if encoded.is_empty() {
+            return Ok(());
+        }
+        let journal = lock(&self.shared.publishing);
+        let numbers = match journal.as_ref() {
+            Some(journal) => journal.append(&encoded, self.lock().head + 1)?,
+            None => {
+                let first = self.lock().head + 1;
+                (first..first + encoded.len() as u64).collect()
             }
         };
-        let published = Arc::new(Published {
-            event: Arc::new(event),
-            json,
-        });
-        let mut state = self.shared.lock();
-        for log in state.clients.values_mut() {
-            if !log.wants(&published.event) {
+        self.insert(
+            numbers
+                .into_iter()
+                .zip(encoded)
+                .map(|(seq, (event, json))| {
+                    Arc::new(Published {
+                        seq,
+                        event: Arc::new(event),
+                        json: Arc::from(json),
+                    })
+                }),
+        );
+        Ok(())
+    }
+
+    /// Appends already-numbered events, in order, to the logs of the clients they concern.
+    /// A number not above the newest is ignored (it was delivered already).
+    fn insert(&self, events: impl IntoIterator<Item = Arc<Published>>) {
+        let capacity = self.shared.capacity;
+        let mut state = self.lock();
+        for published in events {
+            if published.seq <= state.head {
                 continue;
             }
-            let seq = log.next_seq;
-            log.next_seq += 1;
-            log.events.push_back((seq, Arc::clone(&published)));
-            while log.events.len() > self.shared.capacity {
-                log.events.pop_front();
+            state.head = published.seq;
+            for log in state.clients.values_mut() {
+                if log.wants(&published.event) {
+                    log.push(&published, capacity);
+                }
             }
-            // No receiver is fine: nobody is connected right now.
-            log.head.send_replace(seq);
         }
+    }
+
+    /// Appends `event` to the log of every client it concerns (memory-only hubs: tests, the
+    /// benches). An event a journal failed to take is logged and dropped.
+    pub fn publish_one(&self, event: CallEvent) {
+        if let Err(error) = self.publish_all(vec![event]) {
+            tracing::error!("event not published: {error}");
+        }
+    }
+
+    /// Makes `clients` the hub's clients: new names get an empty log, removed names' sessions
+    /// end, and an entry whose extension or token changed counts as removed and added (its
+    /// sessions end and must authenticate again).
+    pub fn set_clients(&self, clients: &[ClientEntry]) {
+        let mut state = self.lock();
+        let head = state.head;
+        state.clients.retain(|name, log| {
+            let kept = clients.iter().any(|c| &c.name == name && c == &log.entry);
+            if !kept {
+                tracing::info!(client = %name, "client removed or changed: its sessions end");
+                log.removed.cancel();
+            }
+            kept
+        });
+        for entry in clients {
+            if !state.clients.contains_key(&entry.name) {
+                tracing::info!(client = %entry.name, "client added");
+                state
+                    .clients
+                    .insert(entry.name.clone(), ClientLog::new(entry, head));
+            }
+        }
+        state.entries = clients.to_vec();
+    }
+
+    /// The name of the client whose token is `token` (compared in constant time).
+    pub fn client_for_token(&self, token: &str) -> Option<String> {
+        find_client(&self.lock().entries, token).map(|entry| entry.name.clone())
     }
 
     /// Reads `client`'s log after `last_seq` (`None`: only what comes from now on). `None` when
     /// the hub has no such client.
     pub fn subscribe(&self, client: &str, last_seq: Option<u64>) -> Option<Subscription> {
-        let state = self.shared.lock();
+        let state = self.lock();
         let log = state.clients.get(client)?;
-        let head = log.next_seq - 1;
         Some(Subscription {
             shared: Arc::clone(&self.shared),
             client: client.to_owned(),
-            cursor: last_seq.unwrap_or(head),
+            cursor: last_seq.unwrap_or(state.head),
             head: log.head.subscribe(),
+            removed: log.removed.clone(),
         })
     }
 
-    /// The newest number issued to `client`.
-    pub fn head(&self, client: &str) -> Option<u64> {
-        let state = self.shared.lock();
-        state.clients.get(client).map(|log| log.next_seq - 1)
+    /// The newest number issued.
+    pub fn head(&self) -> u64 {
+        self.lock().head
     }
 
     /// Ends every subscription: their `next` returns `None`.
@@ -227,11 +386,18 @@ impl EventHub {
     }
 }
 
+fn published(seq: u64, event: CallEvent) -> Arc<Published> {
+    let json = serde_json::to_string(&event).unwrap_or_default();
+    Arc::new(Published {
+        seq,
+        event: Arc::new(event),
+        json: Arc::from(json),
+    })
+}
+
 impl PublishEvents for EventHub {
-    fn publish(&self, events: Vec<CallEvent>) {
-        for event in events {
-            self.publish_one(event);
-        }
+    fn publish(&self, events: Vec<CallEvent>) -> Result<(), PublishError> {
+        self.publish_all(events)
     }
 }
 
@@ -243,6 +409,7 @@ pub struct Subscription {
     /// The last number delivered (or skipped by a gap).
     cursor: u64,
     head: watch::Receiver<u64>,
+    removed: CancellationToken,
 }
 
 impl Subscription {
@@ -251,10 +418,20 @@ impl Subscription {
         self.cursor
     }
 
-    /// The next delivery, waiting for one if need be; `None` once the hub shuts down.
+    /// True once the client was removed from the hub (rather than the hub shutting down).
+    pub fn client_removed(&self) -> bool {
+        self.removed.is_cancelled()
+    }
+
+    fn ended(&self) -> bool {
+        self.shared.shutdown.is_cancelled() || self.removed.is_cancelled()
+    }
+
+    /// The next delivery, waiting for one if need be; `None` once the hub shuts down or the
+    /// client is removed.
     pub async fn next(&mut self) -> Option<Delivery> {
         loop {
-            if self.shared.shutdown.is_cancelled() {
+            if self.ended() {
                 return None;
             }
             // Marked seen *before* the log is read: an event published after the read wakes
@@ -270,48 +447,46 @@ impl Subscription {
                     }
                 }
                 () = self.shared.shutdown.cancelled() => return None,
+                () = self.removed.cancelled() => return None,
             }
         }
     }
 
     /// The next delivery if one is ready now, without waiting (to send a backlog in one
-    /// write); `None` when there is none yet or the hub has shut down.
+    /// write); `None` when there is none yet or the subscription has ended.
     pub fn try_next(&mut self) -> Option<Delivery> {
-        if self.shared.shutdown.is_cancelled() {
+        if self.ended() {
             return None;
         }
         self.poll_log()
     }
 
     fn poll_log(&mut self) -> Option<Delivery> {
-        let state = self.shared.lock();
+        let state = lock(&self.shared.state);
         let log = state.clients.get(&self.client)?;
-        let first = log.first_available();
-        let head = log.next_seq - 1;
-        if self.cursor > head {
+        if self.cursor > state.head {
             // A number this relay never issued: it was issued by a relay before a restart whose
-            // clock was behind. All that can be said is that everything before `first` may be
-            // missing.
-            self.cursor = first - 1;
+            // clock was behind, or whose journal is gone. All that can be said is that
+            // everything up to the floor may be missing.
+            self.cursor = log.floor;
             return Some(Delivery::Gap {
                 from: 0,
-                to: first - 1,
+                to: log.floor,
             });
         }
-        if self.cursor + 1 < first {
+        if self.cursor < log.floor {
             let gap = Delivery::Gap {
                 from: self.cursor + 1,
-                to: first - 1,
+                to: log.floor,
             };
-            self.cursor = first - 1;
+            self.cursor = log.floor;
             return Some(gap);
         }
-        // Numbers in a log are consecutive, so the next one's place is arithmetic.
-        let index = usize::try_from(self.cursor + 1 - first).ok()?;
-        let (seq, published) = log.events.get(index)?;
-        self.cursor = *seq;
+        let index = log.events.partition_point(|p| p.seq <= self.cursor);
+        let published = log.events.get(index)?;
+        self.cursor = published.seq;
         Some(Delivery::Event {
-            seq: *seq,
+            seq: published.seq,
             event: Arc::clone(&published.event),
             json: Arc::clone(&published.json),
         })
@@ -374,12 +549,13 @@ mod tests {
             event("a", Some("001")),
             event("b", Some("002")),
             event("c", None),
-        ]);
+        ])
+        .unwrap();
         let mut olena = hub.subscribe("olena", Some(0)).unwrap();
         let mut boss = hub.subscribe("boss", Some(0)).unwrap();
         assert_eq!(ids(&take(&mut olena, 1).await), ["1:a"]);
         assert_eq!(ids(&take(&mut boss, 3).await), ["1:a", "2:b", "3:c"]);
-        assert_eq!(hub.head("olena"), Some(1));
+        assert_eq!(hub.head(), 3);
         assert!(hub.subscribe("nobody", None).is_none());
     }
 
@@ -432,5 +608,69 @@ mod tests {
         let mut olena = hub.subscribe("olena", None).unwrap();
         drop(hub);
         assert_eq!(olena.next().await, None);
+    }
+
+    #[tokio::test]
+    async fn a_number_means_the_same_event_for_every_client() {
+        let hub = hub(10);
+        for (id, ext) in [("a", "002"), ("b", "001"), ("c", "002"), ("d", "001")] {
+            hub.publish_one(event(id, Some(ext)));
+        }
+        let mut olena = hub.subscribe("olena", Some(0)).unwrap();
+        let mut boss = hub.subscribe("boss", Some(0)).unwrap();
+        assert_eq!(ids(&take(&mut olena, 2).await), ["2:b", "4:d"]);
+        assert_eq!(ids(&take(&mut boss, 4).await), ["1:a", "2:b", "3:c", "4:d"]);
+        // Resuming between two of its events is no gap: what lies between was someone else's.
+        let mut resumed = hub.subscribe("olena", Some(3)).unwrap();
+        assert_eq!(ids(&take(&mut resumed, 1).await), ["4:d"]);
+    }
+
+    #[tokio::test]
+    async fn a_hub_opened_on_its_file_again_resumes_without_a_gap() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("relay-events.sqlite");
+        let (_, olena) = issue_client_token("olena", Some("001"), &[]);
+        let clients = [olena];
+        let hub = EventHub::open(&clients, 10, &path).unwrap();
+        hub.publish_one(event("seen", Some("001")));
+        let seen = hub.head();
+        hub.publish_one(event("missed-1", Some("001")));
+        hub.publish_one(event("missed-2", Some("001")));
+        drop(hub);
+
+        let hub = EventHub::open(&clients, 10, &path).unwrap();
+        let mut olena = hub.subscribe("olena", Some(seen)).unwrap();
+        assert_eq!(
+            ids(&take(&mut olena, 2).await),
+            [
+                format!("{}:missed-1", seen + 1),
+                format!("{}:missed-2", seen + 2)
+            ]
+        );
+        hub.publish_one(event("after", Some("001")));
+        assert_eq!(
+            ids(&take(&mut olena, 1).await),
+            [format!("{}:after", seen + 3)]
+        );
+    }
+
+    #[tokio::test]
+    async fn clients_added_and_removed_while_running() {
+        let hub = hub(10);
+        let (token, petro) = issue_client_token("petro", Some("002"), &[]);
+        assert_eq!(hub.client_for_token(token.expose()), None);
+        let (_, olena) = issue_client_token("olena", Some("001"), &[]);
+        let mut gone = hub.subscribe("boss", None).unwrap();
+        hub.set_clients(&[olena, petro]);
+        assert_eq!(
+            hub.client_for_token(token.expose()).as_deref(),
+            Some("petro")
+        );
+        assert_eq!(gone.next().await, None);
+        assert!(gone.client_removed());
+        let mut petro = hub.subscribe("petro", None).unwrap();
+        hub.publish_one(event("for-petro", Some("002")));
+        assert_eq!(ids(&take(&mut petro, 1).await), ["1:for-petro"]);
+        assert!(hub.subscribe("boss", None).is_none());
     }
 }

@@ -20,9 +20,11 @@
 //! - [`employees`]: [`EmployeeList`], the PBX's employees the look-ups name responsible managers
 //!   from, re-read from the PBX by [`EmployeeRefresh`] (through an [`EmployeeSource`]) so the
 //!   list follows the PBX without a restart;
-//! - [`hub`]: [`EventHub`], one numbered, bounded log per client (mini-redis's `Db`: one type,
+//! - [`hub`]: [`EventHub`], one numbering of events and a bounded log per client (mini-redis's `Db`: one type,
 //!   a small API, stopped on shutdown or drop). Webhook handlers publish through the
 //!   [`PublishEvents`] trait, the seam where a broker plugs in for several instances;
+//! - [`journal`]: the single-process relay's events in a SQLite file (`events_file`), written
+//!   before a webhook is answered and read back at start, so a restart loses nothing;
 //! - [`ws`]: the WebSocket protocol (auth, resume by sequence number, gaps, pings);
 //! - [`client`]: [`RelayClient`], the desktop's side: reconnects with backoff and jitter,
 //!   resumes from its last sequence number, hands events on like a polling provider.
@@ -41,6 +43,7 @@ pub mod config;
 pub mod embedded;
 pub mod employees;
 pub mod hub;
+pub mod journal;
 mod rate_limit;
 mod sections;
 pub mod server;
@@ -56,6 +59,7 @@ pub use config::{
 };
 pub use embedded::{start_embedded, EmbeddedError};
 pub use employees::{EmployeeList, EmployeeRefresh, EmployeeSource};
-pub use hub::{Delivery, EventHub, PublishEvents, Subscription};
+pub use hub::{Delivery, EventHub, PublishError, PublishEvents, Subscription};
+pub use journal::{Journal, JournalError};
 pub use sections::{AsteriskSettings, CloudPbxSettings, TokenlessSettings, VegaSettings};
 pub use server::Relay;

@@ -2,6 +2,7 @@
 
 use std::net::SocketAddr;
 use std::sync::Arc;
+use std::time::Duration;
 
 use axum::http::StatusCode;
 use axum::response::Response;
@@ -48,7 +49,10 @@ impl Relay {
         // Read now: a wrong certificate path is a start-up error naming the file.
         let tls = config.tls.as_ref().map(tls::server_config).transpose()?;
         let routes = webhooks::route_table(&config)?;
-        let hub = EventHub::new(&config.clients, config.buffer_per_client);
+        let hub = match &config.events_file {
+            Some(path) => EventHub::open(&config.clients, config.buffer_per_client, path)?,
+            None => EventHub::new(&config.clients, config.buffer_per_client),
+        };
         Ok(Relay {
             tls,
             routes,
@@ -81,6 +85,51 @@ impl Relay {
         shutdown: CancellationToken,
     ) -> EmployeeRefresh {
         EmployeeRefresh::start(self.state.employees.clone(), source, shutdown)
+    }
+
+    /// Re-reads the client list from the config file at `path` every `every`, until
+    /// `shutdown`: a desktop added with `relay add-client` (or removed) is let in (or out)
+    /// without restarting the relay. A file that does not read keeps the clients the relay has,
+    /// with a warning once per change of the file.
+    pub fn watch_clients(
+        &self,
+        path: std::path::PathBuf,
+        every: Duration,
+        shutdown: CancellationToken,
+    ) {
+        let hub = self.state.hub.clone();
+        let mut clients = self.state.config.clients.clone();
+        tokio::spawn(async move {
+            let mut last_text = std::fs::read_to_string(&path).ok();
+            let mut tick = tokio::time::interval(every);
+            tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+            loop {
+                tokio::select! {
+                    () = shutdown.cancelled() => return,
+                    _ = tick.tick() => {}
+                }
+                let text = std::fs::read_to_string(&path).ok();
+                if text == last_text {
+                    continue;
+                }
+                last_text = text;
+                match RelayConfig::load(&path) {
+                    Ok(config) if config.clients != clients => {
+                        clients = config.clients;
+                        hub.set_clients(&clients);
+                        tracing::info!(
+                            clients = clients.len(),
+                            "relay clients re-read from {}",
+                            path.display()
+                        );
+                    }
+                    Ok(_) => {}
+                    Err(error) => {
+                        tracing::warn!("{error}; the relay keeps the clients it has");
+                    }
+                }
+            }
+        });
     }
 
     /// The employee list the look-ups use now (shared: it follows the refreshes).

@@ -142,18 +142,27 @@ async fn serve_webhook(
         let mut handler = handler.lock().unwrap_or_else(|p| p.into_inner());
         let handled = handler.handle(&webhook, &context);
         if !handled.events.is_empty() {
-            app.publisher.publish(handled.events);
+            if let Err(error) = app.publisher.publish(handled.events) {
+                tracing::error!("{provider} webhook not accepted: {error}");
+                return Err(error);
+            }
         }
         for call in &handled.calls {
             if let Err(e) = app.store.record_call(call) {
                 tracing::warn!("{provider} call {} not saved to history: {e}", call.call_id);
             }
         }
-        handled.reply
+        Ok(handled.reply)
     })
     .await;
     match handled {
-        Ok(reply) => write_reply(reply),
+        Ok(Ok(reply)) => write_reply(reply),
+        // Not answered as accepted: a PBX that retries sends it again; one that does not has
+        // at least been told.
+        Ok(Err(_)) => json_error(
+            StatusCode::SERVICE_UNAVAILABLE,
+            "Service unavailable: the relay cannot store events right now; try again later",
+        ),
         Err(error) => {
             tracing::error!("{provider} webhook handler failed: {error}");
             json_error(

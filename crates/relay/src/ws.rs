@@ -77,8 +77,8 @@ pub(crate) async fn connect(
                 "Unauthorized: the Authorization header must be `Bearer <token>`",
             )
         }
-        Bearer::Token(token) => match app.config.client_for_token(token) {
-            Some(client) => Some(client.name.clone()),
+        Bearer::Token(token) => match app.hub.client_for_token(token) {
+            Some(client) => Some(client),
             None => {
                 tracing::warn!("refused a WebSocket client: unknown token");
                 return json_error(StatusCode::UNAUTHORIZED, "Unauthorized: unknown token");
@@ -154,7 +154,7 @@ async fn session(
         },
     };
     let Some(mut subscription) = app.hub.subscribe(&client, last_seq) else {
-        // The hub is built from the same client list: cannot happen unless they diverge.
+        // Removed between its authentication and now.
         close(&mut socket, POLICY_VIOLATION, "unknown client").await;
         return;
     };
@@ -189,10 +189,10 @@ async fn hello(
         return Err("expected a hello message");
     }
     let client = app
-        .config
+        .hub
         .client_for_token(&hello.token)
         .ok_or("unknown token")?;
-    Ok((client.name.clone(), hello.last_seq))
+    Ok((client, hello.last_seq))
 }
 
 /// Sends deliveries and pings until the client leaves, stops answering, or the relay shuts
@@ -212,6 +212,10 @@ async fn pump(
         tokio::select! {
             delivery = subscription.next() => {
                 let Some(delivery) = delivery else {
+                    if subscription.client_removed() {
+                        close(socket, POLICY_VIOLATION, "this desktop was removed from the relay").await;
+                        return "client removed from the relay";
+                    }
                     close(socket, GOING_AWAY, "the relay is shutting down").await;
                     return "relay shutting down";
                 };

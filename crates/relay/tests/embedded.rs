@@ -23,7 +23,7 @@ async fn the_pbx_posts_to_the_app_and_the_app_gets_the_event_without_a_websocket
     let (tx, mut events) = mpsc::channel(16);
     let stop = CancellationToken::new();
     let store = Arc::new(Store::open_in_memory("RU").unwrap());
-    let addr = start_embedded(config(), store, None, None, tx, stop.clone())
+    let addr = start_embedded(config(), None, store, None, None, tx, stop.clone())
         .await
         .unwrap();
     let response = reqwest::Client::new()
@@ -55,6 +55,7 @@ async fn a_client_name_the_relay_does_not_know_is_a_clear_error() {
     let store = Arc::new(Store::open_in_memory("RU").unwrap());
     let error = start_embedded(
         config(),
+        None,
         store,
         None,
         Some("nobody"),
@@ -74,8 +75,16 @@ async fn an_address_in_use_is_a_clear_error() {
     config.listen = taken.local_addr().unwrap();
     let (tx, _events) = mpsc::channel(1);
     let store = Arc::new(Store::open_in_memory("RU").unwrap());
-    let error = start_embedded(config, store, None, None, tx, CancellationToken::new())
-        .await
-        .unwrap_err();
+    let error = start_embedded(
+        config,
+        None,
+        store,
+        None,
+        None,
+        tx,
+        CancellationToken::new(),
+    )
+    .await
+    .unwrap_err();
     assert!(matches!(error, EmbeddedError::Listen { .. }), "{error}");
 }

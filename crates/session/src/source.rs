@@ -7,7 +7,7 @@ use std::time::Duration;
 use anyhow::Context as _;
 use callpop_core::backoff::Backoff;
 use callpop_core::secrets::Secret;
-use callpop_core::{AccountConfig, CallEvent};
+use callpop_core::{AccountConfig, CallEvent, Config};
 use callpop_providers::Account;
 use callpop_relay::{start_embedded, EmployeeSource, RelayClient, RelayConfig};
 use tokio::sync::{mpsc, watch};
@@ -40,8 +40,13 @@ pub async fn start(
     match &plan.source {
         Source::LanRelay(lan) => {
             let (config, key) = needed_account(plan)?;
-            let relay = RelayConfig::load(&lan.config)
+            let mut relay = RelayConfig::load(&lan.config)
                 .with_context(|| format!("the LAN relay's config {}", lan.config.display()))?;
+            // Kept in the data directory so a restart of the app forgets no event the office's
+            // other desktops have yet to receive.
+            if relay.events_file.is_none() {
+                relay.events_file = Some(Config::data_dir()?.join("relay-events.sqlite"));
+            }
             // Connected first: the relay's look-ups name responsible managers from this
             // account's employee list, which the relay re-reads while it runs.
             let account = Arc::new(Account::connect(config, key, &plan.region)?);
@@ -52,6 +57,7 @@ pub async fn start(
             });
             let addr = start_embedded(
                 relay,
+                Some(&lan.config),
                 plan.store.clone(),
                 Some(employees),
                 lan.client.as_deref(),

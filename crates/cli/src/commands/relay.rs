@@ -3,12 +3,19 @@
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 use std::sync::Arc;
+use std::time::Duration;
 
 use anyhow::Context as _;
 use callpop_relay::{issue_client_token, new_secret_path, EmployeeSource, Relay, RelayConfig};
 use tokio_util::sync::CancellationToken;
 
 use crate::context::{self, AccountFlags};
+
+/// The relay's events file in the data directory, unless its config names one.
+const EVENTS_FILE: &str = "relay-events.sqlite";
+
+/// How often a running relay re-reads its clients from its config file.
+const CLIENTS_REREAD: Duration = Duration::from_secs(2);
 
 /// Arguments of `relay`.
 #[derive(clap::Args)]
@@ -37,6 +44,12 @@ enum Action {
         #[arg(long = "group")]
         groups: Vec<String>,
     },
+    /// Remove a desktop: a running relay closes its connections within seconds and refuses
+    /// its token from then on.
+    RemoveClient {
+        /// The name it was added with.
+        name: String,
+    },
     /// Print a fresh `secret_path` for a provider whose webhooks carry no token (Vega,
     /// Telediscount, MCN, the Autodialer, Asterisk): 64 random hex digits.
     NewSecret,
@@ -49,6 +62,7 @@ pub async fn run(flags: &AccountFlags, args: Args) -> anyhow::Result<ExitCode> {
         Action::AddClient { name, ext, groups } => {
             add_client(&args.config, &name, ext.as_deref(), &groups)
         }
+        Action::RemoveClient { name } => remove_client(&args.config, &name),
         Action::NewSecret => {
             println!("{}", new_secret_path());
             Ok(ExitCode::SUCCESS)
@@ -57,8 +71,12 @@ pub async fn run(flags: &AccountFlags, args: Args) -> anyhow::Result<ExitCode> {
 }
 
 async fn serve(flags: &AccountFlags, path: &Path) -> anyhow::Result<ExitCode> {
-    let relay_config = RelayConfig::load(path)?;
+    let mut relay_config = RelayConfig::load(path)?;
     let listen = relay_config.listen;
+    // Events are kept in a file so a restart forgets nothing (callpop_relay::journal).
+    if relay_config.events_file.is_none() {
+        relay_config.events_file = Some(callpop_core::Config::data_dir()?.join(EVENTS_FILE));
+    }
     // The directory answers the PBX's look-ups; it is the same SQLite file the desktop uses.
     let config = context::config(flags)?;
     let store = context::store(&config)?;
@@ -93,6 +111,7 @@ async fn serve(flags: &AccountFlags, path: &Path) -> anyhow::Result<ExitCode> {
     if let Some(source) = source {
         relay.keep_employees_fresh(source, shutdown.clone());
     }
+    relay.watch_clients(path.to_owned(), CLIENTS_REREAD, shutdown.clone());
     let stop = shutdown.clone();
     tokio::spawn(async move {
         let _ = tokio::signal::ctrl_c().await;
@@ -126,12 +145,48 @@ fn add_client(
         .context("the config with the new client does not read back")?;
     std::fs::write(path, text).with_context(|| format!("writing {}", path.display()))?;
     eprintln!(
-        "added {name} to {}; restart the relay to let it in.",
-        path.display()
+        "added {name} to {}; a running relay lets it in within {} seconds.",
+        path.display(),
+        CLIENTS_REREAD.as_secs()
     );
     eprintln!(
         "Give this token to the desktop (`callpop-cli key set --relay`); it is shown only now:"
     );
     println!("{}", token.expose());
+    Ok(ExitCode::SUCCESS)
+}
+
+/// Takes the `[[clients]]` entry named `name` out of the file, leaving the rest of the file
+/// (comments, order) as it was.
+fn remove_client(path: &Path, name: &str) -> anyhow::Result<ExitCode> {
+    RelayConfig::load(path)?;
+    let text =
+        std::fs::read_to_string(path).with_context(|| format!("reading {}", path.display()))?;
+    let mut document: toml_edit::DocumentMut = text
+        .parse()
+        .with_context(|| format!("reading {}", path.display()))?;
+    let clients = document
+        .get_mut("clients")
+        .and_then(toml_edit::Item::as_array_of_tables_mut);
+    let removed = match clients {
+        Some(clients) => {
+            let before = clients.len();
+            clients.retain(|client| client.get("name").and_then(|n| n.as_str()) != Some(name));
+            before - clients.len()
+        }
+        None => 0,
+    };
+    if removed == 0 {
+        anyhow::bail!("{} has no client named {name:?}", path.display());
+    }
+    let text = document.to_string();
+    RelayConfig::from_toml_str(&text)
+        .context("the config without the client does not read back")?;
+    std::fs::write(path, text).with_context(|| format!("writing {}", path.display()))?;
+    eprintln!(
+        "removed {name} from {}; a running relay shuts it out within {} seconds.",
+        path.display(),
+        CLIENTS_REREAD.as_secs()
+    );
     Ok(ExitCode::SUCCESS)
 }
