@@ -41,6 +41,24 @@ impl RecentKeys {
     pub(crate) fn contains(&self, key: &str) -> bool {
         self.set.contains(key)
     }
+
+    /// The keys, oldest first: what a relay instance hands to the next one (see
+    /// [`WebhookHandler::shared_state`](crate::webhook::WebhookHandler::shared_state)). The
+    /// capacity is left out: it is the handler's setting, not state.
+    pub(crate) fn keys(&self) -> Vec<String> {
+        self.order.iter().cloned().collect()
+    }
+
+    /// These keys (oldest first, as [`keys`](Self::keys) lists them) in place of the remembered
+    /// ones. The capacity stays this memory's own, so a longer list keeps only its newest keys
+    /// and the memory stays bounded whatever it was handed; a key listed twice counts once.
+    pub(crate) fn replace_keys(&mut self, keys: Vec<String>) {
+        let mut fresh = RecentKeys::new(self.capacity);
+        for key in keys {
+            fresh.insert(key);
+        }
+        *self = fresh;
+    }
 }
 
 #[cfg(test)]
@@ -57,5 +75,24 @@ mod tests {
         assert!(!recent.contains("a"));
         assert!(recent.contains("b") && recent.contains("c"));
         assert!(recent.insert("a".into()));
+    }
+
+    #[test]
+    fn replaced_keys_keep_their_order_and_the_receivers_capacity() {
+        let mut sender = RecentKeys::new(3);
+        for key in ["a", "b", "c"] {
+            sender.insert(key.into());
+        }
+        let mut receiver = RecentKeys::new(2);
+        receiver.insert("x".into());
+        receiver.replace_keys(sender.keys());
+        // Only the newest two fit; "x" was the receiver's own and is gone.
+        assert_eq!(receiver.keys(), ["b", "c"]);
+        assert!(!receiver.contains("a") && !receiver.contains("x"));
+        // The oldest handed-over key is still forgotten first.
+        assert!(receiver.insert("d".into()));
+        assert_eq!(receiver.keys(), ["c", "d"]);
+        receiver.replace_keys(vec!["e".into(), "e".into()]);
+        assert_eq!(receiver.keys(), ["e"]);
     }
 }

@@ -137,6 +137,39 @@ pub trait WebhookHandler: Send {
     fn gate(&self) -> std::sync::Arc<dyn WebhookGate>;
     /// Answers one request (its body read up to the gate's limit, plus one byte).
     fn handle(&mut self, request: &WebhookRequest, context: &WebhookContext<'_>) -> Handled;
+    /// The state this handler keeps between requests (duplicate filters, live calls, per-call
+    /// facts), as JSON, so relay instances sharing the work can hand it to each other; `None` for a
+    /// handler that keeps none.
+    fn shared_state(&self) -> Option<String> {
+        None
+    }
+    /// Takes over `state`, as [`shared_state`](Self::shared_state) of a handler of the same
+    /// provider wrote it (on another relay instance). An error (text that does not read) leaves the
+    /// handler as it was.
+    fn restore_shared_state(&mut self, state: &str) -> Result<(), String> {
+        let _ = state;
+        Ok(())
+    }
+}
+
+/// A handler's state as [`WebhookHandler::shared_state`] writes it. Only plain data goes in
+/// (strings, numbers, maps keyed by text), which `serde_json` always writes; should it ever
+/// fail, the failure is logged and the relay gets `None` rather than a panic.
+pub(crate) fn write_shared_state(provider: &str, state: &impl Serialize) -> Option<String> {
+    serde_json::to_string(state)
+        .map_err(|error| tracing::error!("{provider} webhook state not written: {error}"))
+        .ok()
+}
+
+/// Reads what [`write_shared_state`] wrote, as a whole: every field must be there and read, so a
+/// caller can take the result over only once nothing can fail any more (a bad text then leaves
+/// the handler as it was).
+pub(crate) fn read_shared_state<T: serde::de::DeserializeOwned>(
+    provider: &str,
+    state: &str,
+) -> Result<T, String> {
+    serde_json::from_str(state)
+        .map_err(|error| format!("{provider} webhook state unreadable: {error}"))
 }
 
 /// A gate that lets every address in and only limits the body: for PBXs whose requests carry
@@ -154,5 +187,121 @@ impl WebhookGate for OpenGate {
 
     fn max_body_bytes(&self) -> usize {
         self.max_body_bytes
+    }
+}
+
+/// Checks every stateful handler's [`WebhookHandler::shared_state`] the same way: handing the
+/// state over must be as good as one handler doing all the work, and a bad text must change
+/// nothing.
+#[cfg(test)]
+pub(crate) mod shared_state_checks {
+    use super::{Handled, WebhookContext, WebhookHandler, WebhookRequest};
+
+    /// `requests` handled by one handler, and alternately by two that each take over the other's
+    /// state before every request, must give the same [`Handled`]s. Also checks that two
+    /// handlers that do *not* hand their state over answer differently: the sequence must
+    /// depend on the state, or the first check could not fail.
+    pub(crate) fn assert_handing_over_changes_nothing<H: WebhookHandler>(
+        make: impl Fn() -> H,
+        requests: &[WebhookRequest],
+        context: &WebhookContext<'_>,
+    ) {
+        let mut alone = make();
+        let by_one: Vec<Handled> = requests
+            .iter()
+            .map(|request| alone.handle(request, context))
+            .collect();
+        let by_two = |share: bool| -> Vec<Handled> {
+            let (mut a, mut b) = (make(), make());
+            let mut handled = Vec::new();
+            for (i, request) in requests.iter().enumerate() {
+                let (worker, other) = if i % 2 == 0 {
+                    (&mut a, &b)
+                } else {
+                    (&mut b, &a)
+                };
+                if share {
+                    let state = other.shared_state().expect("a stateful handler has state");
+                    worker
+                        .restore_shared_state(&state)
+                        .unwrap_or_else(|error| panic!("request {i}: {error}\n{state}"));
+                }
+                handled.push(worker.handle(request, context));
+            }
+            handled
+        };
+        let shared = by_two(true);
+        assert_eq!(by_one.len(), shared.len());
+        for (i, (one, two)) in by_one.iter().zip(&shared).enumerate() {
+            assert_eq!(
+                one, two,
+                "request {i} answered differently after a hand-over"
+            );
+        }
+        assert_ne!(
+            by_one,
+            by_two(false),
+            "the requests must depend on the handler's state for the check to mean anything"
+        );
+        // Also what the answers above may not show (a memory backed up by another one): all of
+        // the state comes through a hand-over.
+        let mut taker = make();
+        let state = alone.shared_state().expect("a stateful handler has state");
+        taker
+            .restore_shared_state(&state)
+            .expect("its own state reads");
+        assert_eq!(
+            state_value(&taker),
+            state_value(&alone),
+            "the state changed in the hand-over"
+        );
+    }
+
+    /// A handler's shared state, read: maps compare whatever order they were written in.
+    fn state_value(handler: &impl WebhookHandler) -> serde_json::Value {
+        let state = handler
+            .shared_state()
+            .expect("a stateful handler has state");
+        serde_json::from_str(&state).expect("the state is JSON")
+    }
+
+    /// A handler that handled `before` is given texts that are not its state: each is refused,
+    /// its state reads the same, and it answers `after` exactly as a twin that never saw them.
+    pub(crate) fn assert_garbage_changes_nothing<H: WebhookHandler>(
+        make: impl Fn() -> H,
+        before: &[WebhookRequest],
+        after: &[WebhookRequest],
+        context: &WebhookContext<'_>,
+    ) {
+        let (mut tried, mut twin) = (make(), make());
+        for request in before {
+            tried.handle(request, context);
+            twin.handle(request, context);
+        }
+        let state = state_value(&tried);
+        let mut garbage: Vec<String> = ["", "not json", "{", "[]", "null", "42", "{}", "\u{0}"]
+            .iter()
+            .map(|text| (*text).to_owned())
+            .collect();
+        // The real state with one field spoilt at a time: nothing of it may be taken over.
+        for (field, _) in state.as_object().expect("the state is an object") {
+            let mut spoilt = state.clone();
+            spoilt[field.as_str()] = serde_json::json!("spoilt");
+            garbage.push(spoilt.to_string());
+        }
+        for text in &garbage {
+            assert!(
+                tried.restore_shared_state(text).is_err(),
+                "{text:?} was taken for a state"
+            );
+            assert_eq!(state_value(&tried), state, "{text:?} changed the state");
+        }
+        for (i, request) in after.iter().enumerate() {
+            assert_eq!(
+                tried.handle(request, context),
+                twin.handle(request, context),
+                "request {i} after the garbage"
+            );
+        }
     }
 }

@@ -112,6 +112,8 @@ impl crate::webhook::WebhookHandler for CallerNameLookup {
         std::sync::Arc::new(crate::webhook::OpenGate { max_body_bytes: 0 })
     }
 
+    // No shared_state: each look-up stands alone, only the token (a setting) is kept.
+
     fn handle(
         &mut self,
         request: &crate::webhook::WebhookRequest,

@@ -479,6 +479,8 @@ impl crate::webhook::WebhookHandler for AutodialerWebhook {
         std::sync::Arc::new(self.guard.clone())
     }
 
+    // No shared_state: `handle` takes `&self`, nothing is kept between requests.
+
     fn handle(
         &mut self,
         request: &WebhookRequest,

@@ -21,6 +21,7 @@ use std::fmt;
 use callpop_core::employee::resolve_responsible_logged;
 use callpop_core::{CallEvent, CallRecord, CallState, Direction, Employee, PhoneNumber, Store};
 use chrono::{DateTime, Duration, Utc};
+use serde::{Deserialize, Serialize};
 use serde_json::json;
 use subtle::ConstantTimeEq;
 
@@ -625,16 +626,35 @@ impl CloudPbxWebhooks {
             _ => Direction::In,
         });
         if known.is_none() {
-            if self.directions_order.len() >= SEEN_KEPT {
-                if let Some(old) = self.directions_order.pop_front() {
-                    self.directions.remove(&old);
-                }
-            }
-            self.directions.insert(event.callid.clone(), direction);
-            self.directions_order.push_back(event.callid.clone());
+            self.remember_direction(event.callid.clone(), direction);
         }
         direction
     }
+
+    /// Remembers a call's direction, forgetting the oldest call's once [`SEEN_KEPT`] are known.
+    /// A call already known keeps the direction it has.
+    fn remember_direction(&mut self, callid: String, direction: Direction) {
+        if self.directions.contains_key(&callid) {
+            return;
+        }
+        if self.directions_order.len() >= SEEN_KEPT {
+            if let Some(old) = self.directions_order.pop_front() {
+                self.directions.remove(&old);
+            }
+        }
+        self.directions.insert(callid.clone(), direction);
+        self.directions_order.push_back(callid);
+    }
+}
+
+/// [`CloudPbxWebhooks`]' state as relay instances hand it to each other: the repeats to drop,
+/// the answered calls and each call's direction, oldest first so the receiver forgets in the
+/// same order. The token and the region are settings and stay out.
+#[derive(Serialize, Deserialize)]
+struct SharedState {
+    seen: Vec<String>,
+    answered: Vec<String>,
+    directions: Vec<(String, Direction)>,
 }
 
 /// Every address may call: the proof is `crm_token` in the body, which
@@ -663,5 +683,186 @@ impl crate::webhook::WebhookHandler for CloudPbxWebhooks {
             events: outcome.events,
             calls: outcome.record.into_iter().collect(),
         }
+    }
+
+    fn shared_state(&self) -> Option<String> {
+        let state = SharedState {
+            seen: self.seen.keys(),
+            answered: self.answered.keys(),
+            directions: self
+                .directions_order
+                .iter()
+                .filter_map(|id| Some((id.clone(), *self.directions.get(id)?)))
+                .collect(),
+        };
+        crate::webhook::write_shared_state(self.provider(), &state)
+    }
+
+    /// The memories keep this handler's bound (`SEEN_KEPT`): of longer lists the newest
+    /// entries are kept.
+    fn restore_shared_state(&mut self, state: &str) -> Result<(), String> {
+        let state: SharedState = crate::webhook::read_shared_state(self.provider(), state)?;
+        self.seen.replace_keys(state.seen);
+        self.answered.replace_keys(state.answered);
+        self.directions.clear();
+        self.directions_order.clear();
+        for (callid, direction) in state.directions {
+            self.remember_direction(callid, direction);
+        }
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::net::{IpAddr, Ipv4Addr};
+
+    use chrono::TimeZone;
+
+    use super::*;
+    use crate::webhook::shared_state_checks::{
+        assert_garbage_changes_nothing, assert_handing_over_changes_nothing,
+    };
+    use crate::webhook::{WebhookContext, WebhookHandler};
+
+    const TOKEN: &str = "76fsd7tfs-fhjdgfdjsfsk-hfgsdguuuwoeiwey1111";
+
+    fn hooks() -> CloudPbxWebhooks {
+        CloudPbxWebhooks::new(TOKEN, "RU").unwrap()
+    }
+
+    fn form(fields: &[(&str, &str)]) -> WebhookRequest {
+        let body = form_urlencoded::Serializer::new(String::new())
+            .extend_pairs(fields)
+            .append_pair("crm_token", TOKEN)
+            .finish();
+        WebhookRequest {
+            remote_ip: IpAddr::V4(Ipv4Addr::LOCALHOST),
+            path: "/cloudpbx".into(),
+            content_type: Some("application/x-www-form-urlencoded".into()),
+            body: body.into_bytes(),
+        }
+    }
+
+    /// An `event` without `direction` unless one is given.
+    fn event(kind: &str, user: &str, callid: &str, direction: Option<&str>) -> WebhookRequest {
+        let mut fields = vec![
+            ("cmd", "event"),
+            ("type", kind),
+            ("phone", "79101234567"),
+            ("user", user),
+            ("callid", callid),
+        ];
+        fields.extend(direction.map(|d| ("direction", d)));
+        form(&fields)
+    }
+
+    /// A group call answered by daria (with a repeated delivery), a group call nobody answers,
+    /// an outgoing call whose later events say no direction, a look-up and the history.
+    fn day() -> Vec<WebhookRequest> {
+        vec![
+            event("INCOMING", "andy", "G-1", Some("in")),
+            event("INCOMING", "andy", "G-1", Some("in")),
+            event("INCOMING", "daria", "G-1", Some("in")),
+            event("ACCEPTED", "daria", "G-1", None),
+            // Cancelled, not missed: daria answered.
+            event("CANCELLED", "andy", "G-1", None),
+            event("INCOMING", "mike", "G-2", None),
+            event("COMPLETED", "daria", "G-1", None),
+            event("CANCELLED", "mike", "G-2", None),
+            form(&[("cmd", "contact"), ("phone", "79101234567"), ("callid", "O-1")]),
+            event("OUTGOING", "andy", "O-1", Some("out")),
+            // The direction is remembered from OUTGOING: cancelled, not missed.
+            event("CANCELLED", "andy", "O-1", None),
+            event("CANCELLED", "andy", "O-1", None),
+            form(&[
+                ("cmd", "history"),
+                ("type", "in"),
+                ("status", "Success"),
+                ("phone", "79101234567"),
+                ("user", "daria"),
+                ("start", "20240501T090000Z"),
+                ("duration", "42"),
+                ("callid", "G-1"),
+            ]),
+        ]
+    }
+
+    fn staff() -> Vec<Employee> {
+        ["andy", "daria", "mike"]
+            .into_iter()
+            .map(|id| Employee {
+                id: id.into(),
+                name: format!("{id} name"),
+                ext: None,
+                email: None,
+            })
+            .collect()
+    }
+
+    #[test]
+    fn the_day_reads_as_the_scenario_says() {
+        let (store, staff) = (Store::open_in_memory("RU").unwrap(), staff());
+        let now = Utc.with_ymd_and_hms(2024, 5, 1, 9, 0, 0).unwrap();
+        let mut hooks = hooks();
+        let states: Vec<Vec<CallState>> = day()
+            .iter()
+            .map(|request| hooks.handle(request, &store, &staff, now).events)
+            .map(|events| events.iter().map(|e| e.state).collect())
+            .collect();
+        use CallState::*;
+        let want: [&[CallState]; 13] = [
+            &[Ringing],
+            &[],
+            &[Ringing],
+            &[Answered],
+            &[Cancelled],
+            &[Ringing],
+            &[Ended],
+            &[Missed],
+            &[],
+            &[Ringing],
+            &[Cancelled],
+            &[],
+            &[],
+        ];
+        assert_eq!(states, want);
+    }
+
+    #[test]
+    fn handlers_handing_their_state_over_answer_as_one_handler() {
+        let (store, staff) = (Store::open_in_memory("RU").unwrap(), staff());
+        let context = WebhookContext {
+            store: &store,
+            employees: &staff,
+            now: Utc.with_ymd_and_hms(2024, 5, 1, 9, 0, 0).unwrap(),
+        };
+        assert_handing_over_changes_nothing(hooks, &day(), &context);
+    }
+
+    #[test]
+    fn a_state_that_does_not_read_is_refused_and_changes_nothing() {
+        let (store, staff) = (Store::open_in_memory("RU").unwrap(), staff());
+        let context = WebhookContext {
+            store: &store,
+            employees: &staff,
+            now: Utc.with_ymd_and_hms(2024, 5, 1, 9, 0, 0).unwrap(),
+        };
+        let day = day();
+        assert_garbage_changes_nothing(hooks, &day[..9], &day[..], &context);
+    }
+
+    #[test]
+    fn the_shared_state_holds_no_token_and_a_restore_keeps_the_receivers() {
+        let mut sender = hooks();
+        let (store, staff) = (Store::open_in_memory("RU").unwrap(), staff());
+        let now = Utc.with_ymd_and_hms(2024, 5, 1, 9, 0, 0).unwrap();
+        sender.handle(&event("OUTGOING", "andy", "O-1", None), &store, &staff, now);
+        let state = WebhookHandler::shared_state(&sender).unwrap();
+        assert!(!state.contains(TOKEN) && !state.contains("RU"), "{state}");
+        let mut receiver = CloudPbxWebhooks::new("another-token", "RU").unwrap();
+        receiver.restore_shared_state(&state).unwrap();
+        let refused = receiver.handle(&event("CANCELLED", "andy", "O-1", None), &store, &staff, now);
+        assert_eq!(refused.reply.status, 401, "the receiver's own token still rules");
     }
 }

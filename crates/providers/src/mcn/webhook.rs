@@ -14,6 +14,7 @@
 
 use callpop_core::{CallEvent, CallState, Direction, PhoneNumber};
 use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
 use serde_json::{json, Value};
 
 use super::PROVIDER;
@@ -296,6 +297,15 @@ impl McnWebhooks {
     }
 }
 
+/// [`McnWebhooks`]' state as relay instances hand it to each other: the repeats to drop and the
+/// answered calls, oldest first so the receiver forgets in the same order. The guard and the
+/// region are settings and stay out.
+#[derive(Serialize, Deserialize)]
+struct SharedState {
+    seen: Vec<String>,
+    answered: Vec<String>,
+}
+
 impl crate::webhook::WebhookHandler for McnWebhooks {
     fn provider(&self) -> &'static str {
         "MCN"
@@ -316,5 +326,137 @@ impl crate::webhook::WebhookHandler for McnWebhooks {
             events: outcome.events,
             calls: Vec::new(),
         }
+    }
+
+    fn shared_state(&self) -> Option<String> {
+        let state = SharedState {
+            seen: self.seen.keys(),
+            answered: self.answered.keys(),
+        };
+        crate::webhook::write_shared_state(self.provider(), &state)
+    }
+
+    /// The memories keep this handler's bound (`SEEN_KEPT`): of longer lists the newest keys
+    /// are kept.
+    fn restore_shared_state(&mut self, state: &str) -> Result<(), String> {
+        let state: SharedState = crate::webhook::read_shared_state(self.provider(), state)?;
+        self.seen.replace_keys(state.seen);
+        self.answered.replace_keys(state.answered);
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::net::{IpAddr, Ipv4Addr};
+
+    use callpop_core::Store;
+    use chrono::TimeZone;
+
+    use super::*;
+    use crate::webhook::shared_state_checks::{
+        assert_garbage_changes_nothing, assert_handing_over_changes_nothing,
+    };
+    use crate::webhook::{WebhookContext, WebhookHandler};
+
+    const SECRET: &str = "a3f1c2e4b5d6a7f8091a2b3c4d5e6f70";
+
+    fn now() -> DateTime<Utc> {
+        Utc.with_ymd_and_hms(2024, 5, 1, 9, 0, 0).unwrap()
+    }
+
+    fn hooks() -> McnWebhooks {
+        McnWebhooks::new(
+            TokenlessGuard::new("mcn", &["127.0.0.1"], SECRET).unwrap(),
+            "RU",
+        )
+    }
+
+    fn post(kind: &str, call_id: &str, billsec: i64) -> WebhookRequest {
+        let body = json!({"event_type": kind, "call_id": call_id, "abon": "101",
+            "did": "79101234567", "did_mcn": "74950000000", "billsec": billsec});
+        WebhookRequest {
+            remote_ip: IpAddr::V4(Ipv4Addr::LOCALHOST),
+            path: format!("/mcn/{SECRET}"),
+            content_type: Some("application/json".into()),
+            body: body.to_string().into_bytes(),
+        }
+    }
+
+    /// An answered incoming call (its first webhook delivered twice), a missed one, and an
+    /// outgoing call whose end says `billsec` 0 though it was answered (then delivered twice).
+    fn day() -> Vec<WebhookRequest> {
+        vec![
+            post("onBegin", "c-1", 0),
+            post("onBegin", "c-1", 0),
+            post("onInCallingAnswered", "c-1", 0),
+            post("onInAbonEnd", "c-1", 30),
+            post("onInCallingEnd", "c-1", 30),
+            post("onBegin", "c-2", 0),
+            post("onInAbonEnd", "c-2", 0),
+            post("onInCallingEnd", "c-2", 0),
+            post("onOutCallingStart", "c-3", 0),
+            post("onOutCallingAnswered", "c-3", 0),
+            // Ended, not cancelled: the answer is remembered.
+            post("onOutCallingEnd", "c-3", 0),
+            post("onOutCallingEnd", "c-3", 0),
+        ]
+    }
+
+    #[test]
+    fn the_day_reads_as_the_scenario_says() {
+        let mut hooks = hooks();
+        let states: Vec<Vec<CallState>> = day()
+            .iter()
+            .map(|request| hooks.handle(request, now()).events)
+            .map(|events| events.iter().map(|e| e.state).collect())
+            .collect();
+        use CallState::*;
+        let want: [&[CallState]; 12] = [
+            &[Ringing],
+            &[],
+            &[Answered],
+            &[],
+            &[Ended],
+            &[Ringing],
+            &[],
+            &[Missed],
+            &[Ringing],
+            &[Answered],
+            &[Ended],
+            &[],
+        ];
+        assert_eq!(states, want);
+    }
+
+    #[test]
+    fn handlers_handing_their_state_over_answer_as_one_handler() {
+        let store = Store::open_in_memory("RU").unwrap();
+        let context = WebhookContext {
+            store: &store,
+            employees: &[],
+            now: now(),
+        };
+        assert_handing_over_changes_nothing(hooks, &day(), &context);
+    }
+
+    #[test]
+    fn a_state_that_does_not_read_is_refused_and_changes_nothing() {
+        let store = Store::open_in_memory("RU").unwrap();
+        let context = WebhookContext {
+            store: &store,
+            employees: &[],
+            now: now(),
+        };
+        let day = day();
+        assert_garbage_changes_nothing(hooks, &day[..10], &day[..], &context);
+    }
+
+    #[test]
+    fn the_shared_state_holds_no_secret() {
+        let mut hooks = hooks();
+        hooks.handle(&post("onBegin", "c-1", 0), now());
+        let state = WebhookHandler::shared_state(&hooks).unwrap();
+        assert!(!state.contains(SECRET) && !state.contains("127.0.0.1"), "{state}");
     }
 }

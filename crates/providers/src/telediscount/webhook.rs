@@ -13,6 +13,7 @@
 
 use callpop_core::{CallEvent, CallRecord, CallState, Direction, PhoneNumber};
 use chrono::{DateTime, Duration, Utc};
+use serde::{Deserialize, Serialize};
 use serde_json::json;
 
 use super::wire::{direction_of, parse_setup_time, parties, sip_key};
@@ -368,6 +369,14 @@ fn kind_of(path: &str, fields: &[(String, String)]) -> WebhookKind {
     }
 }
 
+/// [`TelediscountWebhooks`]' state as relay instances hand it to each other: the repeats to
+/// drop, oldest first so the receiver forgets in the same order. The guard and the region are
+/// settings and stay out.
+#[derive(Serialize, Deserialize)]
+struct SharedState {
+    seen: Vec<String>,
+}
+
 impl crate::webhook::WebhookHandler for TelediscountWebhooks {
     fn provider(&self) -> &'static str {
         "Telediscount"
@@ -388,5 +397,114 @@ impl crate::webhook::WebhookHandler for TelediscountWebhooks {
             events: outcome.events,
             calls: outcome.record.into_iter().collect(),
         }
+    }
+
+    fn shared_state(&self) -> Option<String> {
+        let state = SharedState {
+            seen: self.seen.keys(),
+        };
+        crate::webhook::write_shared_state(self.provider(), &state)
+    }
+
+    /// The memory keeps this handler's bound (`SEEN_KEPT`): of a longer list the newest keys
+    /// are kept.
+    fn restore_shared_state(&mut self, state: &str) -> Result<(), String> {
+        let state: SharedState = crate::webhook::read_shared_state(self.provider(), state)?;
+        self.seen.replace_keys(state.seen);
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::net::{IpAddr, Ipv4Addr};
+
+    use callpop_core::Store;
+    use chrono::TimeZone;
+
+    use super::*;
+    use crate::telediscount::examples::{CALL_FINISHED, INCOME};
+    use crate::webhook::shared_state_checks::{
+        assert_garbage_changes_nothing, assert_handing_over_changes_nothing,
+    };
+    use crate::webhook::{WebhookContext, WebhookHandler};
+
+    const SECRET: &str = "5f0c9a7e1b2d4c6e8f0a1b2c3d4e5f60";
+
+    fn now() -> DateTime<Utc> {
+        Utc.with_ymd_and_hms(2024, 5, 1, 9, 0, 0).unwrap()
+    }
+
+    fn hooks() -> TelediscountWebhooks {
+        TelediscountWebhooks::new(
+            TokenlessGuard::new("telediscount", &["127.0.0.1"], SECRET).unwrap(),
+            "RU",
+        )
+    }
+
+    /// The spec's path under `/telediscount/<secret>`.
+    fn get(path_and_query: &str) -> WebhookRequest {
+        WebhookRequest {
+            remote_ip: IpAddr::V4(Ipv4Addr::LOCALHOST),
+            path: format!("/telediscount/{SECRET}{path_and_query}"),
+            content_type: None,
+            body: Vec::new(),
+        }
+    }
+
+    /// The spec's answered call with both webhooks delivered twice, and a call nobody answered.
+    fn day() -> Vec<WebhookRequest> {
+        vec![
+            get(INCOME),
+            get(INCOME),
+            get("/income?num_a=79031112233&setup_time=1714554000&api_call_id=m1"),
+            get(CALL_FINISHED),
+            get(CALL_FINISHED),
+            get("/call_finished?num_a=79031112233&connection_time=0&waiting_time=20&api_call_id=m1"),
+        ]
+    }
+
+    #[test]
+    fn the_day_reads_as_the_scenario_says() {
+        let mut hooks = hooks();
+        let states: Vec<Vec<CallState>> = day()
+            .iter()
+            .map(|request| hooks.handle(request, now()).events)
+            .map(|events| events.iter().map(|e| e.state).collect())
+            .collect();
+        use CallState::*;
+        let want: [&[CallState]; 6] = [&[Ringing], &[], &[Ringing], &[Ended], &[], &[Missed]];
+        assert_eq!(states, want);
+    }
+
+    #[test]
+    fn handlers_handing_their_state_over_answer_as_one_handler() {
+        let store = Store::open_in_memory("RU").unwrap();
+        let context = WebhookContext {
+            store: &store,
+            employees: &[],
+            now: now(),
+        };
+        assert_handing_over_changes_nothing(hooks, &day(), &context);
+    }
+
+    #[test]
+    fn a_state_that_does_not_read_is_refused_and_changes_nothing() {
+        let store = Store::open_in_memory("RU").unwrap();
+        let context = WebhookContext {
+            store: &store,
+            employees: &[],
+            now: now(),
+        };
+        let day = day();
+        assert_garbage_changes_nothing(hooks, &day[..4], &day[..], &context);
+    }
+
+    #[test]
+    fn the_shared_state_holds_no_secret() {
+        let mut hooks = hooks();
+        hooks.handle(&get(INCOME), now());
+        let state = WebhookHandler::shared_state(&hooks).unwrap();
+        assert!(!state.contains(SECRET) && !state.contains("127.0.0.1"), "{state}");
     }
 }

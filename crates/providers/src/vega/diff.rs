@@ -360,12 +360,39 @@ impl RecentIds {
     pub(crate) fn contains(&self, id: &str) -> bool {
         self.set.contains(id)
     }
+
+    /// The ids, oldest first: what a relay instance hands to the next one (see
+    /// [`WebhookHandler::shared_state`](crate::webhook::WebhookHandler::shared_state)).
+    pub(crate) fn ids(&self) -> Vec<String> {
+        self.order.iter().cloned().collect()
+    }
+
+    /// A memory of `ids` (oldest first, as [`ids`](Self::ids) lists them), inserted one by one so
+    /// it stays within the usual bound (a longer list keeps its newest ids) and an id listed
+    /// twice counts once.
+    pub(crate) fn from_ids(ids: Vec<String>) -> RecentIds {
+        let mut recent = RecentIds::default();
+        for id in ids {
+            recent.insert(&id);
+        }
+        recent
+    }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
     use crate::vega::wire::LastEvent;
+
+    #[test]
+    fn recent_ids_handed_over_keep_their_order_and_bound() {
+        let ids: Vec<String> = (0..REMEMBERED + 6).map(|i| i.to_string()).collect();
+        let recent = RecentIds::from_ids(ids.clone());
+        assert_eq!(recent.ids(), ids[6..]);
+        assert!(!recent.contains("5") && recent.contains("6"));
+        let twice = RecentIds::from_ids(vec!["a".into(), "b".into(), "a".into()]);
+        assert_eq!(twice.ids(), ["a", "b"]);
+    }
 
     fn at(text: &str) -> DateTime<Utc> {
         text.parse().unwrap()

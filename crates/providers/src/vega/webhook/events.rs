@@ -24,7 +24,7 @@ use std::collections::HashMap;
 
 use callpop_core::{CallEvent, CallState, Direction};
 use chrono::{DateTime, Utc};
-use serde::Deserialize;
+use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
 use super::request::{json_body, kind, text_field, WebhookError, WebhookReply, WebhookRequest};
@@ -131,8 +131,9 @@ pub struct EventsOutcome {
     pub events: Vec<CallEvent>,
 }
 
-/// A call reported and not yet ended.
-#[derive(Debug)]
+/// A call reported and not yet ended. Serde: relay instances hand live calls to each other
+/// (see [`VegaWebhookEvents::shared_state`]).
+#[derive(Debug, Clone, Serialize, Deserialize)]
 struct LiveCall {
     /// Order of first sighting: the oldest is forgotten first.
     seq: u64,
@@ -143,6 +144,17 @@ struct LiveCall {
     /// The call this one belongs to (`parentUuid`, else its own uuid): a transfer's new leg
     /// shares it with the call it took over.
     root: String,
+}
+
+/// [`VegaWebhookEvents`]' state as relay instances hand it to each other: everything but its
+/// settings. Id memories are lists, oldest first, so the receiver forgets in the same order.
+#[derive(Serialize, Deserialize)]
+struct SharedEvents {
+    live: HashMap<String, LiveCall>,
+    next_seq: u64,
+    seen: Vec<String>,
+    finished: Vec<String>,
+    answered_groups: Vec<String>,
 }
 
 /// The state behind the call-event webhook: which calls are live, which ended, which events were
@@ -252,7 +264,8 @@ impl VegaWebhookEvents {
                     CallState::Ringing,
                     call.dial_at.unwrap_or(stamp),
                 ));
-                self.next_seq += 1;
+                // Saturating: a handed-over `next_seq` could be anything a u64 holds.
+                self.next_seq = self.next_seq.saturating_add(1);
                 LiveCall {
                     seq: self.next_seq,
                     direction,
@@ -325,6 +338,43 @@ impl VegaWebhookEvents {
     /// Calls in progress now.
     pub fn live_calls(&self) -> usize {
         self.live.len()
+    }
+
+    /// What this handler learnt from the events so far (live calls, the duplicate filter, ended
+    /// calls, answered groups), as JSON, for relay instances that take turns with this
+    /// account's events: see [`WebhookHandler::shared_state`]. `region` and `my_ext` are
+    /// settings and stay out.
+    ///
+    /// [`WebhookHandler::shared_state`]: crate::webhook::WebhookHandler::shared_state
+    pub fn shared_state(&self) -> Option<String> {
+        let state = SharedEvents {
+            live: self.live.clone(),
+            next_seq: self.next_seq,
+            seen: self.seen.ids(),
+            finished: self.finished.ids(),
+            answered_groups: self.answered_groups.ids(),
+        };
+        crate::webhook::write_shared_state("Vega", &state)
+    }
+
+    /// Takes over what [`shared_state`](Self::shared_state) of another handler of the account
+    /// wrote; `region` and `my_ext` stay this handler's own. A text that does not read leaves
+    /// everything as it was. The memories stay as bounded as ever: of more than
+    /// `MAX_LIVE_CALLS` live calls the newest are kept, of longer id lists the newest ids.
+    pub fn restore_shared_state(&mut self, state: &str) -> Result<(), String> {
+        let state: SharedEvents = crate::webhook::read_shared_state("Vega", state)?;
+        let mut live: Vec<(String, LiveCall)> = state.live.into_iter().collect();
+        // Newest first, then the oldest beyond the bound go, as `remember` would drop them.
+        live.sort_by_key(|(_, call)| std::cmp::Reverse(call.seq));
+        live.truncate(MAX_LIVE_CALLS);
+        let newest_seq = live.first().map_or(0, |(_, call)| call.seq);
+        // Never behind a live call's own number, or new calls would sort before it.
+        self.next_seq = state.next_seq.max(newest_seq);
+        self.live = live.into_iter().collect();
+        self.seen = RecentIds::from_ids(state.seen);
+        self.finished = RecentIds::from_ids(state.finished);
+        self.answered_groups = RecentIds::from_ids(state.answered_groups);
+        Ok(())
     }
 
     fn remember(&mut self, uuid: String, live: LiveCall) {
@@ -694,6 +744,37 @@ mod tests {
         assert_eq!(hold.parsed.and_then(|p| p.on_hold), Some(true));
         let bad = state.handle(&request("{"), now());
         assert_eq!((bad.reply.status, bad.parsed), (400, None));
+    }
+
+    #[test]
+    fn a_restore_keeps_the_live_calls_bounded_and_numbered_after_the_newest() {
+        let live: serde_json::Map<String, Value> = (1..=MAX_LIVE_CALLS as u64 + 5)
+            .map(|seq| {
+                let call = serde_json::json!({"seq": seq, "direction": "in", "answered": false,
+                    "on_hold": false, "root": format!("c{seq}")});
+                (format!("c{seq}"), call)
+            })
+            .collect();
+        // `next_seq` behind the calls' own numbers: the restore catches up.
+        let state = serde_json::json!({"live": live, "next_seq": 0, "seen": [], "finished": [],
+            "answered_groups": []});
+        let mut state_of_events = events();
+        state_of_events
+            .restore_shared_state(&state.to_string())
+            .unwrap();
+        assert_eq!(state_of_events.live_calls(), MAX_LIVE_CALLS);
+        let live_ids = |events: &VegaWebhookEvents| {
+            let state: Value = serde_json::from_str(&events.shared_state().unwrap()).unwrap();
+            state["live"].as_object().unwrap().clone()
+        };
+        // The oldest five are gone, as `remember` would have dropped them.
+        let kept = live_ids(&state_of_events);
+        assert!(!kept.contains_key("c5") && kept.contains_key("c6"));
+        // A new call counts as the newest: the oldest handed-over one makes room for it.
+        state_of_events.apply(&event("call.dial", "new", 4, None), now());
+        let kept = live_ids(&state_of_events);
+        assert_eq!(kept.len(), MAX_LIVE_CALLS);
+        assert!(kept.contains_key("new") && !kept.contains_key("c6") && kept.contains_key("c7"));
     }
 
     #[test]

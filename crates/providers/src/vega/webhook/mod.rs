@@ -209,4 +209,180 @@ impl crate::webhook::WebhookHandler for VegaWebhooks {
             calls: Vec::new(),
         }
     }
+
+    /// The call events' state only: look-ups and UTM tags keep nothing between requests, and
+    /// the guard and look-up options are settings.
+    fn shared_state(&self) -> Option<String> {
+        self.events.shared_state()
+    }
+
+    fn restore_shared_state(&mut self, state: &str) -> Result<(), String> {
+        self.events.restore_shared_state(state)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::vega::examples::{SETTINGS_REQUEST, UTM};
+    use crate::webhook::shared_state_checks::{
+        assert_garbage_changes_nothing, assert_handing_over_changes_nothing,
+    };
+    use crate::webhook::{WebhookContext, WebhookHandler};
+    use callpop_core::CallState;
+
+    const SECRET: &str = "9f2c4e1a7b3d5f608192a3b4c5d6e7f8";
+
+    fn now() -> DateTime<Utc> {
+        "2026-01-10T12:00:00Z".parse().unwrap()
+    }
+
+    fn webhooks() -> VegaWebhooks {
+        VegaWebhooks::new(
+            WebhookGuard::new(&[VEGA_EXAMPLE_IP], SECRET).unwrap(),
+            CallSettingsOptions::default(),
+            "UA",
+            None,
+        )
+    }
+
+    fn request(body: &str) -> WebhookRequest {
+        WebhookRequest {
+            remote_ip: VEGA_EXAMPLE_IP.parse().unwrap(),
+            path: format!("/vega/{SECRET}"),
+            content_type: Some("application/json".into()),
+            body: body.as_bytes().to_vec(),
+        }
+    }
+
+    /// Event `name` of call `uuid` (`lgDirection` `direction`, answered when `bridge_at` is
+    /// set, a leg of group `parent` when given).
+    fn event(
+        name: &str,
+        uuid: &str,
+        direction: i64,
+        bridge_at: Option<i64>,
+        parent: Option<&str>,
+    ) -> WebhookRequest {
+        let body = serde_json::json!({
+            "event": name, "uuid": uuid, "parentUuid": parent, "lgDirection": direction,
+            "dialAt": 1_768_046_340_000_i64, "bridgeAt": bridge_at,
+            "serverTime": 1_768_046_400_000_i64,
+            "leg": {"id": 36, "ext": "001", "displayName": "Іван Іванов"},
+            "otherLegs": [{"num": "+380442249895"}]
+        });
+        request(&body.to_string())
+    }
+
+    const BRIDGED: Option<i64> = Some(1_768_046_350_000);
+
+    /// An incoming call (its dial delivered twice) answered, put on hold and back, then hung up,
+    /// with a late dial after; a missed call; a group call one leg answers while the other is
+    /// cancelled; a look-up and UTM tags in between.
+    fn day() -> Vec<WebhookRequest> {
+        vec![
+            event("call.dial", "a", 4, None, None),
+            event("call.dial", "a", 4, None, None),
+            request(SETTINGS_REQUEST),
+            event("call.bridge", "a", 4, BRIDGED, None),
+            event("call.bridge", "a", 32, BRIDGED, None),
+            event("call.bridge", "a", 64, BRIDGED, None),
+            event("call.dial", "m", 4, None, None),
+            event("call.hangup", "m", 4, None, None),
+            event("call.hangup", "a", 4, BRIDGED, None),
+            event("call.dial", "a", 4, None, None),
+            event("call.dial", "x", 4, None, Some("g")),
+            event("call.dial", "y", 4, None, Some("g")),
+            event("call.bridge", "y", 4, BRIDGED, Some("g")),
+            event("call.hangup", "x", 4, None, Some("g")),
+            request(UTM),
+            event("call.hangup", "y", 4, BRIDGED, Some("g")),
+        ]
+    }
+
+    fn context(store: &Store) -> WebhookContext<'_> {
+        WebhookContext {
+            store,
+            employees: &[],
+            now: now(),
+        }
+    }
+
+    #[test]
+    fn the_day_reads_as_the_scenario_says() {
+        let store = Store::open_in_memory("UA").unwrap();
+        let mut hooks = webhooks();
+        let handled: Vec<_> = day()
+            .iter()
+            .map(|request| WebhookHandler::handle(&mut hooks, request, &context(&store)))
+            .collect();
+        assert!(handled.iter().all(|h| h.reply.status == 200), "{handled:?}");
+        let states: Vec<Vec<(CallState, bool)>> = handled
+            .iter()
+            .map(|h| h.events.iter().map(|e| (e.state, e.on_hold)).collect())
+            .collect();
+        use CallState::*;
+        let want: [&[(CallState, bool)]; 16] = [
+            &[(Ringing, false)],
+            &[],
+            &[],
+            &[(Answered, false)],
+            &[(Answered, true)],
+            &[(Answered, false)],
+            &[(Ringing, false)],
+            &[(Missed, false)],
+            &[(Ended, false)],
+            &[],
+            &[(Ringing, false)],
+            &[(Ringing, false)],
+            &[(Answered, false)],
+            &[(Cancelled, false)],
+            &[],
+            &[(Ended, false)],
+        ];
+        assert_eq!(states, want);
+    }
+
+    #[test]
+    fn handlers_handing_their_state_over_answer_as_one_handler() {
+        let store = Store::open_in_memory("UA").unwrap();
+        assert_handing_over_changes_nothing(webhooks, &day(), &context(&store));
+    }
+
+    #[test]
+    fn a_state_that_does_not_read_is_refused_and_changes_nothing() {
+        let store = Store::open_in_memory("UA").unwrap();
+        let day = day();
+        assert_garbage_changes_nothing(webhooks, &day[..12], &day[..], &context(&store));
+    }
+
+    #[test]
+    fn the_shared_state_holds_no_settings_and_a_restore_keeps_the_receivers() {
+        let store = Store::open_in_memory("UA").unwrap();
+        let mut sender = webhooks();
+        WebhookHandler::handle(
+            &mut sender,
+            &event("call.dial", "a", 4, None, None),
+            &context(&store),
+        );
+        let state = WebhookHandler::shared_state(&sender).unwrap();
+        assert!(
+            !state.contains(SECRET) && !state.contains(VEGA_EXAMPLE_IP) && !state.contains("UA"),
+            "{state}"
+        );
+        // Another address only: the receiver's guard, not the sender's, decides.
+        let mut receiver = VegaWebhooks::new(
+            WebhookGuard::new(&["10.0.0.1"], SECRET).unwrap(),
+            CallSettingsOptions::default(),
+            "UA",
+            None,
+        );
+        receiver.restore_shared_state(&state).unwrap();
+        let refused = WebhookHandler::handle(
+            &mut receiver,
+            &event("call.hangup", "a", 4, None, None),
+            &context(&store),
+        );
+        assert_eq!(refused.reply.status, 403);
+    }
 }
