@@ -16,6 +16,8 @@ packages=(
   xvfb xauth dbus dbus-x11 gnome-keyring webkit2gtk-driver imagemagick
   # tests of the hotkey: the X clipboard and keyboard
   xclip xdotool
+  # the relay's cluster tests and bench: Redis 7, started by the tests on a loopback port
+  redis-server
 )
 # `--windows` (scripts/test.sh): the Windows build (scripts/build-windows.sh) and its tests under
 # Wine too.

@@ -2,34 +2,20 @@
 //! event, and desktops added or removed with `relay add-client` / `relay remove-client` are let
 //! in or shut out while it runs.
 
-use std::net::TcpListener;
+mod relay_support;
+
 use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Stdio};
+use std::process::Command;
 use std::time::{Duration, Instant};
 
 use futures_util::StreamExt;
-use serde_json::{json, Value};
-use tokio_tungstenite::tungstenite::client::IntoClientRequest;
-use tokio_tungstenite::tungstenite::http::HeaderValue;
+use relay_support::{
+    connect, free_port, next_event, relay_command, start_relay, Running, Socket, WAIT,
+};
+use serde_json::json;
 use tokio_tungstenite::tungstenite::Message;
 
 const SECRET: &str = "0f1e2d3c4b5a69788796a5b4c3d2e1f0";
-
-/// Guards every wait, so a broken relay fails the test instead of hanging it.
-const WAIT: Duration = Duration::from_secs(30);
-
-type Socket =
-    tokio_tungstenite::WebSocketStream<tokio_tungstenite::MaybeTlsStream<tokio::net::TcpStream>>;
-
-/// Kills the process (SIGKILL) when dropped, so a failing test leaves nothing running.
-struct Running(Child);
-
-impl Drop for Running {
-    fn drop(&mut self) {
-        let _ = self.0.kill();
-        let _ = self.0.wait();
-    }
-}
 
 /// A relay's home: its config file and data directory, on a port of its own.
 struct Home {
@@ -40,11 +26,7 @@ struct Home {
 impl Home {
     fn new() -> Home {
         let dir = tempfile::tempdir().unwrap();
-        let port = TcpListener::bind("127.0.0.1:0")
-            .unwrap()
-            .local_addr()
-            .unwrap()
-            .port();
+        let port = free_port();
         std::fs::write(
             dir.path().join("relay.toml"),
             format!(
@@ -61,14 +43,7 @@ impl Home {
     }
 
     fn cli(&self) -> Command {
-        let mut command = Command::new(env!("CARGO_BIN_EXE_callpop-cli"));
-        command
-            .env("CALLPOP_CONFIG", self.dir.path().join("config.toml"))
-            .env("CALLPOP_DATA_DIR", self.dir.path().join("data"))
-            .env("RUST_LOG", "warn")
-            .args(["relay", "--config"])
-            .arg(self.config());
-        command
+        relay_command(self.dir.path(), &self.config())
     }
 
     /// `relay add-client NAME --ext EXT`: the token it prints.
@@ -88,14 +63,7 @@ impl Home {
 
     /// Starts the relay and waits until it answers.
     async fn start(&self) -> Running {
-        let relay = Running(self.cli().stdout(Stdio::null()).spawn().unwrap());
-        let deadline = Instant::now() + WAIT;
-        let health = format!("http://127.0.0.1:{}/healthz", self.port);
-        while !reqwest::get(&health).await.is_ok_and(|r| r.status() == 200) {
-            assert!(Instant::now() < deadline, "the relay did not start");
-            tokio::time::sleep(Duration::from_millis(50)).await;
-        }
-        relay
+        start_relay(self.dir.path(), &self.config(), self.port).await
     }
 
     /// Posts a Vega `call.dial` for extension 001; the relay's answer.
@@ -119,55 +87,12 @@ impl Home {
     /// A desktop connected with `token` (resuming after `last_seq`), past its `ready`; or the
     /// HTTP status that refused it.
     async fn connect(&self, token: &str, last_seq: Option<u64>) -> Result<(Socket, u64), u16> {
-        let query = last_seq.map_or(String::new(), |seq| format!("?last_seq={seq}"));
-        let mut request = format!("ws://127.0.0.1:{}/ws{query}", self.port)
-            .into_client_request()
-            .unwrap();
-        request.headers_mut().insert(
-            "Authorization",
-            HeaderValue::from_str(&format!("Bearer {token}")).unwrap(),
-        );
-        let mut socket = match tokio_tungstenite::connect_async(request).await {
-            Ok((socket, _)) => socket,
-            Err(tokio_tungstenite::tungstenite::Error::Http(response)) => {
-                return Err(response.status().as_u16())
-            }
-            Err(error) => panic!("connecting: {error}"),
-        };
-        let ready = next_json(&mut socket).await;
-        assert_eq!(ready["type"], "ready", "{ready}");
-        Ok((socket, ready["seq"].as_u64().unwrap()))
+        connect(self.port, token, last_seq).await
     }
 }
 
 fn data_file(home: &Path) -> PathBuf {
     home.join("data").join("relay-events.sqlite")
-}
-
-/// The next text message, as JSON (pings skipped).
-async fn next_json(socket: &mut Socket) -> Value {
-    loop {
-        let message = tokio::time::timeout(WAIT, socket.next())
-            .await
-            .expect("a message in time")
-            .expect("the socket open")
-            .expect("a readable message");
-        match message {
-            Message::Text(text) => return serde_json::from_str(text.as_str()).unwrap(),
-            Message::Ping(_) | Message::Pong(_) => continue,
-            other => panic!("expected a text message, got {other:?}"),
-        }
-    }
-}
-
-/// The next message must be an event: its number and call id.
-async fn next_event(socket: &mut Socket) -> (u64, String) {
-    let message = next_json(socket).await;
-    assert_eq!(message["type"], "event", "{message}");
-    (
-        message["seq"].as_u64().unwrap(),
-        message["event"]["call_id"].as_str().unwrap().to_owned(),
-    )
 }
 
 #[tokio::test(flavor = "multi_thread")]

@@ -4,19 +4,28 @@
 //!
 //! ```text
 //! cargo bench -p callpop-relay --bench fanout -- --clients 1000 --rate 100 --seconds 10
+//! cargo bench -p callpop-relay --bench fanout -- --routed --clients 10000 --rate 2000 --seconds 10
+//! cargo bench -p callpop-relay --bench fanout -- --routed --cluster 3 --clients 10000 --rate 2000
 //! ```
 //!
 //! Options: `--clients N` (1000), `--rate R` events/s (100), `--seconds S` (10), `--buffer B`
 //! the relay's `buffer_per_client` (1000, the default config's), `--drain S` how long to wait
-//! for deliveries after the last post (30).
+//! for deliveries after the last post (30), `--routed` (each desktop bound to its own
+//! employee, each call's event to one of them, instead of every event to every desktop),
+//! `--cluster N` (N relay processes sharing a `redis-server` this bench starts on a loopback
+//! port; desktops and webhooks spread over them in turn).
 //!
 //! How it measures, and why:
 //! - The relay runs in a **child process** (this binary again, `--relay-process CONFIG`), so its
 //!   CPU time (`getrusage`) and peak RSS (`VmHWM` in `/proc/self/status`) are its own and not
 //!   the N clients'. Both processes share the machine's cores, as a relay and its load
 //!   generator on one host would; the figures say so.
-//! - Every client is a `[[clients]]` entry without an extension, so every event concerns every
-//!   client (the worst case: the hub's fan-out is N deliveries per event).
+//! - Broadcast: every client is a `[[clients]]` entry without an extension, so every event
+//!   concerns every client (the worst case: the hub's fan-out is N deliveries per event).
+//!   Routed (`--routed`): client `i` is employee `desk<i>`, and call `k` rings `desk<k mod N>`:
+//!   one delivery per event, the shape of a sales floor where each call is somebody's.
+//! - Cluster (`--cluster N`): the relays' CPU and memory are summed; Redis's are given apart
+//!   (from `/proc`).
 //! - Events are cloud PBX `event` webhooks (`POST /cloudpbx`, a new `callid` each), posted at a
 //!   fixed rate from a thread of their own so the clients' work cannot slow the poster.
 //! - Latency is per delivery: from just before the webhook request is sent to the moment a
@@ -55,6 +64,9 @@ struct Options {
     seconds: u64,
     buffer: usize,
     drain: u64,
+    routed: bool,
+    /// Relay processes sharing a Redis; 0: one relay, no Redis.
+    cluster: usize,
 }
 
 fn main() {
@@ -79,6 +91,8 @@ fn main() {
         seconds: number("--seconds", 10).max(1),
         buffer: number("--buffer", 1000) as usize,
         drain: number("--drain", 30),
+        routed: args.iter().any(|a| a == "--routed"),
+        cluster: number("--cluster", 0) as usize,
     };
     raise_file_limit();
     let runtime = tokio::runtime::Builder::new_multi_thread()
@@ -122,7 +136,9 @@ fn relay_process(config_path: &str) {
         .expect("a tokio runtime");
     let shutdown = CancellationToken::new();
     let store = Arc::new(Store::open_in_memory("RU").expect("a store"));
-    let relay = Relay::new(config, store, Vec::new()).expect("a relay");
+    let relay = runtime
+        .block_on(Relay::open(config, store, Vec::new()))
+        .expect("a relay");
     let listener = runtime
         .block_on(tokio::net::TcpListener::bind("127.0.0.1:0"))
         .expect("a port");
@@ -140,7 +156,7 @@ fn relay_process(config_path: &str) {
 }
 
 /// One process's resource use so far.
-#[derive(Debug, Clone, Copy)]
+#[derive(Debug, Clone, Copy, Default)]
 struct ProcessStats {
     cpu_seconds: f64,
     rss_kib: u64,
@@ -278,18 +294,35 @@ struct EventIds<'a> {
 
 async fn run(options: Options) {
     let events = options.rate * options.seconds;
+    let per_event = if options.routed {
+        1
+    } else {
+        options.clients as u64
+    };
     println!(
-        "fanout: {} clients, {} events/s for {} s ({} events, {} deliveries), buffer {}",
+        "fanout: {} clients, {}, {} events/s for {} s ({} events, {} deliveries), buffer {}, {}",
         options.clients,
+        if options.routed {
+            "routed"
+        } else {
+            "broadcast"
+        },
         options.rate,
         options.seconds,
         events,
-        events * options.clients as u64,
-        options.buffer
+        events * per_event,
+        options.buffer,
+        match options.cluster {
+            0 => "one relay process".to_owned(),
+            n => format!("{n} relay processes + redis-server"),
+        }
     );
     let dir = tempfile::tempdir().expect("a temporary directory");
-    let (tokens, config_path) = write_config(dir.path(), &options);
-    let (mut relay, addr) = RelayChild::start(&config_path);
+    let redis = (options.cluster > 0).then(|| RedisChild::start(dir.path()));
+    let (tokens, config_path) = write_config(dir.path(), &options, redis.as_ref());
+    let (mut relays, addrs): (Vec<RelayChild>, Vec<String>) = (0..options.cluster.max(1))
+        .map(|_| RelayChild::start(&config_path))
+        .unzip();
 
     let times = Arc::new(PostTimes {
         epoch: Instant::now(),
@@ -301,8 +334,8 @@ async fn run(options: Options) {
     let connect_started = Instant::now();
     let at_once = Arc::new(tokio::sync::Semaphore::new(CONNECTING_AT_ONCE));
     let mut connecting = tokio::task::JoinSet::new();
-    for token in tokens {
-        let (addr, at_once) = (addr.clone(), Arc::clone(&at_once));
+    for (i, token) in tokens.into_iter().enumerate() {
+        let (addr, at_once) = (addrs[i % addrs.len()].clone(), Arc::clone(&at_once));
         connecting.spawn(async move {
             let _turn = at_once.acquire_owned().await.expect("the semaphore");
             connect(&addr, &token).await
@@ -318,7 +351,7 @@ async fn run(options: Options) {
         );
         clients.spawn(listen(socket, seq, times, received, stop));
     }
-    let connected = relay.stats();
+    let connected = stats(&mut relays);
     println!(
         "connected {} clients in {:.1} s; relay RSS {:.1} MiB",
         options.clients,
@@ -326,22 +359,24 @@ async fn run(options: Options) {
         connected.rss_kib as f64 / 1024.0
     );
 
-    let before = relay.stats();
+    let before = stats(&mut relays);
+    let redis_before = redis.as_ref().map(RedisChild::stats);
     let started = Instant::now();
     let poster = {
-        let (addr, times) = (addr.clone(), Arc::clone(&times));
-        let rate = options.rate;
-        std::thread::spawn(move || post_events(&addr, rate, events, &times))
+        let (addrs, times) = (addrs.clone(), Arc::clone(&times));
+        let (rate, routed_to) = (options.rate, options.routed.then_some(options.clients));
+        std::thread::spawn(move || post_events(&addrs, rate, events, routed_to, &times))
     };
     let (accepted, failed) = poster.join().expect("the poster");
     let posted_in = started.elapsed();
-    let expected = accepted * options.clients as u64;
+    let expected = accepted * per_event;
     let drain_deadline = Instant::now() + Duration::from_secs(options.drain);
     while received.load(Ordering::Relaxed) < expected && Instant::now() < drain_deadline {
         tokio::time::sleep(Duration::from_millis(20)).await;
     }
     let phase = started.elapsed();
-    let after = relay.stats();
+    let after = stats(&mut relays);
+    let redis_after = redis.as_ref().map(RedisChild::stats);
     stop_clients.cancel();
 
     let mut latencies = Vec::with_capacity(expected as usize);
@@ -352,7 +387,10 @@ async fn run(options: Options) {
         gaps += report.gaps;
         errors += report.errors;
     }
-    relay.stop();
+    for relay in relays {
+        relay.stop();
+    }
+    drop(redis);
     latencies.sort_unstable();
     let delivered = latencies.len() as u64;
     let percentile = |p: f64| -> f64 {
@@ -388,13 +426,104 @@ async fn run(options: Options) {
         after.rss_kib as f64 / 1024.0,
         after.peak_rss_kib as f64 / 1024.0
     );
+    if let (Some(before), Some(after)) = (redis_before, redis_after) {
+        let cpu = after.cpu_seconds - before.cpu_seconds;
+        println!(
+            "redis-server CPU {:.2} s ({:.0}% of one core); RSS {:.1} MiB at the end",
+            cpu,
+            100.0 * cpu / phase.as_secs_f64(),
+            after.rss_kib as f64 / 1024.0
+        );
+    }
 }
 
-/// The relay's config: every client without an extension (gets every event), no effective
-/// rate limit (one poster sends everything), room for every connection.
+/// The relays' figures, summed (peaks too: they are separate processes).
+fn stats(relays: &mut [RelayChild]) -> ProcessStats {
+    relays
+        .iter_mut()
+        .map(RelayChild::stats)
+        .fold(ProcessStats::default(), |sum, one| ProcessStats {
+            cpu_seconds: sum.cpu_seconds + one.cpu_seconds,
+            rss_kib: sum.rss_kib + one.rss_kib,
+            peak_rss_kib: sum.peak_rss_kib + one.peak_rss_kib,
+        })
+}
+
+/// The `redis-server` of a `--cluster` run: on a free loopback port, its files in the bench's
+/// temporary directory, the append-only file synced every second (Redis's default with AOF
+/// on). Killed when dropped.
+struct RedisChild {
+    child: Child,
+    port: u16,
+}
+
+impl RedisChild {
+    fn start(dir: &std::path::Path) -> RedisChild {
+        let port = std::net::TcpListener::bind("127.0.0.1:0")
+            .and_then(|l| l.local_addr())
+            .expect("a free port")
+            .port();
+        let child = Command::new("redis-server")
+            .args(["--bind", "127.0.0.1", "--port", &port.to_string()])
+            .args(["--save", "", "--appendonly", "yes", "--dir"])
+            .arg(dir)
+            .stdout(Stdio::null())
+            .spawn()
+            .expect("redis-server (Debian's redis-server package; scripts/setup.sh installs it)");
+        let deadline = Instant::now() + Duration::from_secs(20);
+        while std::net::TcpStream::connect(("127.0.0.1", port)).is_err() {
+            assert!(Instant::now() < deadline, "redis-server did not start");
+            std::thread::sleep(Duration::from_millis(20));
+        }
+        RedisChild { child, port }
+    }
+
+    fn url(&self) -> String {
+        format!("redis://127.0.0.1:{}/0", self.port)
+    }
+
+    /// CPU time and RSS from `/proc/<pid>/stat` and `status`.
+    fn stats(&self) -> ProcessStats {
+        let pid = self.child.id();
+        let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).unwrap_or_default();
+        // Fields after the command name (which ends with ')'): utime and stime are 14th and
+        // 15th of the whole line, in clock ticks (100 a second on Linux).
+        let after_name = stat.rsplit_once(')').map_or("", |(_, rest)| rest);
+        let fields: Vec<&str> = after_name.split_whitespace().collect();
+        let ticks = |i: usize| {
+            fields
+                .get(i)
+                .and_then(|f| f.parse::<f64>().ok())
+                .unwrap_or(0.0)
+        };
+        let status = std::fs::read_to_string(format!("/proc/{pid}/status")).unwrap_or_default();
+        let rss = status
+            .lines()
+            .find_map(|line| line.strip_prefix("VmRSS:"))
+            .and_then(|rest| rest.split_whitespace().next()?.parse().ok())
+            .unwrap_or(0);
+        ProcessStats {
+            cpu_seconds: (ticks(11) + ticks(12)) / 100.0,
+            rss_kib: rss,
+            peak_rss_kib: rss,
+        }
+    }
+}
+
+impl Drop for RedisChild {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// The relay's config: every client without an extension (gets every event) or, routed, each
+/// its own employee; no effective rate limit (one poster sends everything), room for every
+/// connection; `[cluster]` with `redis`.
 fn write_config(
     dir: &std::path::Path,
     options: &Options,
+    redis: Option<&RedisChild>,
 ) -> (Vec<ClientToken>, std::path::PathBuf) {
     #[derive(serde::Serialize)]
     struct Clients {
@@ -403,7 +532,9 @@ fn write_config(
     let mut tokens = Vec::with_capacity(options.clients);
     let mut entries = Vec::with_capacity(options.clients);
     for i in 0..options.clients {
-        let (token, entry) = issue_client_token(&format!("desk{i}"), None, &[]);
+        let name = format!("desk{i}");
+        let employee = options.routed.then_some(name.as_str());
+        let (token, entry) = issue_client_token(&name, employee, &[]);
         tokens.push(token);
         entries.push(entry);
     }
@@ -416,6 +547,9 @@ fn write_config(
         options.clients + 16,
         "b".repeat(32)
     );
+    if let Some(redis) = redis {
+        text.push_str(&format!("[cluster]\nredis_url = \"{}\"\n", redis.url()));
+    }
     text.push_str(&toml::to_string(&Clients { clients: entries }).expect("TOML"));
     let path = dir.join("relay.toml");
     std::fs::write(&path, text).expect("writing the config");
@@ -479,8 +613,9 @@ async fn listen(
         };
         match message.kind {
             "event" => {
+                // Numbers rise; routed, they skip the events meant for others.
                 let seq = message.seq.unwrap_or(0);
-                if seq != last_seq + 1 {
+                if seq <= last_seq {
                     report.errors += 1;
                 }
                 last_seq = seq;
@@ -509,9 +644,16 @@ async fn listen(
     report
 }
 
-/// Posts `events` cloud PBX events at `rate` per second from a runtime of its own; how many
-/// were accepted (200) and how many were not.
-fn post_events(addr: &str, rate: u64, events: u64, times: &PostTimes) -> (u64, u64) {
+/// Posts `events` cloud PBX events at `rate` per second from a runtime of its own, to `addrs`
+/// in turn; routed to `desk<i mod N>` with `routed_to: Some(N)`, else to a user no client is.
+/// How many were accepted (200) and how many were not.
+fn post_events(
+    addrs: &[String],
+    rate: u64,
+    events: u64,
+    routed_to: Option<usize>,
+    times: &PostTimes,
+) -> (u64, u64) {
     let runtime = tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()
@@ -522,7 +664,10 @@ fn post_events(addr: &str, rate: u64, events: u64, times: &PostTimes) -> (u64, u
             .pool_max_idle_per_host(POSTS_IN_FLIGHT)
             .build()
             .expect("an HTTP client");
-        let url = format!("http://{addr}/cloudpbx");
+        let urls: Vec<String> = addrs
+            .iter()
+            .map(|addr| format!("http://{addr}/cloudpbx"))
+            .collect();
         let in_flight = Arc::new(tokio::sync::Semaphore::new(POSTS_IN_FLIGHT));
         let accepted = Arc::new(AtomicU64::new(0));
         let failed = Arc::new(AtomicU64::new(0));
@@ -535,12 +680,16 @@ fn post_events(addr: &str, rate: u64, events: u64, times: &PostTimes) -> (u64, u
                 .await
                 .expect("the semaphore");
             let callid = format!("bench-{i}");
+            let user = routed_to.map_or_else(
+                || "bench".to_owned(),
+                |clients| format!("desk{}", i % clients as u64),
+            );
             let body = format!(
-                "cmd=event&type=INCOMING&phone=7999{:07}&user=bench&callid={callid}&crm_token={CRM_TOKEN}",
+                "cmd=event&type=INCOMING&phone=7999{:07}&user={user}&callid={callid}&crm_token={CRM_TOKEN}",
                 i % 10_000_000
             );
             let request = http
-                .post(&url)
+                .post(&urls[i as usize % urls.len()])
                 .header("content-type", "application/x-www-form-urlencoded")
                 .body(body);
             times.at[i as usize].store(

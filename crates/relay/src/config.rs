@@ -58,6 +58,10 @@ pub struct RelayConfig {
     /// the app fill it in with a file in their data directory).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub events_file: Option<PathBuf>,
+    /// Several instances sharing one Redis: events, numbers and the webhook handlers' state
+    /// live there (see `cluster`). Absent: one process, events in `events_file`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub cluster: Option<crate::cluster::ClusterSettings>,
     /// HTTPS: the certificate and key files; absent, the relay speaks plain HTTP (behind a
     /// TLS-terminating proxy that keeps the peer address, or on a LAN).
     #[serde(default)]
@@ -88,6 +92,7 @@ impl fmt::Debug for RelayConfig {
             .field("ping_interval_secs", &self.ping_interval_secs)
             .field("pong_timeout_secs", &self.pong_timeout_secs)
             .field("events_file", &self.events_file)
+            .field("cluster", &self.cluster)
             .field("tls", &self.tls)
             .field("rate_limit", &self.rate_limit)
             .field("clients", &self.clients)
@@ -383,6 +388,9 @@ impl RelayConfig {
                 section: section.name,
                 message,
             })?;
+        }
+        if let Some(cluster) = &self.cluster {
+            cluster.check()?;
         }
         for (what, value) in [
             ("buffer_per_client", self.buffer_per_client as u64),

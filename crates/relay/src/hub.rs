@@ -30,6 +30,7 @@ use std::collections::{HashMap, VecDeque};
 use std::sync::{Arc, Mutex, MutexGuard};
 
 use callpop_core::CallEvent;
+use callpop_providers::webhook::{Handled, WebhookContext, WebhookHandler, WebhookRequest};
 use tokio::sync::watch;
 use tokio_util::sync::CancellationToken;
 
@@ -45,6 +46,22 @@ pub trait PublishEvents: Send + Sync {
     /// Hands over `events`, in order. An error means none of them was taken: the webhook must
     /// not be answered as accepted.
     fn publish(&self, events: Vec<CallEvent>) -> Result<(), PublishError>;
+
+    /// Has `handler` answer `request` and publishes the events it produced, as one step: a
+    /// cluster shares the handler's state between instances here. The default (one process):
+    /// handle, then [`publish`](Self::publish).
+    fn handle_and_publish(
+        &self,
+        handler: &mut dyn WebhookHandler,
+        request: &WebhookRequest,
+        context: &WebhookContext<'_>,
+    ) -> Result<Handled, PublishError> {
+        let handled = handler.handle(request, context);
+        if !handled.events.is_empty() {
+            self.publish(handled.events.clone())?;
+        }
+        Ok(handled)
+    }
 }
 
 /// Events that could not be taken (the journal's disk, the broker).
@@ -53,6 +70,9 @@ pub enum PublishError {
     /// The journal file could not be written.
     #[error(transparent)]
     Journal(#[from] JournalError),
+    /// The cluster's Redis did not take them.
+    #[error("Redis: {0}")]
+    Broker(String),
 }
 
 /// What a subscriber receives next.
@@ -230,6 +250,20 @@ impl EventHub {
         Ok(hub)
     }
 
+    /// A hub fed from outside (a cluster's stream reader, [`insert_numbered`]): events
+    /// numbered up to `head` happened before it.
+    ///
+    /// [`insert_numbered`]: Self::insert_numbered
+    pub(crate) fn fed(clients: &[ClientEntry], capacity: usize, head: u64) -> EventHub {
+        Self::build(clients, capacity, head, None)
+    }
+
+    /// Appends events numbered elsewhere (a shared stream), in number order; numbers already
+    /// seen are ignored, so a reader that reads an entry twice delivers it once.
+    pub(crate) fn insert_numbered(&self, events: impl IntoIterator<Item = (u64, CallEvent)>) {
+        self.insert(events.into_iter().map(|(seq, event)| published(seq, event)));
+    }
+
     fn build(
         clients: &[ClientEntry],
         capacity: usize,
@@ -309,8 +343,16 @@ impl EventHub {
             if published.seq <= state.head {
                 continue;
             }
+            // Numbers are consecutive wherever they come from: a jump means events were lost
+            // on the way (a stream trimmed while this instance could not read it). Every
+            // client may have missed some; a resume from before the jump gets a gap.
+            let lost_before = published.seq - 1;
+            let jumped = lost_before > state.head;
             state.head = published.seq;
             for log in state.clients.values_mut() {
+                if jumped {
+                    log.floor = log.floor.max(lost_before);
+                }
                 if log.wants(&published.event) {
                     log.push(&published, capacity);
                 }
@@ -349,6 +391,11 @@ impl EventHub {
             }
         }
         state.entries = clients.to_vec();
+    }
+
+    /// The clients the hub has now.
+    pub(crate) fn clients(&self) -> Vec<ClientEntry> {
+        self.lock().entries.clone()
     }
 
     /// The name of the client whose token is `token` (compared in constant time).

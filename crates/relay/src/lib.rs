@@ -25,6 +25,9 @@
 //!   [`PublishEvents`] trait, the seam where a broker plugs in for several instances;
 //! - [`journal`]: the single-process relay's events in a SQLite file (`events_file`), written
 //!   before a webhook is answered and read back at start, so a restart loses nothing;
+//! - [`cluster`]: `[cluster]`, several instances sharing one Redis: one stream of numbered
+//!   events every instance reads into its hub, the webhook handlers' state taken over under a
+//!   lock, `503` while Redis is away;
 //! - [`ws`]: the WebSocket protocol (auth, resume by sequence number, gaps, pings);
 //! - [`client`]: [`RelayClient`], the desktop's side: reconnects with backoff and jitter,
 //!   resumes from its last sequence number, hands events on like a polling provider.
@@ -39,6 +42,7 @@
 #![warn(missing_docs)]
 
 pub mod client;
+pub mod cluster;
 pub mod config;
 pub mod embedded;
 pub mod employees;
@@ -53,6 +57,7 @@ mod webhooks;
 pub mod ws;
 
 pub use client::RelayClient;
+pub use cluster::{ClusterError, ClusterSettings};
 pub use config::{
     issue_client_token, new_secret_path, ClientEntry, ClientToken, ConfigError, RateLimitSettings,
     RelayConfig, TlsSettings, TokenHash,

@@ -16,6 +16,7 @@ use tokio_rustls::rustls::ServerConfig;
 use tokio_util::sync::CancellationToken;
 use tower_http::timeout::TimeoutLayer;
 
+use crate::cluster::{self, ClusterError};
 use crate::config::{ConfigError, RelayConfig};
 use crate::employees::{EmployeeList, EmployeeRefresh, EmployeeSource};
 use crate::hub::{EventHub, PublishEvents};
@@ -26,6 +27,8 @@ use crate::{tls, webhooks, ws};
 /// One relay instance: the webhook routes, the WebSocket endpoint and the hub between them.
 pub struct Relay {
     state: AppState,
+    /// The shared Redis, for a cluster member.
+    cluster: Option<cluster::Redis>,
     /// HTTPS when the config has a `[tls]` section.
     tls: Option<Arc<ServerConfig>>,
     /// The webhook routes, made once from the config: every [`router`](Relay::router) shares
@@ -42,25 +45,72 @@ impl Relay {
         store: Arc<Store>,
         employees: Vec<Employee>,
     ) -> Result<Relay, ConfigError> {
+        if config.cluster.is_some() {
+            return Err(ConfigError::Invalid(
+                "[cluster] needs a relay started with `callpop-cli relay`; the app's LAN relay \
+                 is one process: remove the section"
+                    .into(),
+            ));
+        }
         config.check()?;
+        let hub = match &config.events_file {
+            Some(path) => EventHub::open(&config.clients, config.buffer_per_client, path)?,
+            None => EventHub::new(&config.clients, config.buffer_per_client),
+        };
+        Self::assemble(config, store, employees, hub.clone(), Arc::new(hub))
+    }
+
+    /// [`new`](Self::new), or with `[cluster]` a member of the cluster: its hub loaded from
+    /// and fed by the shared Redis stream, its webhooks published there. Fails when Redis does
+    /// not answer now.
+    pub async fn open(
+        config: RelayConfig,
+        store: Arc<Store>,
+        employees: Vec<Employee>,
+    ) -> Result<Relay, ClusterError> {
+        let Some(settings) = config.cluster.clone() else {
+            return Ok(Self::new(config, store, employees)?);
+        };
+        config.check()?;
+        let redis = cluster::Redis::connect(&settings).await?;
+        let shared =
+            cluster::clients::read(&redis)
+                .await
+                .map_err(|error| ClusterError::Unreachable {
+                    url: settings.redis_url.clone(),
+                    message: error.to_string(),
+                })?;
+        let clients = cluster::clients::merge(&config.clients, &shared);
+        let hub = cluster::reader::start(&redis, &clients, config.buffer_per_client).await?;
+        let publisher = Arc::new(cluster::handler_state::ClusterPublisher::new(redis.clone()));
+        tracing::info!(instance = %settings.instance_name(), "relay joined the cluster at {}", settings.redis_url);
+        let mut relay = Self::assemble(config, store, employees, hub, publisher)?;
+        relay.cluster = Some(redis);
+        Ok(relay)
+    }
+
+    fn assemble(
+        config: RelayConfig,
+        store: Arc<Store>,
+        employees: Vec<Employee>,
+        hub: EventHub,
+        publisher: Arc<dyn PublishEvents>,
+    ) -> Result<Relay, ConfigError> {
         for warning in config.routing_warnings() {
             tracing::warn!("{warning}");
         }
         // Read now: a wrong certificate path is a start-up error naming the file.
         let tls = config.tls.as_ref().map(tls::server_config).transpose()?;
         let routes = webhooks::route_table(&config)?;
-        let hub = match &config.events_file {
-            Some(path) => EventHub::open(&config.clients, config.buffer_per_client, path)?,
-            None => EventHub::new(&config.clients, config.buffer_per_client),
-        };
         Ok(Relay {
             tls,
             routes,
+            cluster: None,
             state: AppState {
                 connections: Arc::new(Semaphore::new(config.max_connections)),
                 rate_limit: Arc::new(WebhookRateLimit::new(config.rate_limit)),
                 config: Arc::new(config),
-                publisher: Arc::new(hub.clone()),
+                publisher,
                 hub,
                 store,
                 employees: EmployeeList::new(employees),
@@ -88,9 +138,10 @@ impl Relay {
     }
 
     /// Re-reads the client list from the config file at `path` every `every`, until
-    /// `shutdown`: a desktop added with `relay add-client` (or removed) is let in (or out)
-    /// without restarting the relay. A file that does not read keeps the clients the relay has,
-    /// with a warning once per change of the file.
+    /// `shutdown` — and, in a cluster, the clients every instance shares in Redis — so a
+    /// desktop added with `relay add-client` (or removed) is let in (or out) without
+    /// restarting the relay. A file that does not read, or a Redis that does not answer, keeps
+    /// the clients the relay has.
     pub fn watch_clients(
         &self,
         path: std::path::PathBuf,
@@ -98,8 +149,11 @@ impl Relay {
         shutdown: CancellationToken,
     ) {
         let hub = self.state.hub.clone();
-        let mut clients = self.state.config.clients.clone();
+        let redis = self.cluster.clone();
+        let mut from_file = self.state.config.clients.clone();
         tokio::spawn(async move {
+            let mut shared = Vec::new();
+            let mut applied = sorted(hub.clients());
             let mut last_text = std::fs::read_to_string(&path).ok();
             let mut tick = tokio::time::interval(every);
             tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
@@ -109,24 +163,24 @@ impl Relay {
                     _ = tick.tick() => {}
                 }
                 let text = std::fs::read_to_string(&path).ok();
-                if text == last_text {
-                    continue;
+                if text != last_text {
+                    last_text = text;
+                    match RelayConfig::load(&path) {
+                        Ok(config) => from_file = config.clients,
+                        Err(error) => tracing::warn!("{error}; the relay keeps the clients it has"),
+                    }
                 }
-                last_text = text;
-                match RelayConfig::load(&path) {
-                    Ok(config) if config.clients != clients => {
-                        clients = config.clients;
-                        hub.set_clients(&clients);
-                        tracing::info!(
-                            clients = clients.len(),
-                            "relay clients re-read from {}",
-                            path.display()
-                        );
+                if let Some(redis) = &redis {
+                    match cluster::clients::read(redis).await {
+                        Ok(clients) => shared = clients,
+                        Err(error) => tracing::debug!("clients not re-read from Redis: {error}"),
                     }
-                    Ok(_) => {}
-                    Err(error) => {
-                        tracing::warn!("{error}; the relay keeps the clients it has");
-                    }
+                }
+                let wanted = sorted(cluster::clients::merge(&from_file, &shared));
+                if wanted != applied {
+                    hub.set_clients(&wanted);
+                    tracing::info!(clients = wanted.len(), "relay clients re-read");
+                    applied = wanted;
                 }
             }
         });
@@ -208,6 +262,12 @@ impl Relay {
             }
         }
     }
+}
+
+/// `clients` in name order, to compare lists.
+fn sorted(mut clients: Vec<crate::config::ClientEntry>) -> Vec<crate::config::ClientEntry> {
+    clients.sort_by(|a, b| a.name.cmp(&b.name));
+    clients
 }
 
 fn no_delay(tcp: &tokio::net::TcpStream) {

@@ -140,13 +140,16 @@ async fn serve_webhook(
             now: chrono::Utc::now(),
         };
         let mut handler = handler.lock().unwrap_or_else(|p| p.into_inner());
-        let handled = handler.handle(&webhook, &context);
-        if !handled.events.is_empty() {
-            if let Err(error) = app.publisher.publish(handled.events) {
+        let handled = match app
+            .publisher
+            .handle_and_publish(&mut **handler, &webhook, &context)
+        {
+            Ok(handled) => handled,
+            Err(error) => {
                 tracing::error!("{provider} webhook not accepted: {error}");
                 return Err(error);
             }
-        }
+        };
         for call in &handled.calls {
             if let Err(e) = app.store.record_call(call) {
                 tracing::warn!("{provider} call {} not saved to history: {e}", call.call_id);

@@ -60,9 +60,9 @@ pub async fn run(flags: &AccountFlags, args: Args) -> anyhow::Result<ExitCode> {
     match args.action.unwrap_or(Action::Run) {
         Action::Run => serve(flags, &args.config).await,
         Action::AddClient { name, ext, groups } => {
-            add_client(&args.config, &name, ext.as_deref(), &groups)
+            add_client(&args.config, &name, ext.as_deref(), &groups).await
         }
-        Action::RemoveClient { name } => remove_client(&args.config, &name),
+        Action::RemoveClient { name } => remove_client(&args.config, &name).await,
         Action::NewSecret => {
             println!("{}", new_secret_path());
             Ok(ExitCode::SUCCESS)
@@ -74,7 +74,7 @@ async fn serve(flags: &AccountFlags, path: &Path) -> anyhow::Result<ExitCode> {
     let mut relay_config = RelayConfig::load(path)?;
     let listen = relay_config.listen;
     // Events are kept in a file so a restart forgets nothing (callpop_relay::journal).
-    if relay_config.events_file.is_none() {
+    if relay_config.events_file.is_none() && relay_config.cluster.is_none() {
         relay_config.events_file = Some(callpop_core::Config::data_dir()?.join(EVENTS_FILE));
     }
     // The directory answers the PBX's look-ups; it is the same SQLite file the desktop uses.
@@ -99,7 +99,7 @@ async fn serve(flags: &AccountFlags, path: &Path) -> anyhow::Result<ExitCode> {
         },
         None => None,
     };
-    let relay = Relay::new(relay_config, Arc::clone(&store), Vec::new())?;
+    let relay = Relay::open(relay_config, Arc::clone(&store), Vec::new()).await?;
     let listener = tokio::net::TcpListener::bind(&listen)
         .await
         .with_context(|| format!("listening on {listen}"))?;
@@ -121,15 +121,47 @@ async fn serve(flags: &AccountFlags, path: &Path) -> anyhow::Result<ExitCode> {
     Ok(ExitCode::SUCCESS)
 }
 
-fn add_client(
+/// Adds a desktop: to the cluster's Redis when the config has `[cluster]` (every instance sees
+/// it), else to the file. Prints the token once.
+async fn add_client(
     path: &Path,
     name: &str,
     ext: Option<&str>,
     groups: &[String],
 ) -> anyhow::Result<ExitCode> {
     // Check the file first: a token for a relay that cannot read its config is no use.
-    RelayConfig::load(path)?;
+    let config = RelayConfig::load(path)?;
     let (token, entry) = issue_client_token(name, ext, groups);
+    if let Some(cluster) = &config.cluster {
+        anyhow::ensure!(!entry.name.is_empty(), "a client needs a name");
+        callpop_relay::cluster::clients::add(cluster, &entry).await?;
+        eprintln!(
+            "added {name} to the cluster at {}; every instance lets it in within {} seconds.",
+            cluster.redis_url,
+            CLIENTS_REREAD.as_secs()
+        );
+        print_token(&token);
+        return Ok(ExitCode::SUCCESS);
+    }
+    add_to_file(path, &entry)?;
+    eprintln!(
+        "added {name} to {}; a running relay lets it in within {} seconds.",
+        path.display(),
+        CLIENTS_REREAD.as_secs()
+    );
+    print_token(&token);
+    Ok(ExitCode::SUCCESS)
+}
+
+fn print_token(token: &callpop_relay::ClientToken) {
+    eprintln!(
+        "Give this token to the desktop (`callpop-cli key set --relay`); it is shown only now:"
+    );
+    println!("{}", token.expose());
+}
+
+/// Appends `entry` to the file's `[[clients]]`, checking the result still reads.
+fn add_to_file(path: &Path, entry: &callpop_relay::ClientEntry) -> anyhow::Result<()> {
     #[derive(serde::Serialize)]
     struct Clients<'a> {
         clients: [&'a callpop_relay::ClientEntry; 1],
@@ -140,26 +172,37 @@ fn add_client(
         text.push('\n');
     }
     text.push('\n');
-    text.push_str(&toml::to_string(&Clients { clients: [&entry] })?);
+    text.push_str(&toml::to_string(&Clients { clients: [entry] })?);
     RelayConfig::from_toml_str(&text)
         .context("the config with the new client does not read back")?;
     std::fs::write(path, text).with_context(|| format!("writing {}", path.display()))?;
+    Ok(())
+}
+
+/// Takes the desktop `name` out: from the cluster's Redis with `[cluster]`, and from the
+/// file's `[[clients]]` (leaving the rest of the file, comments and order, as it was).
+async fn remove_client(path: &Path, name: &str) -> anyhow::Result<ExitCode> {
+    let config = RelayConfig::load(path)?;
+    let from_cluster = match &config.cluster {
+        Some(cluster) => callpop_relay::cluster::clients::remove(cluster, name).await?,
+        None => false,
+    };
+    let from_file = config.clients.iter().any(|c| c.name == name);
+    if !from_cluster && !from_file {
+        anyhow::bail!("{} has no client named {name:?}", path.display());
+    }
+    if from_file {
+        remove_from_file(path, name)?;
+    }
     eprintln!(
-        "added {name} to {}; a running relay lets it in within {} seconds.",
-        path.display(),
+        "removed {name}; a running relay shuts it out within {} seconds.",
         CLIENTS_REREAD.as_secs()
     );
-    eprintln!(
-        "Give this token to the desktop (`callpop-cli key set --relay`); it is shown only now:"
-    );
-    println!("{}", token.expose());
     Ok(ExitCode::SUCCESS)
 }
 
-/// Takes the `[[clients]]` entry named `name` out of the file, leaving the rest of the file
-/// (comments, order) as it was.
-fn remove_client(path: &Path, name: &str) -> anyhow::Result<ExitCode> {
-    RelayConfig::load(path)?;
+/// Takes the `[[clients]]` entry named `name` out of the file.
+fn remove_from_file(path: &Path, name: &str) -> anyhow::Result<()> {
     let text =
         std::fs::read_to_string(path).with_context(|| format!("reading {}", path.display()))?;
     let mut document: toml_edit::DocumentMut = text
@@ -183,10 +226,5 @@ fn remove_client(path: &Path, name: &str) -> anyhow::Result<ExitCode> {
     RelayConfig::from_toml_str(&text)
         .context("the config without the client does not read back")?;
     std::fs::write(path, text).with_context(|| format!("writing {}", path.display()))?;
-    eprintln!(
-        "removed {name} from {}; a running relay shuts it out within {} seconds.",
-        path.display(),
-        CLIENTS_REREAD.as_secs()
-    );
-    Ok(ExitCode::SUCCESS)
+    Ok(())
 }
