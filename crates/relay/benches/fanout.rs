@@ -4,14 +4,16 @@
 //!
 //! ```text
 //! cargo bench -p callpop-relay --bench fanout -- --clients 1000 --rate 100 --seconds 10
-//! cargo bench -p callpop-relay --bench fanout -- --routed --clients 10000 --rate 2000 --seconds 10
-//! cargo bench -p callpop-relay --bench fanout -- --routed --cluster 3 --clients 10000 --rate 2000
+//! cargo bench -p callpop-relay --bench fanout -- --routed --department 10 --clients 10000 --rate 2000
+//! cargo bench -p callpop-relay --bench fanout -- --routed --department 10 --cluster 3 --clients 10000 --rate 2000
 //! ```
 //!
 //! Options: `--clients N` (1000), `--rate R` events/s (100), `--seconds S` (10), `--buffer B`
 //! the relay's `buffer_per_client` (1000, the default config's), `--drain S` how long to wait
 //! for deliveries after the last post (30), `--routed` (each desktop bound to its own
 //! employee, each call's event to one of them, instead of every event to every desktop),
+//! `--department D` (routed: desktops in departments of D, `groups` in their entries, so each
+//! call also reaches the D desktops of its employee's department),
 //! `--cluster N` (N relay processes sharing a `redis-server` this bench starts on a loopback
 //! port; desktops and webhooks spread over them in turn).
 //!
@@ -23,7 +25,10 @@
 //! - Broadcast: every client is a `[[clients]]` entry without an extension, so every event
 //!   concerns every client (the worst case: the hub's fan-out is N deliveries per event).
 //!   Routed (`--routed`): client `i` is employee `desk<i>`, and call `k` rings `desk<k mod N>`:
-//!   one delivery per event, the shape of a sales floor where each call is somebody's.
+//!   one delivery per event, the shape of a sales floor where each call is somebody's. With
+//!   `--department D`, client `i` is also in group `dept<i / D>`: D deliveries per event (its
+//!   employee's and the colleagues'), the shape of Centrifugo's published test (a personal
+//!   channel plus a group of 10).
 //! - Cluster (`--cluster N`): the relays' CPU and memory are summed; Redis's are given apart
 //!   (from `/proc`).
 //! - Events are cloud PBX `event` webhooks (`POST /cloudpbx`, a new `callid` each), posted at a
@@ -65,6 +70,8 @@ struct Options {
     buffer: usize,
     drain: u64,
     routed: bool,
+    /// Routed: desktops per department (0: none).
+    department: usize,
     /// Relay processes sharing a Redis; 0: one relay, no Redis.
     cluster: usize,
 }
@@ -92,6 +99,7 @@ fn main() {
         buffer: number("--buffer", 1000) as usize,
         drain: number("--drain", 30),
         routed: args.iter().any(|a| a == "--routed"),
+        department: number("--department", 0) as usize,
         cluster: number("--cluster", 0) as usize,
     };
     raise_file_limit();
@@ -294,18 +302,24 @@ struct EventIds<'a> {
 
 async fn run(options: Options) {
     let events = options.rate * options.seconds;
-    let per_event = if options.routed {
-        1
-    } else {
-        options.clients as u64
+    let per_event = match (options.routed, options.department) {
+        (false, _) => options.clients as u64,
+        (true, 0) => 1,
+        (true, size) => {
+            assert!(
+                options.clients.is_multiple_of(size),
+                "--clients must be a multiple of --department (every department full)"
+            );
+            size as u64
+        }
     };
     println!(
         "fanout: {} clients, {}, {} events/s for {} s ({} events, {} deliveries), buffer {}, {}",
         options.clients,
-        if options.routed {
-            "routed"
-        } else {
-            "broadcast"
+        match (options.routed, options.department) {
+            (false, _) => "broadcast".to_owned(),
+            (true, 0) => "routed".to_owned(),
+            (true, size) => format!("routed + departments of {size}"),
         },
         options.rate,
         options.seconds,
@@ -534,7 +548,12 @@ fn write_config(
     for i in 0..options.clients {
         let name = format!("desk{i}");
         let employee = options.routed.then_some(name.as_str());
-        let (token, entry) = issue_client_token(&name, employee, &[]);
+        let groups: Vec<String> = if options.routed && options.department > 0 {
+            vec![format!("dept{}", i / options.department)]
+        } else {
+            Vec::new()
+        };
+        let (token, entry) = issue_client_token(&name, employee, &groups);
         tokens.push(token);
         entries.push(entry);
     }
@@ -547,8 +566,15 @@ fn write_config(
         options.clients + 16,
         "b".repeat(32)
     );
-    if let Some(redis) = redis {
-        text.push_str(&format!("[cluster]\nredis_url = \"{}\"\n", redis.url()));
+    match redis {
+        Some(redis) => text.push_str(&format!("[cluster]\nredis_url = \"{}\"\n", redis.url())),
+        // As `callpop-cli relay` runs: every event written to the file before the answer.
+        None => {
+            text = format!(
+                "events_file = {:?}\n{text}",
+                dir.join("relay-events.sqlite")
+            )
+        }
     }
     text.push_str(&toml::to_string(&Clients { clients: entries }).expect("TOML"));
     let path = dir.join("relay.toml");

@@ -146,7 +146,9 @@ pub struct ClientEntry {
     /// Asterisk's endpoint; none: every call. Written `ext` (older files) or `employee`.
     #[serde(default, alias = "employee")]
     pub ext: Option<String>,
-    /// Groups (departments) it belongs to. Kept for group routing; the hub does not use them yet.
+    /// Groups (departments) it belongs to: it also gets the calls of every employee in them
+    /// (an employee is in a group when a client bound to its extension lists it); a client
+    /// with groups and no extension gets only its groups' calls (see `routing`).
     #[serde(default)]
     pub groups: Vec<String>,
     /// SHA-256 of its token.

@@ -1,9 +1,7 @@
 //! The hub: one numbered stream of events, and for each client a bounded log of the ones that
 //! concern it, which WebSocket sessions read from.
 //!
-//! Routing: a client with an extension gets the events whose `employee` is that extension; a
-//! client without one (a supervisor's screen, a CRM bridge) gets every event. An event with no
-//! employee goes only to the latter: nobody's phone rang.
+//! Routing: a client's extension, its groups (departments), or every call — see `routing`.
 //!
 //! Numbering: every event gets one number, the same in every client's log, so a client's
 //! numbers rise but skip the events meant for others. One number for all is what lets a
@@ -29,6 +27,7 @@
 use std::collections::{HashMap, VecDeque};
 use std::sync::{Arc, Mutex, MutexGuard};
 
+use axum::extract::ws::Utf8Bytes;
 use callpop_core::CallEvent;
 use callpop_providers::webhook::{Handled, WebhookContext, WebhookHandler, WebhookRequest};
 use tokio::sync::watch;
@@ -36,6 +35,7 @@ use tokio_util::sync::CancellationToken;
 
 use crate::config::{find_client, ClientEntry};
 use crate::journal::{Journal, JournalError};
+use crate::routing::Routes;
 
 /// The journal keeps this many events per client, up to [`MAX_JOURNALED`].
 const MAX_JOURNALED: usize = 200_000;
@@ -47,29 +47,32 @@ pub trait PublishEvents: Send + Sync {
     /// not be answered as accepted.
     fn publish(&self, events: Vec<CallEvent>) -> Result<(), PublishError>;
 
-    /// Has `handler` answer `request` and publishes the events it produced, as one step: a
-    /// cluster shares the handler's state between instances here. The default (one process):
-    /// handle, then [`publish`](Self::publish).
-    fn handle_and_publish(
+    /// Has `handler` answer `requests`, in order, and publishes the events they produced, as
+    /// one step: a cluster shares the handler's state between instances here, once for the
+    /// whole batch. The default (one process): handle each, then [`publish`](Self::publish)
+    /// every event at once (one journal transaction). An error means no event of the batch was
+    /// taken.
+    fn handle_batch(
         &self,
         handler: &mut dyn WebhookHandler,
-        request: &WebhookRequest,
-        context: &WebhookContext<'_>,
-    ) -> Result<Handled, PublishError> {
-        let handled = handler.handle(request, context);
-        if !handled.events.is_empty() {
-            self.publish(handled.events.clone())?;
+        requests: &[(WebhookRequest, WebhookContext<'_>)],
+    ) -> Result<Vec<Handled>, PublishError> {
+        let handled: Vec<Handled> = requests
+            .iter()
+            .map(|(request, context)| handler.handle(request, context))
+            .collect();
+        let events: Vec<CallEvent> = handled.iter().flat_map(|h| h.events.clone()).collect();
+        if !events.is_empty() {
+            self.publish(events)?;
         }
         Ok(handled)
     }
 }
 
-/// Events that could not be taken (the journal's disk, the broker).
+/// Events that could not be taken (the cluster's Redis). A single relay's journal never
+/// refuses: a failing disk is written again later (`Publishing`).
 #[derive(Debug, thiserror::Error)]
 pub enum PublishError {
-    /// The journal file could not be written.
-    #[error(transparent)]
-    Journal(#[from] JournalError),
     /// The cluster's Redis did not take them.
     #[error("Redis: {0}")]
     Broker(String),
@@ -92,9 +95,11 @@ pub enum Delivery {
         seq: u64,
         /// The event.
         event: Arc<CallEvent>,
-        /// The event as JSON, encoded once when published and shared by every client's log
-        /// (with thousands of clients, encoding per delivery was most of the relay's work).
-        json: Arc<str>,
+        /// The whole WebSocket message, `{"type":"event","seq":N,"event":{...}}`, encoded once
+        /// when published and shared by every client's log without a copy: its number is the
+        /// same for everyone, so nothing in it is per client (with thousands of clients,
+        /// encoding per delivery was most of the relay's work).
+        message: Utf8Bytes,
     },
 }
 
@@ -103,15 +108,23 @@ pub enum Delivery {
 struct Published {
     seq: u64,
     event: Arc<CallEvent>,
-    json: Arc<str>,
+    message: Utf8Bytes,
+}
+
+impl Published {
+    fn new(seq: u64, event: CallEvent, json: &str) -> Arc<Published> {
+        Arc::new(Published {
+            seq,
+            event: Arc::new(event),
+            message: Utf8Bytes::from(format!(r#"{{"type":"event","seq":{seq},"event":{json}}}"#)),
+        })
+    }
 }
 
 /// One client's log.
 #[derive(Debug)]
 struct ClientLog {
     entry: ClientEntry,
-    /// `entry.ext`, trimmed.
-    ext: Option<String>,
     events: VecDeque<Arc<Published>>,
     /// Every event numbered up to this one may be missing from the log: it left the buffer,
     /// or came before the hub (or this client) started.
@@ -126,19 +139,10 @@ impl ClientLog {
     fn new(entry: &ClientEntry, floor: u64) -> ClientLog {
         ClientLog {
             entry: entry.clone(),
-            ext: entry.ext.as_ref().map(|ext| ext.trim().to_owned()),
             events: VecDeque::new(),
             floor,
             head: watch::Sender::new(floor),
             removed: CancellationToken::new(),
-        }
-    }
-
-    fn wants(&self, event: &CallEvent) -> bool {
-        match (&self.ext, &event.employee) {
-            (None, _) => true,
-            (Some(ext), Some(employee)) => ext == employee.trim(),
-            (Some(_), None) => false,
         }
     }
 
@@ -159,6 +163,8 @@ struct HubState {
     clients: HashMap<String, ClientLog>,
     /// The clients' entries, for authentication.
     entries: Vec<ClientEntry>,
+    /// Who gets which event, built from `entries`.
+    routes: Routes,
     /// The newest number issued (or, before any, the one before the first).
     head: u64,
 }
@@ -168,9 +174,54 @@ struct Shared {
     state: Mutex<HubState>,
     /// Held while numbering and writing events: they reach the logs in number order, and the
     /// journal's disk write does not hold up sessions reading the logs.
-    publishing: Mutex<Option<Journal>>,
+    publishing: Mutex<Publishing>,
     capacity: usize,
     shutdown: CancellationToken,
+}
+
+/// The write side of a hub with a journal.
+#[derive(Debug)]
+struct Publishing {
+    journal: Option<Journal>,
+    /// Events numbered and delivered but not yet in the journal (its last write failed).
+    unwritten: Vec<(u64, String)>,
+}
+
+/// Most events kept waiting for a failing journal; beyond, the oldest are given up (they were
+/// delivered to the desktops connected then).
+const MAX_UNWRITTEN: usize = 100_000;
+
+impl Publishing {
+    /// Writes `events` and whatever an earlier failure left, logging once when writing fails
+    /// and once when it works again.
+    fn write(&mut self, events: &[(u64, String)]) {
+        let Some(journal) = &self.journal else {
+            return;
+        };
+        let was_failing = !self.unwritten.is_empty();
+        self.unwritten.extend_from_slice(events);
+        match journal.append(&self.unwritten) {
+            Ok(()) => {
+                if was_failing {
+                    tracing::info!(
+                        events = self.unwritten.len(),
+                        "the relay's event file is written again"
+                    );
+                }
+                self.unwritten.clear();
+            }
+            Err(error) => {
+                if !was_failing {
+                    tracing::error!(
+                        "{error}; events still reach the connected desktops, and are kept in \
+                         memory until the file can be written"
+                    );
+                }
+                let excess = self.unwritten.len().saturating_sub(MAX_UNWRITTEN);
+                self.unwritten.drain(..excess);
+            }
+        }
+    }
 }
 
 /// Locks `mutex`, going on after a panic elsewhere: a panic while holding the lock cannot leave
@@ -280,9 +331,13 @@ impl EventHub {
                 state: Mutex::new(HubState {
                     clients: logs,
                     entries: clients.to_vec(),
+                    routes: Routes::new(clients),
                     head,
                 }),
-                publishing: Mutex::new(journal),
+                publishing: Mutex::new(Publishing {
+                    journal,
+                    unwritten: Vec::new(),
+                }),
                 capacity: capacity.max(1),
                 shutdown: shutdown.clone(),
             }),
@@ -311,25 +366,19 @@ impl EventHub {
         if encoded.is_empty() {
             return Ok(());
         }
-        let journal = lock(&self.shared.publishing);
-        let numbers = match journal.as_ref() {
-            Some(journal) => journal.append(&encoded, self.lock().head + 1)?,
-            None => {
-                let first = self.lock().head + 1;
-                (first..first + encoded.len() as u64).collect()
-            }
-        };
+        let mut publishing = lock(&self.shared.publishing);
+        let first = self.lock().head + 1;
+        let numbered: Vec<(u64, String)> = encoded
+            .iter()
+            .zip(first..)
+            .map(|((_, json), seq)| (seq, json.clone()))
+            .collect();
+        publishing.write(&numbered);
         self.insert(
-            numbers
+            encoded
                 .into_iter()
-                .zip(encoded)
-                .map(|(seq, (event, json))| {
-                    Arc::new(Published {
-                        seq,
-                        event: Arc::new(event),
-                        json: Arc::from(json),
-                    })
-                }),
+                .zip(first..)
+                .map(|((event, json), seq)| Published::new(seq, event, &json)),
         );
         Ok(())
     }
@@ -338,7 +387,8 @@ impl EventHub {
     /// A number not above the newest is ignored (it was delivered already).
     fn insert(&self, events: impl IntoIterator<Item = Arc<Published>>) {
         let capacity = self.shared.capacity;
-        let mut state = self.lock();
+        let mut guard = self.lock();
+        let state = &mut *guard;
         for published in events {
             if published.seq <= state.head {
                 continue;
@@ -349,11 +399,13 @@ impl EventHub {
             let lost_before = published.seq - 1;
             let jumped = lost_before > state.head;
             state.head = published.seq;
-            for log in state.clients.values_mut() {
-                if jumped {
+            if jumped {
+                for log in state.clients.values_mut() {
                     log.floor = log.floor.max(lost_before);
                 }
-                if log.wants(&published.event) {
+            }
+            for name in state.routes.recipients(published.event.employee.as_deref()) {
+                if let Some(log) = state.clients.get_mut(name) {
                     log.push(&published, capacity);
                 }
             }
@@ -391,6 +443,7 @@ impl EventHub {
             }
         }
         state.entries = clients.to_vec();
+        state.routes = Routes::new(clients);
     }
 
     /// The clients the hub has now.
@@ -435,11 +488,7 @@ impl EventHub {
 
 fn published(seq: u64, event: CallEvent) -> Arc<Published> {
     let json = serde_json::to_string(&event).unwrap_or_default();
-    Arc::new(Published {
-        seq,
-        event: Arc::new(event),
-        json: Arc::from(json),
-    })
+    Published::new(seq, event, &json)
 }
 
 impl PublishEvents for EventHub {
@@ -535,7 +584,7 @@ impl Subscription {
         Some(Delivery::Event {
             seq: published.seq,
             event: Arc::clone(&published.event),
-            json: Arc::clone(&published.json),
+            message: published.message.clone(),
         })
     }
 }
@@ -581,8 +630,13 @@ mod tests {
             .iter()
             .map(|d| match d {
                 Delivery::Gap { from, to } => format!("gap {from}-{to}"),
-                Delivery::Event { seq, event, json } => {
-                    assert!(json.contains(&event.call_id));
+                Delivery::Event {
+                    seq,
+                    event,
+                    message,
+                } => {
+                    assert!(message.as_str().contains(&event.call_id));
+                    assert!(message.as_str().contains(&format!(r#""seq":{seq},"#)));
                     format!("{seq}:{}", event.call_id)
                 }
             })

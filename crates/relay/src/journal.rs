@@ -5,7 +5,9 @@
 //! Vega does not retry a webhook, so whatever a relay accepted must outlive the relay: a
 //! desktop that resumes with `last_seq` after a restart (a deploy, a crash) gets the events it
 //! missed instead of a `gap`. The hub appends here *before* the webhook is answered, and fills
-//! its per-client buffers from the tail when it starts.
+//! its per-client buffers from the tail when it starts. A write that fails (disk full) does
+//! not stop calls from reaching the desktops: the hub keeps the events and writes them with
+//! the next write that works.
 //!
 //! The file is a log, not a database of calls: one row per event (its number, when it was
 //! written, its JSON), trimmed to the newest `keep` rows. Numbers continue across restarts; a
@@ -103,35 +105,28 @@ impl Journal {
             .map_err(|e| self.failed(e))
     }
 
-    /// Writes `events` as one transaction, numbered after the newest (or from `first_seq` in
-    /// an empty file), and trims what is beyond `keep`. Their numbers, in order.
-    pub fn append(
-        &self,
-        events: &[(CallEvent, String)],
-        first_seq: u64,
-    ) -> Result<Vec<u64>, JournalError> {
+    /// Writes `events` (numbered by the hub, as JSON) as one transaction and trims what is
+    /// beyond `keep`. Writing a number again replaces it, so a batch retried after a failure
+    /// is written once.
+    pub fn append(&self, events: &[(u64, String)]) -> Result<(), JournalError> {
+        let Some(newest) = events.iter().map(|(seq, _)| *seq).max() else {
+            return Ok(());
+        };
         let mut connection = self.lock();
         let written = (|| {
             let transaction = connection.transaction()?;
-            let head: Option<i64> =
-                transaction.query_row("SELECT MAX(seq) FROM events", [], |row| row.get(0))?;
-            let mut next = head.map_or(first_seq.max(1), |seq| seq as u64 + 1);
             let now = chrono::Utc::now().timestamp_millis();
-            let mut numbers = Vec::with_capacity(events.len());
             {
                 let mut insert = transaction.prepare_cached(
-                    "INSERT INTO events (seq, written_ms, event) VALUES (?1, ?2, ?3)",
+                    "INSERT OR REPLACE INTO events (seq, written_ms, event) VALUES (?1, ?2, ?3)",
                 )?;
-                for (_, json) in events {
-                    insert.execute(params![next as i64, now, json])?;
-                    numbers.push(next);
-                    next += 1;
+                for (seq, json) in events {
+                    insert.execute(params![*seq as i64, now, json])?;
                 }
             }
-            let oldest_kept = next.saturating_sub(self.keep) as i64;
+            let oldest_kept = (newest + 1).saturating_sub(self.keep) as i64;
             transaction.execute("DELETE FROM events WHERE seq < ?1", [oldest_kept])?;
-            transaction.commit()?;
-            Ok(numbers)
+            transaction.commit()
         })();
         written.map_err(|e| self.failed(e))
     }
@@ -180,7 +175,7 @@ mod tests {
     use super::*;
     use callpop_core::{CallState, Direction};
 
-    fn event(call_id: &str) -> (CallEvent, String) {
+    fn event(call_id: &str) -> String {
         let event = CallEvent {
             provider: "vega".into(),
             call_id: call_id.into(),
@@ -194,8 +189,7 @@ mod tests {
             on_hold: false,
             pbx_contact: None,
         };
-        let json = serde_json::to_string(&event).unwrap();
-        (event, json)
+        serde_json::to_string(&event).unwrap()
     }
 
     fn ids(entries: &[Entry]) -> Vec<(u64, String)> {
@@ -211,14 +205,14 @@ mod tests {
         let path = dir.path().join("sub").join("events.sqlite");
         let journal = Journal::open(&path, 100).unwrap();
         assert_eq!(journal.head().unwrap(), None);
-        assert_eq!(
-            journal.append(&[event("a"), event("b")], 500).unwrap(),
-            [500, 501]
-        );
+        journal
+            .append(&[(500, event("a")), (501, event("b"))])
+            .unwrap();
         drop(journal);
         let journal = Journal::open(&path, 100).unwrap();
-        // The first number offered is ignored once the file has events.
-        assert_eq!(journal.append(&[event("c")], 9).unwrap(), [502]);
+        journal.append(&[(502, event("c"))]).unwrap();
+        // A batch retried after a failure is written once.
+        journal.append(&[(502, event("c"))]).unwrap();
         assert_eq!(journal.head().unwrap(), Some(502));
         assert_eq!(
             ids(&journal.tail(2).unwrap()),
@@ -230,8 +224,8 @@ mod tests {
     fn only_the_newest_keep_events_stay() {
         let dir = tempfile::tempdir().unwrap();
         let journal = Journal::open(&dir.path().join("events.sqlite"), 2).unwrap();
-        for id in ["a", "b", "c", "d"] {
-            journal.append(&[event(id)], 1).unwrap();
+        for (seq, id) in [(1, "a"), (2, "b"), (3, "c"), (4, "d")] {
+            journal.append(&[(seq, event(id))]).unwrap();
         }
         assert_eq!(journal.oldest().unwrap(), Some(3));
         assert_eq!(

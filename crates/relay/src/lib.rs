@@ -49,6 +49,7 @@ pub mod employees;
 pub mod hub;
 pub mod journal;
 mod rate_limit;
+mod routing;
 mod sections;
 pub mod server;
 mod state;

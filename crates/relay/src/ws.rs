@@ -254,12 +254,12 @@ async fn send_backlog(
     subscription: &mut Subscription,
 ) -> Result<(), ()> {
     let batch = async {
-        socket.feed(Message::Text(encode(&first).into())).await?;
+        socket.feed(Message::Text(encode(first))).await?;
         for _ in 1..MAX_BATCH {
             let Some(next) = subscription.try_next() else {
                 break;
             };
-            socket.feed(Message::Text(encode(&next).into())).await?;
+            socket.feed(Message::Text(encode(next))).await?;
         }
         socket.flush().await
     };
@@ -269,15 +269,13 @@ async fn send_backlog(
     }
 }
 
-fn encode(delivery: &Delivery) -> String {
+fn encode(delivery: Delivery) -> Utf8Bytes {
     match delivery {
-        Delivery::Gap { from, to } => {
-            serde_json::json!({ "type": "gap", "from": from, "to": to }).to_string()
-        }
-        // The event's JSON was encoded once for every client (hub.rs).
-        Delivery::Event { seq, json, .. } => {
-            format!(r#"{{"type":"event","seq":{seq},"event":{json}}}"#)
-        }
+        Delivery::Gap { from, to } => Utf8Bytes::from(
+            serde_json::json!({ "type": "gap", "from": from, "to": to }).to_string(),
+        ),
+        // Encoded once for every client (hub.rs): a clone shares the bytes.
+        Delivery::Event { message, .. } => message,
     }
 }
 

@@ -177,8 +177,11 @@ impl ClusterPublisher {
     }
 
     /// Brings `handler` up to the state the cluster holds for its provider, if another
-    /// instance wrote one since this one last looked.
-    async fn take_over_state(&self, handler: &mut dyn WebhookHandler) -> Result<(), PublishError> {
+    /// instance wrote one since this one last looked. False when the cluster holds none yet.
+    async fn take_over_state(
+        &self,
+        handler: &mut dyn WebhookHandler,
+    ) -> Result<bool, PublishError> {
         let provider = handler.provider();
         let mut connection = self.redis.connection.clone();
         let (version, state): (Option<u64>, Option<String>) = self
@@ -191,10 +194,10 @@ impl ClusterPublisher {
             )
             .await?;
         let (Some(version), Some(state)) = (version, state) else {
-            return Ok(());
+            return Ok(false);
         };
         if self.version(provider) == Some(version) {
-            return Ok(());
+            return Ok(true);
         }
         if let Err(error) = handler.restore_shared_state(&state) {
             // Written by another version of the relay, say: this instance goes on with what it
@@ -202,19 +205,27 @@ impl ClusterPublisher {
             tracing::warn!("{provider} state from Redis not taken over: {error}");
         }
         self.set_version(provider, Some(version));
-        Ok(())
+        Ok(true)
     }
 
     async fn handle_locked(
         &self,
         handler: &mut dyn WebhookHandler,
-        request: &WebhookRequest,
-        context: &WebhookContext<'_>,
-    ) -> Result<Handled, PublishError> {
+        requests: &[(WebhookRequest, WebhookContext<'_>)],
+    ) -> Result<Vec<Handled>, PublishError> {
         let provider = handler.provider();
-        self.take_over_state(handler).await?;
-        let mut handled = handler.handle(request, context);
-        let events = std::mem::take(&mut handled.events);
+        // A refused batch is undone by reading the cluster's state again before the next; with
+        // none there yet, by going back to this.
+        let before = if self.take_over_state(handler).await? {
+            None
+        } else {
+            handler.shared_state()
+        };
+        let handled: Vec<Handled> = requests
+            .iter()
+            .map(|(request, context)| handler.handle(request, context))
+            .collect();
+        let events: Vec<CallEvent> = handled.iter().flat_map(|h| h.events.clone()).collect();
         let state = handler.shared_state().map(|text| (provider, text));
         if events.is_empty() && state.is_none() {
             return Ok(handled);
@@ -224,13 +235,15 @@ impl ClusterPublisher {
                 if version > 0 {
                     self.set_version(provider, Some(version));
                 }
-                handled.events = events;
                 Ok(handled)
             }
             Err(error) => {
                 // The handler's state has moved on but the cluster's has not: read it again
                 // before the next request.
                 self.set_version(provider, None);
+                if let Some(before) = before {
+                    let _ = handler.restore_shared_state(&before);
+                }
                 Err(error)
             }
         }
@@ -260,16 +273,15 @@ impl PublishEvents for ClusterPublisher {
             .map(|_| ())
     }
 
-    fn handle_and_publish(
+    fn handle_batch(
         &self,
         handler: &mut dyn WebhookHandler,
-        request: &WebhookRequest,
-        context: &WebhookContext<'_>,
-    ) -> Result<Handled, PublishError> {
+        requests: &[(WebhookRequest, WebhookContext<'_>)],
+    ) -> Result<Vec<Handled>, PublishError> {
         let provider = handler.provider();
         self.redis.runtime.block_on(async {
             let token = self.lock(provider).await?;
-            let handled = self.handle_locked(handler, request, context).await;
+            let handled = self.handle_locked(handler, requests).await;
             self.unlock(provider, &token).await;
             handled
         })
