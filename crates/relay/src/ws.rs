@@ -11,7 +11,7 @@
 //! - `{"type":"ready","client":NAME,"seq":N}`: subscribed; events after `N` follow;
 //! - `{"type":"event","seq":N,"event":{...CallEvent...}}` for each event, in order;
 //! - `{"type":"gap","from":A,"to":B}` when events `A..=B` cannot be delivered (they left the
-//!   buffer, or the relay restarted); the next event is `B + 1`. The desktop should then reload
+//!   buffer, or the relay restarted); the next event is numbered above `B`. The desktop should then reload
 //!   what it shows (active calls from the PBX).
 //!
 //! Without `last_seq` a client gets only what happens after it connects; with it, everything
