@@ -150,11 +150,21 @@ impl Relay {
     ) {
         let hub = self.state.hub.clone();
         let redis = self.cluster.clone();
-        let mut from_file = self.state.config.clients.clone();
+        let mut last_text = std::fs::read_to_string(&path).ok();
+        let mut from_file = RelayConfig::load(&path)
+            .map(|config| config.clients)
+            .unwrap_or_else(|_| self.state.config.clients.clone());
+        // What the relay has beyond its file stays until told otherwise: the cluster's
+        // clients (until Redis is read), the embedded relay's own desktop (for good).
+        let mut shared: Vec<_> = self
+            .state
+            .hub
+            .clients()
+            .into_iter()
+            .filter(|client| !from_file.contains(client))
+            .collect();
         tokio::spawn(async move {
-            let mut shared = Vec::new();
             let mut applied = sorted(hub.clients());
-            let mut last_text = std::fs::read_to_string(&path).ok();
             let mut tick = tokio::time::interval(every);
             tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
             loop {

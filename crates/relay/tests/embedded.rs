@@ -88,3 +88,75 @@ async fn an_address_in_use_is_a_clear_error() {
     .unwrap_err();
     assert!(matches!(error, EmbeddedError::Listen { .. }), "{error}");
 }
+
+#[tokio::test]
+async fn a_desktop_added_to_the_lan_relays_file_joins_and_the_apps_own_events_keep_coming() {
+    use tokio_tungstenite::tungstenite::client::IntoClientRequest;
+
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("relay.toml");
+    std::fs::write(
+        &file,
+        format!(
+            "listen = \"127.0.0.1:0\"\nregion = \"RU\"\n[cloudpbx]\ncrm_token = \"{CRM_TOKEN}\"\n"
+        ),
+    )
+    .unwrap();
+    let (tx, mut events) = mpsc::channel(16);
+    let stop = CancellationToken::new();
+    let store = Arc::new(Store::open_in_memory("RU").unwrap());
+    let config = RelayConfig::load(&file).unwrap();
+    let addr = start_embedded(config, Some(&file), store, None, None, tx, stop.clone())
+        .await
+        .unwrap();
+
+    // Another desktop of the office is added to the file while the app runs.
+    #[derive(serde::Serialize)]
+    struct Clients {
+        clients: Vec<callpop_relay::ClientEntry>,
+    }
+    let (token, entry) = callpop_relay::issue_client_token("petro", Some("petro"), &[]);
+    let mut text = std::fs::read_to_string(&file).unwrap();
+    text.push_str(
+        &toml::to_string(&Clients {
+            clients: vec![entry],
+        })
+        .unwrap(),
+    );
+    std::fs::write(&file, text).unwrap();
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(20);
+    loop {
+        let mut request = format!("ws://{addr}/ws").into_client_request().unwrap();
+        request.headers_mut().insert(
+            "Authorization",
+            format!("Bearer {}", token.expose()).parse().unwrap(),
+        );
+        if tokio_tungstenite::connect_async(request).await.is_ok() {
+            break;
+        }
+        assert!(tokio::time::Instant::now() < deadline, "petro never let in");
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+
+    // The app's own desktop, which the file does not list, still gets its events.
+    let response = reqwest::Client::new()
+        .post(format!("http://{addr}/cloudpbx"))
+        .form(&[
+            ("cmd", "event"),
+            ("type", "INCOMING"),
+            ("phone", "79101234567"),
+            ("user", "daria"),
+            ("callid", "after-the-edit"),
+            ("crm_token", CRM_TOKEN),
+        ])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), 200);
+    let event = tokio::time::timeout(Duration::from_secs(10), events.recv())
+        .await
+        .expect("the app still gets events")
+        .unwrap();
+    assert!(event.call_id.starts_with("after-the-edit"), "{}", event.call_id);
+    stop.cancel();
+}
