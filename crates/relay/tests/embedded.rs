@@ -157,6 +157,10 @@ async fn a_desktop_added_to_the_lan_relays_file_joins_and_the_apps_own_events_ke
         .await
         .expect("the app still gets events")
         .unwrap();
-    assert!(event.call_id.starts_with("after-the-edit"), "{}", event.call_id);
+    assert!(
+        event.call_id.starts_with("after-the-edit"),
+        "{}",
+        event.call_id
+    );
     stop.cancel();
 }
