@@ -59,16 +59,26 @@ pub trait PublishEvents: Send + Sync {
         handler: &mut dyn WebhookHandler,
         requests: &[(WebhookRequest, WebhookContext<'_>)],
     ) -> Result<Vec<Handled>, PublishError> {
-        let handled: Vec<Handled> = requests
-            .iter()
-            .map(|(request, context)| handler.handle(request, context))
-            .collect();
-        let events: Vec<CallEvent> = handled.iter().flat_map(|h| h.events.clone()).collect();
+        let (handled, events) = handle_all(handler, requests);
         if !events.is_empty() {
             self.publish(events)?;
         }
         Ok(handled)
     }
+}
+
+/// Has `handler` answer each of `requests` in order; the answers, and every event they
+/// produced in that order (what a batch publishes).
+pub(crate) fn handle_all(
+    handler: &mut dyn WebhookHandler,
+    requests: &[(WebhookRequest, WebhookContext<'_>)],
+) -> (Vec<Handled>, Vec<CallEvent>) {
+    let handled: Vec<Handled> = requests
+        .iter()
+        .map(|(request, context)| handler.handle(request, context))
+        .collect();
+    let events = handled.iter().flat_map(|h| h.events.clone()).collect();
+    (handled, events)
 }
 
 /// Events that could not be taken (the cluster's Redis). A single relay's journal never

@@ -18,6 +18,26 @@ fn config() -> RelayConfig {
     .unwrap()
 }
 
+/// The cloud PBX tells the relay at `addr` that daria's phone rings for call `callid`; the
+/// relay's status.
+async fn ring_daria(addr: std::net::SocketAddr, callid: &str) -> u16 {
+    reqwest::Client::new()
+        .post(format!("http://{addr}/cloudpbx"))
+        .form(&[
+            ("cmd", "event"),
+            ("type", "INCOMING"),
+            ("phone", "79101234567"),
+            ("user", "daria"),
+            ("callid", callid),
+            ("crm_token", CRM_TOKEN),
+        ])
+        .send()
+        .await
+        .unwrap()
+        .status()
+        .as_u16()
+}
+
 #[tokio::test]
 async fn the_pbx_posts_to_the_app_and_the_app_gets_the_event_without_a_websocket() {
     let (tx, mut events) = mpsc::channel(16);
@@ -26,20 +46,7 @@ async fn the_pbx_posts_to_the_app_and_the_app_gets_the_event_without_a_websocket
     let addr = start_embedded(config(), None, store, None, None, tx, stop.clone())
         .await
         .unwrap();
-    let response = reqwest::Client::new()
-        .post(format!("http://{addr}/cloudpbx"))
-        .form(&[
-            ("cmd", "event"),
-            ("type", "INCOMING"),
-            ("phone", "79101234567"),
-            ("user", "daria"),
-            ("callid", "lan-1"),
-            ("crm_token", CRM_TOKEN),
-        ])
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(response.status(), 200);
+    assert_eq!(ring_daria(addr, "lan-1").await, 200);
     let event = tokio::time::timeout(Duration::from_secs(10), events.recv())
         .await
         .expect("the event arrives")
@@ -139,20 +146,7 @@ async fn a_desktop_added_to_the_lan_relays_file_joins_and_the_apps_own_events_ke
     }
 
     // The app's own desktop, which the file does not list, still gets its events.
-    let response = reqwest::Client::new()
-        .post(format!("http://{addr}/cloudpbx"))
-        .form(&[
-            ("cmd", "event"),
-            ("type", "INCOMING"),
-            ("phone", "79101234567"),
-            ("user", "daria"),
-            ("callid", "after-the-edit"),
-            ("crm_token", CRM_TOKEN),
-        ])
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(response.status(), 200);
+    assert_eq!(ring_daria(addr, "after-the-edit").await, 200);
     let event = tokio::time::timeout(Duration::from_secs(10), events.recv())
         .await
         .expect("the app still gets events")

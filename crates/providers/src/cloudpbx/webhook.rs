@@ -725,7 +725,8 @@ mod tests {
     };
     use crate::webhook::{WebhookContext, WebhookHandler};
 
-    const TOKEN: &str = "76fsd7tfs-fhjdgfdjsfsk-hfgsdguuuwoeiwey1111";
+    /// Plainly not a key: these tests only need the handler to have one.
+    const TOKEN: &str = "unit-test-crm-token";
 
     fn hooks() -> CloudPbxWebhooks {
         CloudPbxWebhooks::new(TOKEN, "RU").unwrap()

@@ -17,7 +17,7 @@ use callpop_providers::webhook::{Handled, WebhookContext, WebhookHandler, Webhoo
 use rand::Rng;
 
 use super::{Redis, COMMAND_TIMEOUT, EVENTS, SEQ};
-use crate::hub::{PublishError, PublishEvents};
+use crate::hub::{handle_all, PublishError, PublishEvents};
 
 /// How long a lock holder may take before the lock lapses (a killed instance's lock).
 const LEASE: Duration = Duration::from_secs(5);
@@ -105,8 +105,8 @@ impl ClusterPublisher {
         state: Option<(&'static str, String)>,
     ) -> Result<u64, PublishError> {
         let mut invocation = self.append.prepare_invoke();
-        let (state_key, version_key, state_text) = match &state {
-            Some((provider, text)) => (state_key(provider), version_key(provider), text.clone()),
+        let (state_key, version_key, state_text) = match state {
+            Some((provider, text)) => (state_key(provider), version_key(provider), text),
             None => (String::new(), String::new(), String::new()),
         };
         invocation
@@ -223,11 +223,7 @@ impl ClusterPublisher {
         } else {
             handler.shared_state()
         };
-        let handled: Vec<Handled> = requests
-            .iter()
-            .map(|(request, context)| handler.handle(request, context))
-            .collect();
-        let events: Vec<CallEvent> = handled.iter().flat_map(|h| h.events.clone()).collect();
+        let (handled, events) = handle_all(handler, requests);
         let state = handler.shared_state().map(|text| (provider, text));
         if events.is_empty() && state.is_none() {
             return Ok(handled);
